@@ -1,0 +1,247 @@
+//! The command-line definition, and nothing else: the completion scripts and man pages are
+//! generated from this module, so it depends on clap and std only.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Exit status:
+  0  success (for verify: the credential is valid)
+  1  verify rejected the credential (unknown user, wrong, revoked or expired password)
+  2  usage error: bad arguments or invalid values
+  3  refused by the store's contents: no such id, ambiguous prefix, duplicate name,
+     confirmation declined
+  4  the store cannot be used: unreadable, corrupt, newer schema, I/O error
+
+Environment:
+  APPW_DB   the store: a SQLite file path or a postgres:// URL (as --db)
+  APPW_KDF  argon2id parameters for new hashes (as --kdf)
+
+Store: --db, else $APPW_DB, else $XDG_DATA_HOME/appw/credentials.db
+(~/.local/share/appw/credentials.db), created with mode 0600 in a 0700 folder by the
+first command that writes.";
+
+/// Manage application passwords: long random secrets issued per integration, shown once,
+/// stored only as argon2id hashes, checked with `verify`, revocable one by one or all at once.
+#[derive(Debug, Parser)]
+#[command(name = "appw", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    /// The store: a SQLite file, or a postgres:// URL for a shared server
+    #[arg(long, global = true, env = "APPW_DB", value_name = "PATH|URL")]
+    pub db: Option<PathBuf>,
+
+    /// argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES
+    #[arg(long, global = true, env = "APPW_KDF", value_name = "PARAMS")]
+    pub kdf: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Issue a new application password for a user and print it once
+    Create(CreateArgs),
+    /// List active credentials
+    List(ListArgs),
+    /// Revoke credentials by id (or unambiguous prefix of 8+ characters) or by user and name
+    Revoke(RevokeArgs),
+    /// Revoke every active credential, or every one of a user
+    RevokeAll(RevokeAllArgs),
+    /// Check a password; exit 0 if valid, 1 if rejected
+    Verify(VerifyArgs),
+    /// Replace a credential's password in one step; the old one stops working at once
+    Rotate(RotateArgs),
+    /// Show one credential's metadata
+    Show(ShowArgs),
+    /// Rename a credential
+    Rename(RenameArgs),
+    /// Print the audit log, oldest first
+    Log(LogArgs),
+    /// Print the completion script for a shell
+    Completions(CompletionsArgs),
+}
+
+/// How create and rotate print the new password.
+#[derive(Debug, Args, Clone, Copy)]
+#[group(multiple = false)]
+pub struct SecretOutput {
+    /// Print one JSON object, the password included
+    #[arg(long)]
+    pub json: bool,
+    /// Print the password alone on one line, for scripts
+    #[arg(long)]
+    pub porcelain: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  appw create --user deploy \"GitHub Actions\"\n  \
+    PASS=$(appw create --user backup nightly --expires 90d --porcelain)"
+)]
+pub struct CreateArgs {
+    /// The user who owns the credential
+    #[arg(long)]
+    pub user: String,
+    /// What the credential is for, unique among the user's active credentials
+    pub name: String,
+    /// An identifier of the application using it (free text, e.g. a UUID)
+    #[arg(long, value_name = "ID")]
+    pub app_id: Option<String>,
+    /// Expire after a duration (90d, 12h, 30m) or at an RFC 3339 time
+    #[arg(long, value_name = "WHEN")]
+    pub expires: Option<String>,
+    #[command(flatten)]
+    pub output: SecretOutput,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  appw list\n  appw list --user deploy --json\n  \
+    appw list --expiring 7d"
+)]
+pub struct ListArgs {
+    /// Only this user's credentials
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Only credentials that have expired
+    #[arg(long, conflicts_with = "expiring")]
+    pub expired: bool,
+    /// Only credentials that expire within this duration (e.g. 7d)
+    #[arg(long, value_name = "DURATION")]
+    pub expiring: Option<String>,
+    /// Print a JSON array
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  appw revoke k3j4h5g6\n  \
+    appw revoke --user deploy --name \"GitHub Actions\"")]
+pub struct RevokeArgs {
+    /// Credential ids, or unambiguous prefixes of at least 8 characters
+    #[arg(required_unless_present = "user", conflicts_with = "user")]
+    pub ids: Vec<String>,
+    /// Revoke by user and name instead of by id
+    #[arg(long, requires = "name")]
+    pub user: Option<String>,
+    /// The credential's name (with --user)
+    #[arg(long, requires = "user")]
+    pub name: Option<String>,
+    /// Print a JSON array of the revoked credentials
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  appw revoke-all --user deploy\n  appw revoke-all --yes")]
+pub struct RevokeAllArgs {
+    /// Only this user's credentials
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Print a JSON object with the count
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The password is read from $VAR with --password-env, else from the \
+    first line of standard input, else from a hidden prompt; never from an argument. \
+    Whitespace in it is ignored.\n\nExamples:\n  \
+    APPW_PASSWORD=... appw verify --user deploy --password-env APPW_PASSWORD --quiet\n  \
+    printf 'Basic %s\\n' \"$(printf deploy:PASS | base64)\" | appw verify --basic"
+)]
+pub struct VerifyArgs {
+    /// The user the password claims to belong to
+    #[arg(long, required_unless_present = "basic", conflicts_with = "basic")]
+    pub user: Option<String>,
+    /// Read an HTTP Authorization value (Basic base64(user:password)) from standard input
+    #[arg(long, conflicts_with = "password_env")]
+    pub basic: bool,
+    /// Read the password from this environment variable
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Where the attempt came from (an IP, a job name), recorded with the use
+    #[arg(long, value_name = "TEXT")]
+    pub source: Option<String>,
+    /// Print nothing on success
+    #[arg(long, short, conflicts_with = "json")]
+    pub quiet: bool,
+    /// Print a JSON object on success
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  appw rotate k3j4h5g6 --porcelain\n  \
+    appw rotate --user deploy --name \"GitHub Actions\" --json")]
+pub struct RotateArgs {
+    /// Credential id or unambiguous prefix
+    #[arg(required_unless_present = "user", conflicts_with = "user")]
+    pub id: Option<String>,
+    /// Rotate by user and name instead of by id
+    #[arg(long, requires = "name")]
+    pub user: Option<String>,
+    /// The credential's name (with --user)
+    #[arg(long, requires = "user")]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub output: SecretOutput,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Credential id or unambiguous prefix
+    pub id: String,
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    /// Credential id or unambiguous prefix
+    pub id: String,
+    /// The new name, unique among the user's active credentials
+    pub new_name: String,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  appw log --since 24h\n  appw log --user deploy --json\n  \
+    appw log --prune 180d"
+)]
+pub struct LogArgs {
+    /// Only events about this user
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Only events since a duration ago (24h) or an RFC 3339 time
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Delete events older than a duration (180d) or an RFC 3339 time, and print how many
+    #[arg(long, value_name = "BEFORE", conflicts_with_all = ["user", "since"])]
+    pub prune: Option<String>,
+    /// Print a JSON array
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate for
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}

@@ -1,0 +1,220 @@
+//! One module per subcommand, dispatched by one `match`. The store is opened here, once,
+//! and handed to the command.
+
+mod completions;
+mod create;
+mod list;
+mod log;
+mod rename;
+mod revoke;
+mod revoke_all;
+mod rotate;
+mod show;
+pub mod verify;
+
+use anyhow::Result;
+use serde_json::json;
+
+use crate::cli::{Cli, Command, SecretOutput};
+use crate::error::Error;
+use crate::output;
+use crate::secret::{KdfParams, Token, kdf};
+use crate::store::{self, Access, Credential, Location, NewCredential, Store, Timestamp};
+use crate::{input, when};
+
+/// What every command may need besides its own arguments.
+pub struct Context {
+    pub location: Location,
+    pub kdf: KdfParams,
+    pub now: Timestamp,
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    if let Command::Completions(args) = &cli.command {
+        return completions::run(args);
+    }
+    let kdf = match &cli.kdf {
+        Some(s) => s
+            .parse()
+            .map_err(|e| Error::Usage(format!("--kdf/APPW_KDF: {e}")))?,
+        None => KdfParams::default(),
+    };
+    let ctx = Context {
+        location: Location::resolve(cli.db)?,
+        kdf,
+        now: when::now()?,
+    };
+    let access = if matches!(cli.command, Command::Create(_)) {
+        Access::Create
+    } else {
+        Access::Existing
+    };
+    let store = store::open(&ctx.location, access)?;
+    match cli.command {
+        Command::Create(args) => create::run(required(store)?, args, &ctx),
+        Command::List(args) => list::run(store, args, &ctx),
+        Command::Revoke(args) => revoke::run(required(store)?, args, &ctx),
+        Command::RevokeAll(args) => revoke_all::run(store, args, &ctx),
+        Command::Verify(args) => verify::run(store, args, &ctx),
+        Command::Rotate(args) => rotate::run(required(store)?, args, &ctx),
+        Command::Show(args) => show::run(required(store)?, args, &ctx),
+        Command::Rename(args) => rename::run(required(store)?, args, &ctx),
+        Command::Log(args) => log::run(store, args, &ctx),
+        Command::Completions(_) => unreachable!("handled before the store is opened"),
+    }
+}
+
+/// Commands that act on an existing credential have nothing to act on without a store.
+fn required(store: Option<Box<dyn Store>>) -> Result<Box<dyn Store>, Error> {
+    store.ok_or_else(|| {
+        Error::Refused("the store does not exist yet: there are no credentials".into())
+    })
+}
+
+/// The credential named by an id (or prefix), or by user and name.
+fn resolve(
+    store: &mut dyn Store,
+    id: Option<&str>,
+    user: Option<&str>,
+    name: Option<&str>,
+) -> Result<Credential, Error> {
+    match (id, user, name) {
+        (Some(id), _, _) => store.get(&id_prefix(id)?),
+        (None, Some(user), Some(name)) => {
+            store
+                .find_by_name(user.trim(), name.trim())?
+                .ok_or_else(|| {
+                    Error::Refused(format!(
+                        "user {user:?} has no active credential named {name:?}"
+                    ))
+                })
+        }
+        _ => Err(Error::Usage(
+            "give a credential id, or --user and --name".into(),
+        )),
+    }
+}
+
+/// Checks the shape of an id argument: a full id, or a prefix of at least 8 characters.
+fn id_prefix(raw: &str) -> Result<String, Error> {
+    let id = raw.trim();
+    if !crate::secret::token::looks_like_id_prefix(id) {
+        return Err(Error::Usage(format!(
+            "{:?} is not a credential id (ids are 12 lowercase letters and digits)",
+            output::clean(raw)
+        )));
+    }
+    if id.len() < 8 {
+        return Err(Error::Usage(format!(
+            "the id prefix {id:?} is too short; give at least 8 characters"
+        )));
+    }
+    Ok(id.to_string())
+}
+
+/// Fields of a credential about to be issued (by create or rotate).
+struct Issue {
+    user: String,
+    name: String,
+    app_id: Option<String>,
+    expires_at: Option<Timestamp>,
+}
+
+/// Generates a password, hashes it and hands the row to `write` (which commits it); draws
+/// a new id in the astronomically unlikely case the id is taken.
+fn issue(
+    ctx: &Context,
+    fields: Issue,
+    mut write: impl FnMut(&NewCredential) -> Result<bool, Error>,
+) -> Result<(Token, NewCredential), Error> {
+    loop {
+        let token = Token::generate();
+        let new = NewCredential {
+            id: token.id().to_string(),
+            user: fields.user.clone(),
+            name: fields.name.clone(),
+            app_id: fields.app_id.clone(),
+            hash: kdf::hash(token.as_str().as_bytes(), ctx.kdf),
+            expires_at: fields.expires_at,
+        };
+        if write(&new)? {
+            return Ok((token, new));
+        }
+    }
+}
+
+/// Prints a committed credential's password, once. If stdout is gone, nobody saw the
+/// password, so the credential is revoked rather than left valid and unknown.
+fn print_secret(
+    store: &mut dyn Store,
+    token: &Token,
+    new: &NewCredential,
+    how: SecretOutput,
+    ctx: &Context,
+    verb: &str,
+) -> Result<()> {
+    let text = if how.porcelain {
+        zeroize::Zeroizing::new(format!("{}\n", token.as_str()))
+    } else if how.json {
+        let mut obj = output::credential_json(&created(new, ctx.now), ctx.now);
+        obj["password"] = json!(token.as_str());
+        let s = zeroize::Zeroizing::new(format!("{obj}\n"));
+        zeroize_json(obj);
+        s
+    } else {
+        zeroize::Zeroizing::new(format!(
+            "{verb} credential {} for user {}: {}\n\
+             Password (shown once; store it now, it cannot be shown again):\n\n    {}\n\n\
+             Use it as: curl -u '{}:PASSWORD' ...\n",
+            new.id,
+            output::clean(&new.user),
+            output::clean(&new.name),
+            token.grouped().as_str(),
+            output::clean(&new.user),
+        ))
+    };
+    if let Err(err) = output::print(&text) {
+        let fate = match store.revoke(std::slice::from_ref(&new.id), ctx.now) {
+            Ok(()) => format!(
+                "credential {} was revoked so no unseen password stays valid",
+                new.id
+            ),
+            Err(e) => format!(
+                "credential {} is stored but could not be revoked ({e}); revoke it",
+                new.id
+            ),
+        };
+        return Err(Error::Store(format!("could not print the password ({err}); {fate}")).into());
+    }
+    Ok(())
+}
+
+/// Overwrites the password inside a JSON value before it is dropped.
+fn zeroize_json(mut obj: serde_json::Value) {
+    if let Some(serde_json::Value::String(s)) = obj.get_mut("password") {
+        zeroize::Zeroize::zeroize(s);
+    }
+}
+
+/// The metadata of a credential just committed at `now`.
+fn created(new: &NewCredential, now: Timestamp) -> Credential {
+    Credential {
+        id: new.id.clone(),
+        user: new.user.clone(),
+        name: new.name.clone(),
+        app_id: new.app_id.clone(),
+        created: now,
+        last_used: None,
+        last_source: None,
+        use_count: 0,
+        expires_at: new.expires_at,
+        last_failed: None,
+        last_failed_source: None,
+        revoked_at: None,
+    }
+}
+
+/// Validates a `--user` filter.
+fn user_filter(user: Option<&str>) -> Result<Option<String>, Error> {
+    user.map(input::user).transpose()
+}

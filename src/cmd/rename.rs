@@ -1,0 +1,19 @@
+use anyhow::Result;
+
+use super::{Context, id_prefix};
+use crate::cli::RenameArgs;
+use crate::store::Store;
+use crate::{input, output};
+
+pub fn run(mut store: Box<dyn Store>, args: RenameArgs, ctx: &Context) -> Result<()> {
+    let new_name = input::name(&args.new_name)?;
+    let c = store.get(&id_prefix(&args.id)?)?;
+    store.rename(&c.id, &new_name, ctx.now)?;
+    output::print(&format!(
+        "Renamed {}: {} -> {}\n",
+        c.id,
+        output::clean(&c.name),
+        output::clean(&new_name)
+    ))?;
+    Ok(())
+}

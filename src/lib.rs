@@ -1,0 +1,11 @@
+//! appw: application passwords for the command line. `main.rs` parses arguments and calls
+//! [`cmd::run`]; the modules below are public so tests and benchmarks can reach the same code.
+
+pub mod cli;
+pub mod cmd;
+pub mod error;
+pub mod input;
+pub mod output;
+pub mod secret;
+pub mod store;
+pub mod when;

@@ -1,0 +1,214 @@
+//! How credentials and events look: JSON objects for scripts, tables for people, and the
+//! one place that writes to stdout.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::{self, IsTerminal, Write};
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+use serde_json::{Value, json};
+
+use crate::input::is_unprintable;
+use crate::store::{Credential, Event, Timestamp};
+use crate::when;
+
+/// Writes `text` to stdout and flushes, so a closed pipe is reported here, as an error the
+/// caller can act on, rather than as a panic in `println!`.
+pub fn print(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// Prints a JSON document on one line of its own.
+pub fn print_json(value: &Value) -> io::Result<()> {
+    print(&format!("{value}\n"))
+}
+
+/// Makes stored text safe for a terminal: anything that could be an escape sequence or
+/// reorder the line is shown as a visible `\u{..}` escape instead. Stored names are
+/// validated on the way in; this also covers stores written by other tools.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unprintable) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unprintable(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn time_or_null(at: Option<Timestamp>) -> Value {
+    at.map_or(Value::Null, |t| Value::String(when::rfc3339(t)))
+}
+
+/// The `list --json` object of the contract (keys may be added, never renamed or removed).
+pub fn credential_json(c: &Credential, now: Timestamp) -> Value {
+    json!({
+        "id": c.id,
+        "user": c.user,
+        "name": c.name,
+        "app_id": c.app_id,
+        "created": when::rfc3339(c.created),
+        "last_used": time_or_null(c.last_used),
+        "last_source": c.last_source,
+        "use_count": c.use_count,
+        "expires_at": time_or_null(c.expires_at),
+        "expired": c.is_expired(now),
+        "last_failed": time_or_null(c.last_failed),
+        "last_failed_source": c.last_failed_source,
+        "revoked_at": time_or_null(c.revoked_at),
+    })
+}
+
+pub fn event_json(e: &Event) -> Value {
+    json!({
+        "seq": e.seq,
+        "at": when::rfc3339(e.at),
+        "event": e.kind,
+        "user": e.user,
+        "credential_id": e.credential_id,
+        "name": e.name,
+        "source": e.source,
+        "detail": e.detail,
+    })
+}
+
+fn table(header: Vec<&str>) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if !io::stdout().is_terminal() {
+        // Not a terminal: no width to fit, so never wrap cells mid-word.
+        t.set_content_arrangement(ContentArrangement::Disabled);
+    }
+    t.set_header(header);
+    t
+}
+
+fn time_or_never(at: Option<Timestamp>) -> String {
+    at.map_or_else(|| "never".to_string(), when::local)
+}
+
+fn opt(s: &Option<String>) -> Cow<'_, str> {
+    s.as_deref().map_or(Cow::Borrowed("-"), clean)
+}
+
+/// The table `list` shows people. Expiry and failure columns appear only when some
+/// credential has them.
+pub fn credential_table(creds: &[Credential], now: Timestamp) -> String {
+    let show_expiry = creds.iter().any(|c| c.expires_at.is_some());
+    let show_failed = creds.iter().any(|c| c.last_failed.is_some());
+    let mut header = vec![
+        "ID",
+        "USER",
+        "NAME",
+        "CREATED",
+        "LAST USED",
+        "LAST SOURCE",
+        "USES",
+    ];
+    if show_expiry {
+        header.push("EXPIRES");
+    }
+    if show_failed {
+        header.push("LAST FAILED");
+    }
+    let mut t = table(header);
+    for c in creds {
+        let mut row = vec![
+            c.id.clone(),
+            clean(&c.user).into_owned(),
+            clean(&c.name).into_owned(),
+            when::local(c.created),
+            time_or_never(c.last_used),
+            opt(&c.last_source).into_owned(),
+            c.use_count.to_string(),
+        ];
+        if show_expiry {
+            row.push(match c.expires_at {
+                Some(at) if at <= now => format!("{} (EXPIRED)", when::local(at)),
+                Some(at) => when::local(at),
+                None => "-".into(),
+            });
+        }
+        if show_failed {
+            row.push(match (c.last_failed, &c.last_failed_source) {
+                (Some(at), Some(src)) => format!("{} from {}", when::local(at), clean(src)),
+                (at, _) => time_or_never(at),
+            });
+        }
+        t.add_row(row);
+    }
+    format!("{t}\n")
+}
+
+/// One credential, a field per line, for `show`.
+pub fn credential_details(c: &Credential, now: Timestamp) -> String {
+    let mut out = String::new();
+    let mut line = |k: &str, v: &str| {
+        let _ = writeln!(out, "{k:<13}{v}");
+    };
+    line("id", &c.id);
+    line("user", &clean(&c.user));
+    line("name", &clean(&c.name));
+    line("app id", &opt(&c.app_id));
+    line("created", &when::local(c.created));
+    line("last used", &time_or_never(c.last_used));
+    line("last source", &opt(&c.last_source));
+    line("uses", &c.use_count.to_string());
+    if let Some(at) = c.expires_at {
+        let mark = if at <= now { " (EXPIRED)" } else { "" };
+        line("expires", &format!("{}{mark}", when::local(at)));
+    }
+    line("last failed", &time_or_never(c.last_failed));
+    if c.last_failed.is_some() {
+        line("failed from", &opt(&c.last_failed_source));
+    }
+    line(
+        "status",
+        &match c.revoked_at {
+            Some(at) => format!("revoked {}", when::local(at)),
+            None if c.is_expired(now) => "expired".into(),
+            None => "active".into(),
+        },
+    );
+    out
+}
+
+pub fn event_table(events: &[Event]) -> String {
+    let mut t = table(vec![
+        "TIME", "EVENT", "USER", "ID", "NAME", "SOURCE", "DETAIL",
+    ]);
+    for e in events {
+        t.add_row(vec![
+            when::local(e.at),
+            e.kind.clone(),
+            opt(&e.user).into_owned(),
+            opt(&e.credential_id).into_owned(),
+            opt(&e.name).into_owned(),
+            opt(&e.source).into_owned(),
+            opt(&e.detail).into_owned(),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_escapes_what_a_terminal_would_act_on() {
+        assert_eq!(clean("plain name"), "plain name");
+        assert_eq!(clean("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(clean("x\u{202e}y\u{9b}"), "x\\u{202e}y\\u{9b}");
+        assert!(!clean("\u{7}\u{0}\r\n").chars().any(is_unprintable));
+    }
+}

@@ -1,0 +1,319 @@
+//! argon2id hashing in PHC string form, verification, and the dummy evaluation that makes
+//! a rejection for an unknown user or id cost the same as one for a wrong password.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
+use rand::RngExt;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use super::memory::{Memory, Strategy};
+
+const SALT_LEN: usize = 16;
+const OUTPUT_LEN: usize = 32;
+/// Upper bounds for `--kdf`, so a typo cannot ask for a terabyte or a day of hashing.
+const MAX_M_KIB: u32 = 4 * 1024 * 1024;
+const MAX_T: u32 = 100;
+const MAX_P: u32 = 64;
+
+static EVALUATIONS: AtomicU64 = AtomicU64::new(0);
+
+/// How many argon2 evaluations this process has run: lets tests check that every path
+/// through `verify` does the same work, without timing anything.
+pub fn evaluations() -> u64 {
+    EVALUATIONS.load(Ordering::Relaxed)
+}
+
+/// argon2id cost parameters, written `m=KIB,t=ITERATIONS,p=LANES`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KdfParams {
+    pub m: u32,
+    pub t: u32,
+    pub p: u32,
+}
+
+impl Default for KdfParams {
+    /// OWASP's minimum for argon2id.
+    fn default() -> Self {
+        KdfParams {
+            m: 19456,
+            t: 2,
+            p: 1,
+        }
+    }
+}
+
+impl KdfParams {
+    /// True when a hash made with `self` is cheaper to attack than `policy` asks for.
+    pub fn weaker_than(&self, policy: &KdfParams) -> bool {
+        self.m < policy.m || self.t < policy.t
+    }
+
+    fn argon2(&self) -> Argon2<'static> {
+        // Validated when parsed, so this cannot fail.
+        let params = Params::new(self.m, self.t, self.p, Some(OUTPUT_LEN))
+            .expect("KdfParams are validated on construction");
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    }
+
+    fn validate(self) -> Result<Self, String> {
+        if self.t == 0 || self.t > MAX_T {
+            return Err(format!("t must be between 1 and {MAX_T}"));
+        }
+        if self.p == 0 || self.p > MAX_P {
+            return Err(format!("p must be between 1 and {MAX_P}"));
+        }
+        if self.m < 8 * self.p || self.m > MAX_M_KIB {
+            return Err(format!("m must be between 8×p and {MAX_M_KIB} (KiB)"));
+        }
+        Ok(self)
+    }
+}
+
+impl FromStr for KdfParams {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut out = KdfParams::default();
+        for part in s.split(',') {
+            let (key, value) = part
+                .trim()
+                .split_once('=')
+                .ok_or_else(|| format!("expected m=KIB,t=ITERATIONS,p=LANES, got {s:?}"))?;
+            let value: u32 = value
+                .trim()
+                .parse()
+                .map_err(|_| format!("{key}={value:?} is not a whole number"))?;
+            match key.trim() {
+                "m" => out.m = value,
+                "t" => out.t = value,
+                "p" => out.p = value,
+                other => return Err(format!("unknown parameter {other:?} (use m, t and p)")),
+            }
+        }
+        out.validate()
+    }
+}
+
+impl fmt::Display for KdfParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "m={},t={},p={}", self.m, self.t, self.p)
+    }
+}
+
+/// A stored hash that cannot be read (the store is damaged or was edited by hand).
+#[derive(Debug, thiserror::Error)]
+#[error("a stored hash is not an argon2id PHC string")]
+pub struct BadHash;
+
+/// A parsed `$argon2id$v=19$m=..,t=..,p=..$salt$hash` string.
+struct Phc {
+    params: KdfParams,
+    salt: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+impl Phc {
+    fn parse(s: &str) -> Result<Phc, BadHash> {
+        let mut parts = s.split('$');
+        let (Some(""), Some("argon2id"), Some("v=19"), Some(params), Some(salt), Some(hash), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(BadHash);
+        };
+        let params: KdfParams = params.parse().map_err(|_| BadHash)?;
+        let salt = B64.decode(salt).map_err(|_| BadHash)?;
+        let hash = B64.decode(hash).map_err(|_| BadHash)?;
+        if salt.len() < 8 || hash.len() != OUTPUT_LEN {
+            return Err(BadHash);
+        }
+        Ok(Phc { params, salt, hash })
+    }
+
+    fn format(&self) -> String {
+        format!(
+            "$argon2id$v=19${}${}${}",
+            self.params,
+            B64.encode(&self.salt),
+            B64.encode(&self.hash)
+        )
+    }
+}
+
+/// One argon2id evaluation into memory chosen by `strategy`.
+pub fn compute(
+    password: &[u8],
+    salt: &[u8],
+    params: KdfParams,
+    strategy: Strategy,
+) -> Zeroizing<[u8; OUTPUT_LEN]> {
+    EVALUATIONS.fetch_add(1, Ordering::Relaxed);
+    let argon2 = params.argon2();
+    let mut memory = Memory::new(argon2.params().block_count(), strategy);
+    let mut out = Zeroizing::new([0u8; OUTPUT_LEN]);
+    argon2
+        .hash_password_into_with_memory(password, salt, out.as_mut(), memory.blocks())
+        .expect("inputs are within argon2's limits: the password is 48 bytes, the salt 16");
+    out
+}
+
+/// Hashes a new password with a fresh random salt, as a PHC string.
+pub fn hash(password: &[u8], params: KdfParams) -> String {
+    let mut salt = [0u8; SALT_LEN];
+    rand::rng().fill(&mut salt[..]);
+    let out = compute(password, &salt, params, Strategy::from_env());
+    Phc {
+        params,
+        salt: salt.to_vec(),
+        hash: out.to_vec(),
+    }
+    .format()
+}
+
+/// Checks a password against a stored PHC string in constant time.
+pub fn verify(password: &[u8], stored: &str) -> Result<bool, BadHash> {
+    let phc = Phc::parse(stored)?;
+    let out = compute(password, &phc.salt, phc.params, Strategy::from_env());
+    Ok(bool::from(out.as_slice().ct_eq(&phc.hash)))
+}
+
+/// The same work as [`verify`] against a hash with `params`, for a credential that does not
+/// exist (or cannot be used): the answer is always false, the time is not.
+pub fn dummy_verify(password: &[u8], params: KdfParams) -> bool {
+    const DUMMY_SALT: &[u8; SALT_LEN] = b"appw-dummy-salt!";
+    let out = compute(password, DUMMY_SALT, params, Strategy::from_env());
+    // Compare against a value no output can be expected to equal, so the work is not elided.
+    let _ = out.as_slice().ct_eq(&[0u8; OUTPUT_LEN]);
+    false
+}
+
+/// The parameters a stored hash was made with.
+pub fn params_of(stored: &str) -> Result<KdfParams, BadHash> {
+    Phc::parse(stored).map(|phc| phc.params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHEAP: KdfParams = KdfParams { m: 64, t: 1, p: 1 };
+
+    #[test]
+    fn params_parse_and_print() {
+        assert_eq!(
+            "m=19456,t=2,p=1".parse::<KdfParams>().unwrap(),
+            KdfParams::default()
+        );
+        assert_eq!(
+            "t=3".parse::<KdfParams>().unwrap(),
+            KdfParams {
+                m: 19456,
+                t: 3,
+                p: 1
+            }
+        );
+        assert_eq!(
+            " m = 8 , t=1 ".parse::<KdfParams>().unwrap().to_string(),
+            "m=8,t=1,p=1"
+        );
+        for bad in [
+            "",
+            "m",
+            "m=x",
+            "q=1",
+            "m=4",
+            "t=0",
+            "p=0",
+            "m=99999999",
+            "m=-1",
+            "t=1000",
+        ] {
+            assert!(bad.parse::<KdfParams>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hash_then_verify() {
+        let h = hash(b"correct", CHEAP);
+        assert!(h.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        assert!(verify(b"correct", &h).unwrap());
+        assert!(!verify(b"wrong", &h).unwrap());
+        assert_eq!(params_of(&h).unwrap(), CHEAP);
+    }
+
+    #[test]
+    fn salts_differ_per_hash() {
+        assert_ne!(hash(b"same", CHEAP), hash(b"same", CHEAP));
+    }
+
+    #[test]
+    fn known_answer_matches_the_reference_implementation() {
+        // From the argon2 reference `argon2 somesalt -id -t 2 -m 16 -p 1 -l 32` on "password".
+        let out = compute(
+            b"password",
+            b"somesalt",
+            KdfParams {
+                m: 65536,
+                t: 2,
+                p: 1,
+            },
+            Strategy::Ordinary,
+        );
+        assert_eq!(
+            B64.encode(out.as_slice()),
+            "CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc"
+        );
+    }
+
+    #[test]
+    fn huge_page_and_ordinary_memory_give_identical_hashes() {
+        for params in [
+            CHEAP,
+            KdfParams {
+                m: 4096,
+                t: 2,
+                p: 2,
+            },
+            KdfParams::default(),
+        ] {
+            let a = compute(b"pw", b"saltsalt", params, Strategy::HugePages);
+            let b = compute(b"pw", b"saltsalt", params, Strategy::Ordinary);
+            assert_eq!(a.as_slice(), b.as_slice(), "{params}");
+        }
+    }
+
+    #[test]
+    fn damaged_hashes_are_refused() {
+        let good = hash(b"x", CHEAP);
+        for bad in [
+            "",
+            "$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+            &good.replace("v=19", "v=16"),
+            &good.replace("m=64", "m=zz"),
+            &format!("{good}$extra"),
+            &good[..good.len() - 4],
+        ] {
+            assert!(verify(b"x", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_path_counts_one_evaluation() {
+        let h = hash(b"a", CHEAP);
+        let before = evaluations();
+        verify(b"a", &h).unwrap();
+        dummy_verify(b"a", CHEAP);
+        assert!(evaluations() >= before + 2);
+    }
+}

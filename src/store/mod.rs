@@ -1,0 +1,237 @@
+//! The store: every byte of SQL lives behind the [`Store`] trait, one implementation per
+//! backend. Commands see credentials, events and errors, never a connection.
+//!
+//! Each method that writes is one transaction that takes the write lock up front, and
+//! records its audit event inside that same transaction. Times are Unix seconds (UTC) and
+//! always come in as `now`, so tests control the clock.
+
+pub mod sqlite;
+
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+
+/// Unix time in seconds, UTC.
+pub type Timestamp = i64;
+
+/// A credential's metadata: everything but its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub id: String,
+    pub user: String,
+    pub name: String,
+    pub app_id: Option<String>,
+    pub created: Timestamp,
+    pub last_used: Option<Timestamp>,
+    pub last_source: Option<String>,
+    pub use_count: i64,
+    pub expires_at: Option<Timestamp>,
+    pub last_failed: Option<Timestamp>,
+    pub last_failed_source: Option<String>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl Credential {
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+}
+
+/// A credential about to be written. `name_key` is the case-folded name that uniqueness
+/// is checked on.
+pub struct NewCredential {
+    pub id: String,
+    pub user: String,
+    pub name: String,
+    pub app_id: Option<String>,
+    pub hash: String,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// What `verify` needs to decide: the hash, and whether the credential may be used at all.
+pub struct HashRecord {
+    pub id: String,
+    pub user: String,
+    pub name: String,
+    /// `None` once revoked or rotated: the hash is not kept usable.
+    pub hash: Option<String>,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A successful verification to record. It only counts if the credential still has
+/// `checked_hash` when the write lands: a revoke or rotate that committed in between wins.
+pub struct Use<'a> {
+    pub id: &'a str,
+    pub checked_hash: &'a str,
+    /// A stronger hash of the same password, when the stored one is weaker than policy.
+    pub rehash: Option<&'a str>,
+    pub source: Option<&'a str>,
+}
+
+/// A failed verification to record.
+pub struct Rejection<'a> {
+    /// The credential the password pointed at, when it exists.
+    pub id: Option<&'a str>,
+    pub claimed_user: &'a str,
+    pub reason: &'a str,
+    pub source: Option<&'a str>,
+    /// The password was right but the credential had expired.
+    pub expired: bool,
+}
+
+/// Which credentials `list` shows; revoked ones never.
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub user: Option<String>,
+    pub expired_only: bool,
+    /// Only those expiring at or before this time (and not yet expired).
+    pub expiring_before: Option<Timestamp>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct LogFilter {
+    pub user: Option<String>,
+    pub since: Option<Timestamp>,
+}
+
+/// One line of the audit log. Holds no secret and no hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub seq: i64,
+    pub at: Timestamp,
+    pub kind: String,
+    pub user: Option<String>,
+    pub credential_id: Option<String>,
+    pub name: Option<String>,
+    pub source: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// Event kinds, as stored and printed.
+pub mod kind {
+    pub const CREATED: &str = "created";
+    pub const VERIFIED: &str = "verified";
+    pub const REJECTED: &str = "rejected";
+    pub const REVOKED: &str = "revoked";
+    pub const REVOKE_ALL: &str = "revoke-all";
+    pub const ROTATED: &str = "rotated";
+    pub const RENAMED: &str = "renamed";
+    pub const EXPIRED_ON_USE: &str = "expired-on-use";
+}
+
+/// Whether opening may create the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// `list` and `verify`: a missing store is not created.
+    Existing,
+    /// Commands that write: create the store (and its folder) when missing.
+    Create,
+}
+
+/// Where the store is.
+#[derive(Debug, Clone)]
+pub enum Location {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Location {
+    /// `--db`/`$APPW_DB` if given, else the per-user data folder.
+    pub fn resolve(db: Option<PathBuf>) -> Result<Location> {
+        if let Some(db) = db {
+            if let Some(url) = db.to_str().filter(|s| is_postgres_url(s)) {
+                return Ok(Location::Postgres(url.to_string()));
+            }
+            return Ok(Location::Sqlite(db));
+        }
+        let dirs = directories::ProjectDirs::from("", "", "appw").ok_or_else(|| {
+            Error::Store(
+                "cannot find a home folder for the default store; pass --db PATH or set APPW_DB"
+                    .into(),
+            )
+        })?;
+        Ok(Location::Sqlite(dirs.data_dir().join("credentials.db")))
+    }
+}
+
+pub fn is_postgres_url(s: &str) -> bool {
+    s.starts_with("postgres://") || s.starts_with("postgresql://")
+}
+
+/// Opens the store at `location`; `Ok(None)` when it does not exist and `access` is
+/// [`Access::Existing`].
+pub fn open(location: &Location, access: Access) -> Result<Option<Box<dyn Store>>> {
+    match location {
+        Location::Sqlite(path) => {
+            Ok(sqlite::SqliteStore::open(path, access)?.map(|s| Box::new(s) as Box<dyn Store>))
+        }
+        Location::Postgres(_) => Err(Error::Store(
+            "PostgreSQL stores are not supported by this build yet".into(),
+        )),
+    }
+}
+
+/// The operations commands need; one implementation per backend.
+pub trait Store {
+    /// Inserts a credential and its `created` event. `Ok(false)` when the id is taken (the
+    /// caller draws a new one); a duplicate active name is refused.
+    fn insert(&mut self, new: &NewCredential, now: Timestamp) -> Result<bool>;
+
+    /// The hash and usability of the credential with exactly this id.
+    fn hash_record(&mut self, id: &str) -> Result<Option<HashRecord>>;
+
+    /// Records a successful verification (one more use, last used, source, `verified`
+    /// event, and the rehash if any). `Ok(false)` if the credential was revoked or rotated
+    /// since its hash was read: the verification must then be rejected.
+    fn record_use(&mut self, use_: &Use<'_>, now: Timestamp) -> Result<bool>;
+
+    /// Records a failed verification: a `rejected` event, and the credential's last failure
+    /// when the password pointed at one.
+    fn record_rejection(&mut self, rejection: &Rejection<'_>, now: Timestamp) -> Result<()>;
+
+    /// Active (not revoked) credentials, by user then creation.
+    fn list(&mut self, filter: &ListFilter, now: Timestamp) -> Result<Vec<Credential>>;
+
+    /// The credential with this id or unambiguous id prefix, revoked or not.
+    fn get(&mut self, id_or_prefix: &str) -> Result<Credential>;
+
+    /// The user's active credential with this name (case-insensitive).
+    fn find_by_name(&mut self, user: &str, name: &str) -> Result<Option<Credential>>;
+
+    /// Revokes the given active credentials, all or none.
+    fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<()>;
+
+    /// Revokes every active credential (of `user`), returning how many.
+    fn revoke_all(&mut self, user: Option<&str>, now: Timestamp) -> Result<u64>;
+
+    /// Retires `old_id` and inserts `new` in its place, in one transaction.
+    /// `Ok(false)` when `new.id` is taken.
+    fn rotate(&mut self, old_id: &str, new: &NewCredential, now: Timestamp) -> Result<bool>;
+
+    /// Renames an active credential.
+    fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<()>;
+
+    /// The audit log, oldest first.
+    fn events(&mut self, filter: &LogFilter) -> Result<Vec<Event>>;
+
+    /// Deletes events older than `before`, returning how many.
+    fn prune_events(&mut self, before: Timestamp) -> Result<u64>;
+}
+
+/// The single credential an id or prefix names, or why there is none.
+fn one_match(query: &str, mut found: Vec<Credential>) -> Result<Credential> {
+    match found.len() {
+        0 => Err(Error::Refused(format!(
+            "no credential has the id {query:?}; see appw list"
+        ))),
+        1 => Ok(found.remove(0)),
+        _ => Err(Error::Refused(format!(
+            "the id prefix {query:?} matches more than one credential; give more characters"
+        ))),
+    }
+}
+
+/// The key names are unique on: case-insensitive in every script, not only ASCII.
+pub fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}

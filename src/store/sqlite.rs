@@ -1,0 +1,703 @@
+//! The SQLite backend: one file, WAL, writers serialised by `BEGIN IMMEDIATE`.
+
+use std::fs;
+use std::io::ErrorKind;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{
+    Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior, params,
+};
+
+use super::{
+    Access, Credential, Event, HashRecord, ListFilter, LogFilter, NewCredential, Rejection, Store,
+    Timestamp, Use, kind, name_key,
+};
+use crate::error::{Error, Result};
+
+/// `PRAGMA application_id` of an appw store ("appw" in ASCII): tells our files from other
+/// programs' SQLite databases.
+const APPLICATION_ID: i32 = 0x6170_7077;
+
+/// How long a write waits for another process's write to finish. Writes hold the lock for
+/// about a millisecond; a minute covers hundreds of queued writers on a slow disk.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Schema migrations; `MIGRATIONS[n]` takes a store from version n to n + 1.
+const MIGRATIONS: &[&str] = &[
+    // 1: credentials and the audit log.
+    "CREATE TABLE credentials (
+        id TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        app_id TEXT,
+        hash TEXT,
+        created INTEGER NOT NULL,
+        expires_at INTEGER,
+        last_used INTEGER,
+        last_source TEXT,
+        use_count INTEGER NOT NULL DEFAULT 0,
+        last_failed INTEGER,
+        last_failed_source TEXT,
+        revoked_at INTEGER,
+        replaced_by TEXT,
+        CHECK ((revoked_at IS NULL) = (hash IS NOT NULL))
+    ) STRICT;
+    CREATE UNIQUE INDEX credentials_active_name
+        ON credentials (user, name_key) WHERE revoked_at IS NULL;
+    CREATE INDEX credentials_user ON credentials (user, created);
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        user TEXT,
+        credential_id TEXT,
+        name TEXT,
+        source TEXT,
+        detail TEXT
+    ) STRICT;
+    CREATE INDEX events_at ON events (at);
+    CREATE INDEX events_user ON events (user, seq);",
+];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+const CREDENTIAL_COLUMNS: &str = "id, user, name, app_id, created, last_used, last_source, \
+    use_count, expires_at, last_failed, last_failed_source, revoked_at";
+
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path, access: Access) -> Result<Option<SqliteStore>> {
+        match fs::metadata(path) {
+            Ok(meta) => check_file(path, &meta)?,
+            Err(e) if e.kind() == ErrorKind::NotFound => match access {
+                Access::Existing => return Ok(None),
+                Access::Create => create(path)?,
+            },
+            Err(e) => return Err(io_error(path, "cannot read", &e)),
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sql_error(path, &e))?;
+        let mut store = SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.prepare()?;
+        Ok(Some(store))
+    }
+
+    /// Checks the file is ours and current, migrates it forward, then sets per-connection
+    /// options. Nothing is written before the checks pass, so a foreign or newer file is
+    /// left exactly as it was.
+    fn prepare(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let e = |err: rusqlite::Error| sql_error(&path, &err);
+        self.conn.busy_timeout(BUSY_TIMEOUT).map_err(e)?;
+        let version = self.check_identity()?;
+        if version < SCHEMA_VERSION {
+            self.migrate()?;
+        }
+        self.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(e)
+    }
+
+    /// The schema version, after making sure this is an appw store this appw can read.
+    fn check_identity(&self) -> Result<i64> {
+        let path = &self.path;
+        let (app_id, version, tables): (i32, i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT (SELECT application_id FROM pragma_application_id),
+                        (SELECT user_version FROM pragma_user_version),
+                        (SELECT count(*) FROM sqlite_master)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(|err| sql_error(path, &err))?;
+        if app_id != APPLICATION_ID && !(app_id == 0 && version == 0 && tables == 0) {
+            return Err(Error::Store(format!(
+                "{} is a SQLite database of another program, not an appw store; \
+                 point --db at another file",
+                path.display()
+            )));
+        }
+        if version > SCHEMA_VERSION {
+            return Err(Error::Store(format!(
+                "{} was written by a newer appw (schema version {version}; this appw reads up \
+                 to {SCHEMA_VERSION}); upgrade appw to use it",
+                path.display()
+            )));
+        }
+        Ok(version)
+    }
+
+    /// Applies the missing migrations in one transaction; concurrent openers queue on the
+    /// write lock and find the work done.
+    fn migrate(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let e = |err: rusqlite::Error| sql_error(&path, &err);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(e)?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(e)?;
+        for (n, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql).map_err(e)?;
+            tx.pragma_update(None, "user_version", n as i64 + 1)
+                .map_err(e)?;
+        }
+        tx.pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
+    fn err(&self, err: rusqlite::Error) -> Error {
+        sql_error(&self.path, &err)
+    }
+
+    fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|err| sql_error(&path, &err))?;
+        let out = f(&tx)?;
+        tx.commit().map_err(|err| sql_error(&path, &err))?;
+        Ok(out)
+    }
+}
+
+/// Refuses what SQLite would misread or silently adopt: folders, empty files.
+fn check_file(path: &Path, meta: &fs::Metadata) -> Result<()> {
+    if meta.is_dir() {
+        return Err(Error::Store(format!(
+            "{} is a folder, not an appw store; point --db at a file",
+            path.display()
+        )));
+    }
+    if meta.len() == 0 {
+        return Err(Error::Store(format!(
+            "{} is an empty file, not an appw store; remove it or point --db elsewhere",
+            path.display()
+        )));
+    }
+    let mode = meta.permissions().mode();
+    if mode & 0o077 != 0 {
+        eprintln!(
+            "appw: warning: {} can be read or written by other users (mode {:04o}); run chmod 600 on it",
+            path.display(),
+            mode & 0o7777
+        );
+    }
+    Ok(())
+}
+
+/// Creates a new store atomically: the schema is written to a private temporary file that
+/// is then linked into place, so no process ever sees a half-made store, and of several
+/// processes creating it at once exactly one wins and the others open the winner's file.
+fn create(path: &Path) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| io_error(dir, "cannot create the folder", &e))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut store = SqliteStore {
+            conn: Connection::open(&tmp).map_err(|e| sql_error(&tmp, &e))?,
+            path: tmp.clone(),
+        };
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o600))
+            .map_err(|e| io_error(&tmp, "cannot set permissions on", &e))?;
+        store
+            .conn
+            .execute_batch("PRAGMA journal_mode = WAL;")
+            .map_err(|e| store.err(e))?;
+        store.migrate()?;
+        store.conn.close().map_err(|(_, e)| sql_error(&tmp, &e))?;
+        match fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(io_error(path, "cannot create", &e)),
+        }
+    })();
+    for leftover in ["", "-wal", "-shm", "-journal"] {
+        let mut p = tmp.clone().into_os_string();
+        p.push(leftover);
+        let _ = fs::remove_file(p);
+    }
+    result
+}
+
+fn io_error(path: &Path, what: &str, err: &std::io::Error) -> Error {
+    Error::Store(format!("{what} {}: {err}", path.display()))
+}
+
+/// Maps SQLite's errors to a store error naming the file, with a hint where one helps.
+fn sql_error(path: &Path, err: &rusqlite::Error) -> Error {
+    let code = err.sqlite_error_code();
+    let what = match code {
+        Some(ErrorCode::NotADatabase) => "is not an appw store (not a SQLite database)".to_string(),
+        Some(ErrorCode::DatabaseCorrupt) => "is corrupt".to_string(),
+        Some(ErrorCode::DiskFull) => "cannot be written: the disk is full".to_string(),
+        Some(ErrorCode::ReadOnly) => "cannot be written: it or its folder is read-only".to_string(),
+        Some(ErrorCode::CannotOpen) => {
+            "cannot be opened (check that it and its folder exist and are writable)".to_string()
+        }
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            format!(
+                "stayed locked by another process for over {}s",
+                BUSY_TIMEOUT.as_secs()
+            )
+        }
+        _ => format!("cannot be used: {err}"),
+    };
+    Error::Store(format!("the store {} {what}", path.display()))
+}
+
+fn is_constraint(err: &rusqlite::Error, extended: i32) -> bool {
+    matches!(err, rusqlite::Error::SqliteFailure(e, _) if e.extended_code == extended)
+}
+
+fn credential(row: &Row<'_>) -> rusqlite::Result<Credential> {
+    Ok(Credential {
+        id: row.get(0)?,
+        user: row.get(1)?,
+        name: row.get(2)?,
+        app_id: row.get(3)?,
+        created: row.get(4)?,
+        last_used: row.get(5)?,
+        last_source: row.get(6)?,
+        use_count: row.get(7)?,
+        expires_at: row.get(8)?,
+        last_failed: row.get(9)?,
+        last_failed_source: row.get(10)?,
+        revoked_at: row.get(11)?,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn log_event(
+    tx: &rusqlite::Transaction<'_>,
+    now: Timestamp,
+    kind: &str,
+    user: Option<&str>,
+    id: Option<&str>,
+    name: Option<&str>,
+    source: Option<&str>,
+    detail: Option<&str>,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO events (at, kind, user, credential_id, name, source, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![now, kind, user, id, name, source, detail],
+    )
+    .map(drop)
+}
+
+/// Inserts `new`; `Ok(false)` when its id is taken.
+fn insert_row(
+    tx: &rusqlite::Transaction<'_>,
+    new: &NewCredential,
+    now: Timestamp,
+) -> Result<bool, rusqlite::Error> {
+    let inserted = tx.execute(
+        "INSERT INTO credentials (id, user, name, name_key, app_id, hash, created, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            new.id,
+            new.user,
+            new.name,
+            name_key(&new.name),
+            new.app_id,
+            new.hash,
+            now,
+            new.expires_at
+        ],
+    );
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+fn duplicate_name(user: &str, name: &str) -> Error {
+    Error::Refused(format!(
+        "user {user:?} already has an active credential named {name:?}; pick another name or \
+         revoke that one first"
+    ))
+}
+
+impl Store for SqliteStore {
+    fn insert(&mut self, new: &NewCredential, now: Timestamp) -> Result<bool> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            match insert_row(tx, new, now) {
+                Ok(true) => {}
+                Ok(false) => return Ok(false),
+                Err(e) if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) => {
+                    return Err(duplicate_name(&new.user, &new.name));
+                }
+                Err(e) => return Err(sql_error(&path, &e)),
+            }
+            log_event(
+                tx,
+                now,
+                kind::CREATED,
+                Some(&new.user),
+                Some(&new.id),
+                Some(&new.name),
+                None,
+                None,
+            )
+            .map_err(|e| sql_error(&path, &e))?;
+            Ok(true)
+        })
+    }
+
+    fn hash_record(&mut self, id: &str) -> Result<Option<HashRecord>> {
+        self.conn
+            .query_row(
+                "SELECT id, user, name, hash, expires_at FROM credentials WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(HashRecord {
+                        id: r.get(0)?,
+                        user: r.get(1)?,
+                        name: r.get(2)?,
+                        hash: r.get(3)?,
+                        expires_at: r.get(4)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    fn record_use(&mut self, u: &Use<'_>, now: Timestamp) -> Result<bool> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let row: Option<(String, String)> = tx
+                .query_row(
+                    "UPDATE credentials
+                     SET use_count = use_count + 1, last_used = ?2,
+                         last_source = coalesce(?3, last_source), hash = coalesce(?4, hash)
+                     WHERE id = ?1 AND revoked_at IS NULL AND hash = ?5
+                     RETURNING user, name",
+                    params![u.id, now, u.source, u.rehash, u.checked_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(e)?;
+            let Some((user, name)) = row else {
+                return Ok(false);
+            };
+            let detail = u.rehash.map(|_| "rehashed with the current --kdf policy");
+            log_event(
+                tx,
+                now,
+                kind::VERIFIED,
+                Some(&user),
+                Some(u.id),
+                Some(&name),
+                u.source,
+                detail,
+            )
+            .map_err(e)?;
+            Ok(true)
+        })
+    }
+
+    fn record_rejection(&mut self, r: &Rejection<'_>, now: Timestamp) -> Result<()> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let mut name = None;
+            if let Some(id) = r.id {
+                name = tx
+                    .query_row(
+                        "UPDATE credentials SET last_failed = ?2, last_failed_source = ?3
+                         WHERE id = ?1 RETURNING name",
+                        params![id, now, r.source],
+                        |row| row.get::<_, String>(0),
+                    )
+                    .optional()
+                    .map_err(e)?;
+            }
+            let kind = if r.expired {
+                kind::EXPIRED_ON_USE
+            } else {
+                kind::REJECTED
+            };
+            log_event(
+                tx,
+                now,
+                kind,
+                Some(r.claimed_user),
+                r.id,
+                name.as_deref(),
+                r.source,
+                Some(r.reason),
+            )
+            .map_err(e)
+        })
+    }
+
+    fn list(&mut self, filter: &ListFilter, now: Timestamp) -> Result<Vec<Credential>> {
+        let sql = format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM credentials
+             WHERE revoked_at IS NULL
+               AND (?1 IS NULL OR user = ?1)
+               AND (?2 = 0 OR expires_at <= ?3)
+               AND (?4 IS NULL OR (expires_at > ?3 AND expires_at <= ?4))
+             ORDER BY user, created, id"
+        );
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(|e| sql_error(&self.path, &e))?;
+        let rows = stmt
+            .query_map(
+                params![
+                    filter.user,
+                    filter.expired_only,
+                    now,
+                    filter.expiring_before
+                ],
+                credential,
+            )
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+        rows.map_err(|e| sql_error(&self.path, &e))
+    }
+
+    fn get(&mut self, id_or_prefix: &str) -> Result<Credential> {
+        // Ids are [0-9a-z]; '{' sorts right after 'z', so this range is "starts with".
+        let sql = format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE id >= ?1 AND id < ?1 || '{{'
+             ORDER BY id LIMIT 2"
+        );
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(|e| sql_error(&self.path, &e))?;
+        let found = stmt
+            .query_map([id_or_prefix], credential)
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| sql_error(&self.path, &e))?;
+        super::one_match(id_or_prefix, found)
+    }
+
+    fn find_by_name(&mut self, user: &str, name: &str) -> Result<Option<Credential>> {
+        let sql = format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM credentials
+             WHERE user = ?1 AND name_key = ?2 AND revoked_at IS NULL"
+        );
+        self.conn
+            .query_row(&sql, params![user, name_key(name)], credential)
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<()> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            for id in ids {
+                let row: Option<(String, String)> = tx
+                    .query_row(
+                        "UPDATE credentials SET revoked_at = ?2, hash = NULL
+                         WHERE id = ?1 AND revoked_at IS NULL RETURNING user, name",
+                        params![id, now],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()
+                    .map_err(e)?;
+                let Some((user, name)) = row else {
+                    return Err(Error::Refused(format!(
+                        "credential {id} is already revoked"
+                    )));
+                };
+                log_event(
+                    tx,
+                    now,
+                    kind::REVOKED,
+                    Some(&user),
+                    Some(id),
+                    Some(&name),
+                    None,
+                    None,
+                )
+                .map_err(e)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn revoke_all(&mut self, user: Option<&str>, now: Timestamp) -> Result<u64> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let count = tx
+                .execute(
+                    "UPDATE credentials SET revoked_at = ?2, hash = NULL
+                     WHERE revoked_at IS NULL AND (?1 IS NULL OR user = ?1)",
+                    params![user, now],
+                )
+                .map_err(e)?;
+            let detail = format!("count={count}");
+            log_event(
+                tx,
+                now,
+                kind::REVOKE_ALL,
+                user,
+                None,
+                None,
+                None,
+                Some(&detail),
+            )
+            .map_err(e)?;
+            Ok(count as u64)
+        })
+    }
+
+    fn rotate(&mut self, old_id: &str, new: &NewCredential, now: Timestamp) -> Result<bool> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let retired = tx
+                .execute(
+                    "UPDATE credentials SET revoked_at = ?2, hash = NULL, replaced_by = ?3
+                     WHERE id = ?1 AND revoked_at IS NULL",
+                    params![old_id, now, new.id],
+                )
+                .map_err(e)?;
+            if retired == 0 {
+                return Err(Error::Refused(format!(
+                    "credential {old_id} is revoked; create a new one instead"
+                )));
+            }
+            match insert_row(tx, new, now) {
+                Ok(true) => {}
+                // Dropping the transaction rolls the retirement back too.
+                Ok(false) => return Ok(false),
+                Err(err) => return Err(e(err)),
+            }
+            let detail = format!("replaced {old_id}");
+            log_event(
+                tx,
+                now,
+                kind::ROTATED,
+                Some(&new.user),
+                Some(&new.id),
+                Some(&new.name),
+                None,
+                Some(&detail),
+            )
+            .map_err(e)?;
+            Ok(true)
+        })
+    }
+
+    fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<()> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let old: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT user, name FROM credentials WHERE id = ?1 AND revoked_at IS NULL",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(e)?;
+            let Some((user, old_name)) = old else {
+                return Err(Error::Refused(format!(
+                    "credential {id} is revoked; it cannot be renamed"
+                )));
+            };
+            match tx.execute(
+                "UPDATE credentials SET name = ?2, name_key = ?3 WHERE id = ?1",
+                params![id, new_name, name_key(new_name)],
+            ) {
+                Ok(_) => {}
+                Err(err) if is_constraint(&err, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) => {
+                    return Err(duplicate_name(&user, new_name));
+                }
+                Err(err) => return Err(e(err)),
+            }
+            let detail = format!("was {old_name:?}");
+            log_event(
+                tx,
+                now,
+                kind::RENAMED,
+                Some(&user),
+                Some(id),
+                Some(new_name),
+                None,
+                Some(&detail),
+            )
+            .map_err(e)
+        })
+    }
+
+    fn events(&mut self, filter: &LogFilter) -> Result<Vec<Event>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT seq, at, kind, user, credential_id, name, source, detail FROM events
+                 WHERE (?1 IS NULL OR user = ?1) AND (?2 IS NULL OR at >= ?2)
+                 ORDER BY seq",
+            )
+            .map_err(|e| sql_error(&self.path, &e))?;
+        let rows = stmt
+            .query_map(params![filter.user, filter.since], |r| {
+                Ok(Event {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    kind: r.get(2)?,
+                    user: r.get(3)?,
+                    credential_id: r.get(4)?,
+                    name: r.get(5)?,
+                    source: r.get(6)?,
+                    detail: r.get(7)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+        rows.map_err(|e| sql_error(&self.path, &e))
+    }
+
+    fn prune_events(&mut self, before: Timestamp) -> Result<u64> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            tx.execute("DELETE FROM events WHERE at < ?1", [before])
+                .map(|n| n as u64)
+                .map_err(|e| sql_error(&path, &e))
+        })
+    }
+}

@@ -1,0 +1,135 @@
+//! Times: the clock, durations like `90d`, RFC 3339, and how times are shown.
+
+use chrono::{DateTime, Local, SecondsFormat, TimeZone, Utc};
+
+use crate::error::{Error, Result};
+use crate::store::Timestamp;
+
+/// The current time. `APPW_NOW` (RFC 3339) replaces the clock, so tests of expiry and of
+/// the log are deterministic; it only moves what appw believes the time is.
+pub fn now() -> Result<Timestamp> {
+    match std::env::var("APPW_NOW") {
+        Ok(s) => parse_rfc3339(&s)
+            .ok_or_else(|| Error::Usage(format!("APPW_NOW={s:?} is not an RFC 3339 time"))),
+        Err(_) => Ok(Utc::now().timestamp()),
+    }
+}
+
+/// A duration such as `90d`, `12h`, `30m`, `45s` or `2w`, in seconds.
+pub fn parse_duration(s: &str) -> Result<i64> {
+    let bad = || {
+        Error::Usage(format!(
+            "{s:?} is not a duration; write e.g. 90d, 12h or 30m"
+        ))
+    };
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (number, unit) = s.split_at(split);
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    let unit_secs = match unit {
+        "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(unit_secs)
+        .filter(|&d| d > 0 && d <= 100 * 365 * 86_400)
+        .ok_or_else(bad)
+}
+
+/// `WHEN` for `--expires`: a duration from now, or an RFC 3339 time in the future.
+pub fn parse_future(s: &str, now: Timestamp) -> Result<Timestamp> {
+    let at = match parse_rfc3339(s) {
+        Some(at) => at,
+        None => now + parse_duration(s).map_err(|_| when_error(s))?,
+    };
+    if at <= now {
+        return Err(Error::Usage(format!(
+            "{s:?} is in the past; an expiry must be in the future"
+        )));
+    }
+    Ok(at)
+}
+
+/// `WHEN` for `--since` and `--prune`: a duration ago, or an RFC 3339 time.
+pub fn parse_past(s: &str, now: Timestamp) -> Result<Timestamp> {
+    match parse_rfc3339(s) {
+        Some(at) => Ok(at),
+        None => Ok(now - parse_duration(s).map_err(|_| when_error(s))?),
+    }
+}
+
+fn when_error(s: &str) -> Error {
+    Error::Usage(format!(
+        "{s:?} is neither a duration (90d, 12h, 30m) nor an RFC 3339 time (2027-01-31T12:00:00Z)"
+    ))
+}
+
+fn parse_rfc3339(s: &str) -> Option<Timestamp> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|t| t.timestamp())
+}
+
+/// RFC 3339 in UTC, as scripts get it: `2026-11-30T07:23:37Z`.
+pub fn rfc3339(at: Timestamp) -> String {
+    utc(at).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Local time, as people get it: `2026-11-30 08:23`.
+pub fn local(at: Timestamp) -> String {
+    Local
+        .from_utc_datetime(&utc(at).naive_utc())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+fn utc(at: Timestamp) -> DateTime<Utc> {
+    DateTime::from_timestamp(at, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90d").unwrap(), 90 * 86_400);
+        assert_eq!(parse_duration("12h").unwrap(), 12 * 3600);
+        assert_eq!(parse_duration("30m").unwrap(), 1800);
+        assert_eq!(parse_duration("2w").unwrap(), 14 * 86_400);
+        for bad in [
+            "",
+            "d",
+            "0d",
+            "-1d",
+            "1y",
+            "1.5d",
+            "99999999999999999999d",
+            "1000000d",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn whens() {
+        let now = parse_rfc3339("2026-01-01T00:00:00Z").unwrap();
+        assert_eq!(parse_future("1h", now).unwrap(), now + 3600);
+        assert_eq!(
+            rfc3339(parse_future("2026-02-01T00:00:00+01:00", now).unwrap()),
+            "2026-01-31T23:00:00Z"
+        );
+        assert!(parse_future("2025-01-01T00:00:00Z", now).is_err());
+        assert!(parse_future("soon", now).is_err());
+        assert_eq!(parse_past("1d", now).unwrap(), now - 86_400);
+    }
+
+    #[test]
+    fn rfc3339_is_utc_with_seconds() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_000_000), "2026-11-18T11:06:40Z");
+    }
+}

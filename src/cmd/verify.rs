@@ -67,7 +67,7 @@ pub fn run(store: Option<Box<dyn Store>>, args: VerifyArgs, ctx: &Context) -> Re
 
 /// Checks `password` for `user` and records the outcome in the store.
 pub fn check(
-    mut store: Option<&mut (dyn Store + '_)>,
+    store: Option<&mut (dyn Store + '_)>,
     user: &str,
     password: &str,
     source: Option<&str>,
@@ -89,7 +89,7 @@ pub fn check(
         }
     };
     let pw = token.as_str().as_bytes();
-    let Some(store) = store.as_deref_mut() else {
+    let Some(store) = store else {
         kdf::dummy_verify(pw, policy);
         return Ok(Outcome::Rejected(
             "no such credential (the store does not exist yet)",

@@ -1,0 +1,204 @@
+//! A temporary store and the real binary: `Appw::new()` points `--db` into a fresh temp
+//! folder (or, with `APPW_TEST_BACKEND=postgres`, at a fresh PostgreSQL database), and
+//! every run's exit code, stdout and stderr come back as an [`Out`].
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Cheap argon2 parameters: most tests are not about hashing.
+pub const CHEAP_KDF: &str = "m=64,t=1,p=1";
+
+pub struct Appw {
+    pub dir: tempfile::TempDir,
+    /// What `--db` gets: a file path, or a postgres:// URL.
+    pub db: String,
+    envs: Vec<(String, String)>,
+}
+
+#[derive(Debug)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    /// Asserts the exit code, showing everything on failure.
+    #[track_caller]
+    pub fn code(self, expected: i32) -> Out {
+        assert_eq!(self.code, expected, "unexpected exit code; {self:#?}");
+        self
+    }
+
+    #[track_caller]
+    pub fn ok(self) -> Out {
+        self.code(0)
+    }
+
+    /// Asserts the error contract: exactly one line on stderr, starting with `appw: `.
+    #[track_caller]
+    pub fn one_error_line(self) -> Out {
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| !l.starts_with("appw: warning:"))
+            .collect();
+        assert_eq!(lines.len(), 1, "expected one stderr line; {self:#?}");
+        assert!(lines[0].starts_with("appw: "), "{self:#?}");
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {self:#?}"))
+    }
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_appw")
+}
+
+impl Appw {
+    /// A fresh, not yet created, store on the backend chosen for this run.
+    pub fn new() -> Appw {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = match crate::postgres::fresh_database() {
+            Some(url) => url,
+            None => dir
+                .path()
+                .join("store")
+                .join("credentials.db")
+                .to_string_lossy()
+                .into_owned(),
+        };
+        Appw {
+            dir,
+            db,
+            envs: Vec::new(),
+        }
+    }
+
+    /// A fresh SQLite store, whatever backend the run is on (for tests about files).
+    pub fn sqlite() -> Appw {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir
+            .path()
+            .join("store")
+            .join("credentials.db")
+            .to_string_lossy()
+            .into_owned();
+        Appw {
+            dir,
+            db,
+            envs: Vec::new(),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.db.starts_with("postgres")
+    }
+
+    /// The SQLite file (panics on PostgreSQL).
+    pub fn path(&self) -> PathBuf {
+        assert!(!self.is_postgres());
+        PathBuf::from(&self.db)
+    }
+
+    /// Sets an environment variable for every later run.
+    pub fn env(mut self, key: &str, value: &str) -> Appw {
+        self.envs.push((key.into(), value.into()));
+        self
+    }
+
+    /// The command with a clean environment: the store, cheap hashing, a private HOME.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(bin());
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("XDG_DATA_HOME", self.dir.path().join("xdg"))
+            .env("APPW_DB", &self.db)
+            .env("APPW_KDF", CHEAP_KDF)
+            .env("RUST_BACKTRACE", "0");
+        for (k, v) in &self.envs {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Out {
+        self.run_with(self.command(args), b"")
+    }
+
+    pub fn run_stdin(&self, args: &[&str], stdin: &[u8]) -> Out {
+        self.run_with(self.command(args), stdin)
+    }
+
+    pub fn run_with(&self, mut cmd: Command, stdin: &[u8]) -> Out {
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn appw");
+        let mut pipe = child.stdin.take().unwrap();
+        let input = stdin.to_vec();
+        // Write from a thread: appw may exit before reading it all (and must not hang).
+        let writer = std::thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+        let out = child.wait_with_output().expect("wait appw");
+        let _ = writer.join();
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Creates a credential and returns (id, password).
+    pub fn create(&self, user: &str, name: &str) -> (String, String) {
+        let out = self.run(&["create", "--user", user, name, "--json"]).ok();
+        let v = out.json();
+        (
+            v["id"].as_str().unwrap().to_string(),
+            v["password"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// Verifies `password` for `user` through stdin; returns the exit code.
+    pub fn verify(&self, user: &str, password: &str) -> Out {
+        self.run_stdin(
+            &["verify", "--user", user],
+            format!("{password}\n").as_bytes(),
+        )
+    }
+
+    /// The active credentials, as `list --json` prints them.
+    pub fn list(&self) -> Vec<serde_json::Value> {
+        self.run(&["list", "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+/// Every byte of a file and its WAL/journal companions.
+pub fn store_bytes(path: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for suffix in ["", "-wal", "-journal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        if let Ok(bytes) = std::fs::read(&p) {
+            all.extend(bytes);
+        }
+    }
+    all
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}

@@ -1,0 +1,11 @@
+//! The integration suite: runs the real `appw` binary against temporary stores and holds it
+//! to ../shared/CLI.md. One crate, one harness (`harness.rs`), a module per concern.
+
+mod harness;
+
+mod core;
+mod features;
+mod perf;
+mod postgres;
+mod reliability;
+mod shell;

@@ -1,1 +1,450 @@
-//! (filled in by its issue)
+//! Beyond WordPress: expiry, atomic rotation, show/rename, the audit log and failed
+//! attempts (issue 5). The clock is set with APPW_NOW.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use crate::harness::Appw;
+
+const T0: &str = "2027-01-01T12:00:00Z";
+
+fn at(appw: &Appw, now: &str, args: &[&str], stdin: &str) -> crate::harness::Out {
+    let mut cmd = appw.command(args);
+    cmd.env("APPW_NOW", now);
+    appw.run_with(cmd, stdin.as_bytes())
+}
+
+fn events(appw: &Appw, args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["log", "--json"];
+    all.extend_from_slice(args);
+    appw.run(&all).ok().json().as_array().unwrap().clone()
+}
+
+#[test]
+fn expiry_by_duration_and_by_time() {
+    let appw = Appw::new();
+    let pw = at(
+        &appw,
+        T0,
+        &[
+            "create",
+            "--user",
+            "ci",
+            "short",
+            "--expires",
+            "12h",
+            "--porcelain",
+        ],
+        "",
+    )
+    .ok();
+    let pw = pw.stdout.trim().to_string();
+    let json = at(
+        &appw,
+        T0,
+        &[
+            "create",
+            "--user",
+            "ci",
+            "dated",
+            "--expires",
+            "2027-03-01T00:00:00+01:00",
+            "--json",
+        ],
+        "",
+    )
+    .ok()
+    .json();
+    assert_eq!(json["expires_at"], "2027-02-28T23:00:00Z");
+    at(
+        &appw,
+        T0,
+        &["create", "--user", "ci", "forever", "--porcelain"],
+        "",
+    )
+    .ok();
+
+    at(
+        &appw,
+        "2027-01-01T23:59:59Z",
+        &["verify", "--user", "ci"],
+        &pw,
+    )
+    .ok(); // just before 12 h
+    let out = at(
+        &appw,
+        "2027-01-02T00:00:00Z",
+        &["verify", "--user", "ci"],
+        &pw,
+    )
+    .code(1)
+    .one_error_line();
+    assert!(out.stderr.contains("expired"), "{out:?}");
+
+    let list = |now: &str, args: &[&str]| {
+        let mut all = vec!["list", "--json"];
+        all.extend_from_slice(args);
+        at(&appw, now, &all, "")
+            .ok()
+            .json()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let names = |v: Vec<Value>| {
+        v.iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let later = "2027-01-03T00:00:00Z";
+    assert_eq!(names(list(later, &["--expired"])), ["short"]);
+    assert_eq!(names(list(later, &["--expiring", "60d"])), ["dated"]);
+    assert!(list(later, &["--expiring", "7d"]).is_empty());
+    assert_eq!(
+        list(later, &[]).len(),
+        3,
+        "expired credentials stay listed, marked"
+    );
+    assert!(list(later, &[]).iter().any(|c| c["expired"] == true));
+    let table = at(&appw, later, &["list"], "").ok().stdout;
+    assert!(table.contains("EXPIRED"), "{table}");
+
+    let log = events(&appw, &[]);
+    assert!(
+        log.iter().any(|e| e["event"] == "expired-on-use"),
+        "{log:?}"
+    );
+
+    for bad in ["0d", "-5d", "2020-01-01T00:00:00Z", "tomorrow", "5y"] {
+        at(
+            &appw,
+            T0,
+            &["create", "--user", "ci", "x", "--expires", bad],
+            "",
+        )
+        .code(2)
+        .one_error_line();
+    }
+}
+
+#[test]
+fn rotate_replaces_the_secret_in_one_step() {
+    let appw = Appw::new();
+    let created = at(
+        &appw,
+        T0,
+        &[
+            "create",
+            "--user",
+            "deploy",
+            "GitHub Actions",
+            "--app-id",
+            "gh",
+            "--expires",
+            "90d",
+            "--json",
+        ],
+        "",
+    )
+    .ok()
+    .json();
+    let (old_id, old_pw) = (
+        created["id"].as_str().unwrap(),
+        created["password"].as_str().unwrap(),
+    );
+    at(&appw, T0, &["verify", "--user", "deploy"], old_pw).ok();
+
+    let later = "2027-02-01T12:00:00Z";
+    let rotated = at(&appw, later, &["rotate", &old_id[..8], "--json"], "")
+        .ok()
+        .json();
+    let (new_id, new_pw) = (
+        rotated["id"].as_str().unwrap(),
+        rotated["password"].as_str().unwrap(),
+    );
+    assert_ne!(new_id, old_id);
+    assert_eq!(rotated["name"], "GitHub Actions");
+    assert_eq!(rotated["user"], "deploy");
+    assert_eq!(rotated["app_id"], "gh");
+    assert_eq!(
+        rotated["expires_at"], "2027-05-02T12:00:00Z",
+        "renewed for the same 90 days"
+    );
+
+    at(&appw, later, &["verify", "--user", "deploy"], old_pw)
+        .code(1)
+        .one_error_line();
+    at(&appw, later, &["verify", "--user", "deploy"], new_pw).ok();
+    at(&appw, later, &["rotate", old_id], "")
+        .code(3)
+        .one_error_line();
+
+    let porcelain = at(
+        &appw,
+        later,
+        &[
+            "rotate",
+            "--user",
+            "deploy",
+            "--name",
+            "github actions",
+            "--porcelain",
+        ],
+        "",
+    )
+    .ok();
+    let newest = porcelain.stdout.trim();
+    assert_eq!(newest.len(), 48);
+    at(&appw, later, &["verify", "--user", "deploy"], new_pw).code(1);
+    at(&appw, later, &["verify", "--user", "deploy"], newest).ok();
+    assert_eq!(appw.list().len(), 1);
+    at(
+        &appw,
+        later,
+        &["rotate", "--user", "deploy", "--name", "nope"],
+        "",
+    )
+    .code(3)
+    .one_error_line();
+}
+
+#[test]
+fn rotation_never_leaves_both_or_neither_password_valid() {
+    let appw = Arc::new(Appw::new());
+    let (old_id, old_pw) = appw.create("deploy", "rotating");
+    let stop = Arc::new(AtomicBool::new(false));
+    let old_results = Arc::new(Mutex::new(Vec::new()));
+    let verifiers: Vec<_> = (0..3)
+        .map(|_| {
+            let (appw, stop, results, pw) = (
+                appw.clone(),
+                stop.clone(),
+                old_results.clone(),
+                old_pw.clone(),
+            );
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let code = appw.verify("deploy", &pw).code;
+                    assert!(code == 0 || code == 1, "unexpected exit {code}");
+                    results.lock().unwrap().push(code);
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let rotated = appw.run(&["rotate", &old_id, "--porcelain"]).ok();
+    // The moment the new password is printed it works, and the old one no longer does.
+    appw.verify("deploy", rotated.stdout.trim()).ok();
+    appw.verify("deploy", &old_pw).code(1);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stop.store(true, Ordering::Relaxed);
+    verifiers.into_iter().for_each(|v| v.join().unwrap());
+
+    // The log orders everything: every success of the old password precedes the rotation.
+    let log = events(&appw, &[]);
+    let rotation = log.iter().find(|e| e["event"] == "rotated").unwrap()["seq"]
+        .as_i64()
+        .unwrap();
+    let old_ok: Vec<i64> = log
+        .iter()
+        .filter(|e| e["event"] == "verified" && e["credential_id"] == old_id.as_str())
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
+    assert!(
+        old_ok.iter().all(|&s| s < rotation),
+        "old password accepted after rotation"
+    );
+    let results = old_results.lock().unwrap();
+    assert_eq!(results.iter().filter(|&&c| c == 0).count(), old_ok.len());
+    assert!(results.contains(&1), "verifiers ran after the rotation");
+}
+
+#[test]
+fn show_and_rename() {
+    let appw = Appw::new();
+    let (id, pw) = appw.create("deploy", "old name");
+    let shown = appw.run(&["show", &id, "--json"]).ok().json();
+    let listed = appw.list()[0].clone();
+    assert_eq!(shown, listed);
+    let text = appw.run(&["show", &id[..8]]).ok().stdout;
+    assert!(
+        text.contains("old name") && text.contains("active"),
+        "{text}"
+    );
+
+    appw.create("deploy", "taken");
+    appw.run(&["rename", &id, "TAKEN"]).code(3).one_error_line();
+    appw.run(&["rename", &id, ""]).code(2).one_error_line();
+    appw.run(&["rename", &id, "  new name  "]).ok();
+    assert_eq!(
+        appw.run(&["show", &id, "--json"]).ok().json()["name"],
+        "new name"
+    );
+    appw.verify("deploy", &pw).ok();
+
+    appw.run(&["revoke", &id]).ok();
+    let revoked = appw.run(&["show", &id, "--json"]).ok().json();
+    assert!(revoked["revoked_at"].is_string());
+    appw.run(&["rename", &id, "again"]).code(3).one_error_line();
+    appw.run(&["show", "zzzzzzzz"]).code(3).one_error_line();
+}
+
+#[test]
+fn failed_attempts_are_shown_next_to_last_use() {
+    let appw = Appw::new();
+    let (id, pw) = appw.create("deploy", "leaky");
+    // A typo is caught by the checksum before the store is touched: nothing recorded.
+    let mut typo = pw.clone().into_bytes();
+    typo[20] = if typo[20] == b'a' { b'b' } else { b'a' };
+    appw.run_stdin(
+        &["verify", "--user", "deploy", "--source", "198.51.100.7"],
+        &typo,
+    )
+    .code(1);
+    assert!(appw.list()[0]["last_failed"].is_null());
+    // A well-formed wrong secret under this id is a failed attempt on this credential.
+    appw.run_stdin(
+        &["verify", "--user", "deploy", "--source", "198.51.100.7"],
+        forge(&pw).as_bytes(),
+    )
+    .code(1);
+    let c = &appw.list()[0];
+    assert_eq!(c["last_failed_source"], "198.51.100.7");
+    assert!(c["last_failed"].is_string());
+    assert!(appw.run(&["list"]).ok().stdout.contains("LAST FAILED"));
+
+    appw.run(&["revoke", &id]).ok();
+    appw.run_stdin(
+        &["verify", "--user", "deploy", "--source", "203.0.113.9"],
+        pw.as_bytes(),
+    )
+    .code(1);
+    let shown = appw.run(&["show", &id, "--json"]).ok().json();
+    assert!(shown["last_failed"].is_string());
+    assert_eq!(shown["last_failed_source"], "203.0.113.9");
+
+    let (_, pw2) = appw.create("deploy", "live");
+    appw.run_stdin(
+        &["verify", "--user", "deploy", "--source", "192.0.2.1"],
+        pw2.as_bytes(),
+    )
+    .ok();
+    let c = &appw.list()[0];
+    assert_eq!(c["last_source"], "192.0.2.1");
+    // The other user's claim on this id is a rejection, recorded on the log, not on the row.
+    appw.run_stdin(
+        &["verify", "--user", "mallory", "--source", "192.0.2.66"],
+        pw2.as_bytes(),
+    )
+    .code(1);
+    let table = appw.run(&["list"]).ok().stdout;
+    assert!(table.contains("192.0.2.1"), "{table}");
+}
+
+#[test]
+fn the_log_tells_the_whole_story() {
+    let appw = Appw::new();
+    let t = |h: u32| format!("2027-01-01T{h:02}:00:00Z");
+    let a = at(
+        &appw,
+        &t(1),
+        &["create", "--user", "deploy", "ci", "--json"],
+        "",
+    )
+    .ok()
+    .json();
+    at(
+        &appw,
+        &t(2),
+        &["verify", "--user", "deploy", "--source", "10.0.0.1"],
+        a["password"].as_str().unwrap(),
+    )
+    .ok();
+    at(
+        &appw,
+        &t(3),
+        &["verify", "--user", "eve", "--source", "10.6.6.6"],
+        a["password"].as_str().unwrap(),
+    )
+    .code(1);
+    let id = a["id"].as_str().unwrap();
+    at(&appw, &t(4), &["rename", id, "ci-main"], "").ok();
+    let r = at(&appw, &t(5), &["rotate", id, "--json"], "").ok().json();
+    at(&appw, &t(6), &["create", "--user", "backup", "nightly"], "").ok();
+    at(&appw, &t(7), &["revoke-all", "--yes"], "").ok();
+
+    let log = events(&appw, &[]);
+    let kinds: Vec<&str> = log.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "created",
+            "verified",
+            "rejected",
+            "renamed",
+            "rotated",
+            "created",
+            "revoke-all"
+        ]
+    );
+    assert_eq!(log[1]["source"], "10.0.0.1");
+    assert_eq!(log[2]["user"], "eve");
+    assert_eq!(log[2]["source"], "10.6.6.6");
+    assert!(
+        log[2]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no such credential")
+    );
+    assert_eq!(log[4]["credential_id"], r["id"]);
+    assert!(log[4]["detail"].as_str().unwrap().contains(id));
+    assert_eq!(log[6]["detail"], "count=2");
+    assert_eq!(log[0]["at"], "2027-01-01T01:00:00Z");
+
+    // Nothing secret: neither password nor any hash.
+    let text = appw.run(&["log"]).ok().stdout + &appw.run(&["log", "--json"]).ok().stdout;
+    assert!(!text.contains(a["password"].as_str().unwrap()));
+    assert!(!text.contains(r["password"].as_str().unwrap()));
+    assert!(!text.contains("$argon2"));
+
+    let deploy = events(&appw, &["--user", "deploy"]);
+    assert_eq!(deploy.len(), 4);
+    let mut cmd = appw.command(&["log", "--json", "--since", "3h"]);
+    cmd.env("APPW_NOW", t(8));
+    let recent = appw.run_with(cmd, b"").ok().json();
+    assert_eq!(
+        recent.as_array().unwrap().len(),
+        3,
+        "events at 5, 6 and 7 o'clock"
+    );
+
+    let mut cmd = appw.command(&["log", "--prune", "2027-01-01T04:00:00Z"]);
+    cmd.env("APPW_NOW", t(8));
+    let pruned = appw.run_with(cmd, b"").ok().stdout;
+    assert!(pruned.contains("Deleted 3 events"), "{pruned}");
+    assert_eq!(events(&appw, &[]).len(), 4);
+}
+
+/// The same id with a different secret and a valid checksum: what a guesser would send.
+pub fn forge(password: &str) -> String {
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut body = password[..42].as_bytes().to_vec();
+    body[20] = if body[20] == b'a' { b'b' } else { b'a' };
+    let mut crc = !0u32;
+    for &byte in &body {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    let mut n = u64::from(!crc);
+    let mut check = [b'0'; 6];
+    for d in check.iter_mut().rev() {
+        *d = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    body.extend_from_slice(&check);
+    String::from_utf8(body).unwrap()
+}

@@ -28,11 +28,23 @@ first command that writes.";
 #[command(name = "appw", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
     /// The store: a SQLite file, or a postgres:// URL for a shared server
-    #[arg(long, global = true, env = "APPW_DB", value_name = "PATH|URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "APPW_DB",
+        hide_env_values = true,
+        value_name = "PATH|URL"
+    )]
     pub db: Option<PathBuf>,
 
     /// argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES
-    #[arg(long, global = true, env = "APPW_KDF", value_name = "PARAMS")]
+    #[arg(
+        long,
+        global = true,
+        env = "APPW_KDF",
+        hide_env_values = true,
+        value_name = "PARAMS"
+    )]
     pub kdf: Option<String>,
 
     #[command(subcommand)]
@@ -209,6 +221,9 @@ pub struct RenameArgs {
     pub id: String,
     /// The new name, unique among the user's active credentials
     pub new_name: String,
+    /// Print the renamed credential as one JSON object
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

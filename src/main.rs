@@ -2,12 +2,28 @@ use std::io::ErrorKind;
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::{ContextKind, ErrorKind as ClapKind};
 
 fn main() -> ExitCode {
     // Everything appw creates (store, WAL, temporary files) is private to its owner.
     // SAFETY: umask has no memory-safety preconditions.
     unsafe { libc::umask(0o077) };
-    let cli = appw::cli::Cli::parse();
+    let cli = match appw::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if err.kind() == ClapKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = err.print();
+            return ExitCode::from(2);
+        }
+        Err(err) if !err.use_stderr() => {
+            // --help and --version: clap prints them in full.
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            eprintln!("appw: {}", usage_line(&err));
+            return ExitCode::from(2);
+        }
+    };
     match appw::cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_closed_stdout(&err) => ExitCode::SUCCESS,
@@ -27,4 +43,30 @@ fn is_closed_stdout(err: &anyhow::Error) -> bool {
 /// Errors are one line, whatever text (a path, SQLite's message) went into them.
 fn one_line(msg: &str) -> String {
     appw::output::clean(&msg.replace(['\n', '\r'], " ")).into_owned()
+}
+
+/// clap's usage error as one line: its message, then where to read more.
+fn usage_line(err: &clap::Error) -> String {
+    let rendered = err.render().to_string();
+    // The message is everything before clap's first blank line (tips and usage follow).
+    let message: Vec<&str> = rendered
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let message = message.join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    let hint = match err.kind() {
+        ClapKind::InvalidSubcommand | ClapKind::MissingSubcommand => {
+            "see 'appw --help'".to_string()
+        }
+        _ => match err.get(ContextKind::Usage) {
+            Some(usage) => format!(
+                "usage: {}",
+                usage.to_string().trim().trim_start_matches("Usage: ")
+            ),
+            None => "see 'appw --help'".to_string(),
+        },
+    };
+    one_line(&format!("{message}; {hint}"))
 }

@@ -407,7 +407,11 @@ fn usage_errors_exit_2() {
     ] {
         let out = appw.run(args);
         assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        out.one_error_line();
     }
+    // The store URL may hold a password: help never echoes the environment's value.
+    let secret_url = appw.run(&["--help"]);
+    assert!(!secret_url.stdout.contains(&appw.db));
     let bad_kdf = appw
         .run(&["--kdf", "m=1", "create", "--user", "u", "n"])
         .code(2)

@@ -7,6 +7,19 @@ use crate::harness::{Appw, contains, store_bytes};
 
 const TOKEN_RE_LEN: usize = 48;
 
+/// The `list --json` keys the contract promises.
+const CONTRACT_KEYS: [&str; 9] = [
+    "id",
+    "user",
+    "name",
+    "app_id",
+    "created",
+    "last_used",
+    "last_source",
+    "use_count",
+    "expires_at",
+];
+
 fn is_token(s: &str) -> bool {
     s.len() == TOKEN_RE_LEN
         && s.starts_with("appw")
@@ -49,17 +62,7 @@ fn create_prints_the_password_once_in_each_format() {
         ])
         .ok()
         .json();
-    for key in [
-        "id",
-        "user",
-        "name",
-        "app_id",
-        "created",
-        "last_used",
-        "last_source",
-        "use_count",
-        "expires_at",
-    ] {
+    for key in CONTRACT_KEYS {
         assert!(json.get(key).is_some(), "missing {key} in {json}");
     }
     assert!(is_token(json["password"].as_str().unwrap()));
@@ -116,17 +119,7 @@ fn list_shows_the_contract_keys_and_a_table() {
     let all = appw.list();
     assert_eq!(all.len(), 2);
     for c in &all {
-        for key in [
-            "id",
-            "user",
-            "name",
-            "app_id",
-            "created",
-            "last_used",
-            "last_source",
-            "use_count",
-            "expires_at",
-        ] {
+        for key in CONTRACT_KEYS {
             assert!(c.get(key).is_some(), "{key}");
         }
         assert!(c.get("password").is_none() && c.get("hash").is_none());

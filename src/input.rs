@@ -42,6 +42,12 @@ fn text(what: &str, raw: &str, max: usize) -> Result<String> {
             "the {what} contains control or direction-changing characters, which are not allowed"
         )));
     }
+    // A password pasted into the wrong field would be stored and shown in clear.
+    if crate::secret::Token::parse(trimmed).is_ok() {
+        return Err(Error::Usage(format!(
+            "the {what} is an appw password; passwords never go in arguments"
+        )));
+    }
     Ok(trimmed.to_string())
 }
 

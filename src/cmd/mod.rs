@@ -2,6 +2,7 @@
 //! and handed to the command.
 
 mod completions;
+mod copy_store;
 mod create;
 mod list;
 mod log;
@@ -60,6 +61,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Show(args) => show::run(required(store)?, args, &ctx),
         Command::Rename(args) => rename::run(required(store)?, args, &ctx),
         Command::Log(args) => log::run(store, args, &ctx),
+        Command::CopyStore(args) => copy_store::run(required(store)?, args, &ctx),
         Command::Completions(_) => unreachable!("handled before the store is opened"),
     }
 }
@@ -99,6 +101,19 @@ fn resolve(
 fn id_prefix(raw: &str) -> Result<String, Error> {
     let id = raw.trim();
     if !crate::secret::token::looks_like_id_prefix(id) {
+        // A pasted password (or something as long) is never echoed: errors carry no secret.
+        if let Ok(token) = Token::parse(raw) {
+            return Err(Error::Usage(format!(
+                "that is a password, not a credential id; its id is {}",
+                token.id()
+            )));
+        }
+        if raw.chars().count() > crate::secret::token::ID_LEN + 4 {
+            return Err(Error::Usage(
+                "the argument is not a credential id (ids are 12 lowercase letters and digits)"
+                    .into(),
+            ));
+        }
         return Err(Error::Usage(format!(
             "{:?} is not a credential id (ids are 12 lowercase letters and digits)",
             output::clean(raw)
@@ -154,15 +169,15 @@ fn print_secret(
     verb: &str,
 ) -> Result<()> {
     let text = if how.porcelain {
-        zeroize::Zeroizing::new(format!("{}\n", token.as_str()))
+        secret_text(format_args!("{}\n", token.as_str()))
     } else if how.json {
         let mut obj = output::credential_json(&created(new, ctx.now), ctx.now);
         obj["password"] = json!(token.as_str());
-        let s = zeroize::Zeroizing::new(format!("{obj}\n"));
+        let s = secret_text(format_args!("{obj}\n"));
         zeroize_json(obj);
         s
     } else {
-        zeroize::Zeroizing::new(format!(
+        secret_text(format_args!(
             "{verb} credential {} for user {}: {}\n\
              Password (shown once; store it now, it cannot be shown again):\n\n    {}\n\n\
              Use it as: curl -u '{}:PASSWORD' ...\n",
@@ -187,6 +202,16 @@ fn print_secret(
         return Err(Error::Store(format!("could not print the password ({err}); {fate}")).into());
     }
     Ok(())
+}
+
+/// Formats text that holds a password into a buffer allocated big enough up front:
+/// `format!` grows its String as it goes, and each reallocation would free a copy of the
+/// password without zeroizing it.
+fn secret_text(args: std::fmt::Arguments<'_>) -> zeroize::Zeroizing<String> {
+    let mut text = zeroize::Zeroizing::new(String::with_capacity(4096));
+    // Writing into a String cannot fail.
+    let _ = std::fmt::Write::write_fmt(&mut *text, args);
+    text
 }
 
 /// Overwrites the password inside a JSON value before it is dropped.

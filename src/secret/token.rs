@@ -63,8 +63,9 @@ impl Token {
         if input.len() > 16 * TOKEN_LEN {
             return Err(TokenError::Malformed);
         }
-        let compact: Zeroizing<String> =
-            Zeroizing::new(input.chars().filter(|c| !c.is_whitespace()).collect());
+        // Sized up front: collecting would grow the String and free unzeroized copies.
+        let mut compact = Zeroizing::new(String::with_capacity(input.len()));
+        compact.extend(input.chars().filter(|c| !c.is_whitespace()));
         let bytes = compact.as_bytes();
         if bytes.len() != TOKEN_LEN || !compact.starts_with(TAG) {
             return Err(TokenError::Malformed);

@@ -73,6 +73,8 @@ pub enum Command {
     Log(LogArgs),
     /// Print the completion script for a shell
     Completions(CompletionsArgs),
+    /// Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)
+    CopyStore(CopyStoreArgs),
 }
 
 /// How create and rotate print the new password.
@@ -259,4 +261,16 @@ pub enum Shell {
     Fish,
     Elvish,
     Powershell,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Passwords keep working: hashes and metadata move as they are, in one \
+    transaction on the destination. A password in a --to URL is visible to other users in the \
+    process list: put it in ~/.pgpass or $PGPASSWORD instead.\n\nExamples:\n  \
+    appw --db ~/.local/share/appw/credentials.db copy-store --to postgres://appw@db.internal/appw\n  \
+    APPW_DB=postgres://appw@db.internal/appw appw copy-store --to ./credentials.db")]
+pub struct CopyStoreArgs {
+    /// The destination store: a SQLite file path or a postgres:// URL; it must be empty
+    #[arg(long, value_name = "PATH|URL")]
+    pub to: String,
 }

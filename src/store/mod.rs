@@ -5,6 +5,7 @@
 //! records its audit event inside that same transaction. Times are Unix seconds (UTC) and
 //! always come in as `now`, so tests control the clock.
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::path::PathBuf;
@@ -165,9 +166,9 @@ pub fn open(location: &Location, access: Access) -> Result<Option<Box<dyn Store>
         Location::Sqlite(path) => {
             Ok(sqlite::SqliteStore::open(path, access)?.map(|s| Box::new(s) as Box<dyn Store>))
         }
-        Location::Postgres(_) => Err(Error::Store(
-            "PostgreSQL stores are not supported by this build yet".into(),
-        )),
+        Location::Postgres(url) => {
+            Ok(postgres::PgStore::open(url, access)?.map(|s| Box::new(s) as Box<dyn Store>))
+        }
     }
 }
 
@@ -216,6 +217,40 @@ pub trait Store {
 
     /// Deletes events older than `before`, returning how many.
     fn prune_events(&mut self, before: Timestamp) -> Result<u64>;
+
+    /// Everything in the store, hashes included, read from one consistent snapshot (for
+    /// `copy-store`).
+    fn export(&mut self) -> Result<Dump>;
+
+    /// Writes a [`Dump`] as it is into this store in one transaction; refused when the
+    /// store already holds credentials or events.
+    fn import(&mut self, dump: &Dump) -> Result<()>;
+}
+
+/// A whole store, for moving it between backends without re-issuing any password.
+#[derive(Debug, Clone)]
+pub struct Dump {
+    pub credentials: Vec<StoredCredential>,
+    pub events: Vec<Event>,
+}
+
+/// A credential as stored: its metadata, its hash (`None` once revoked) and its successor.
+#[derive(Debug, Clone)]
+pub struct StoredCredential {
+    pub credential: Credential,
+    pub hash: Option<String>,
+    pub replaced_by: Option<String>,
+}
+
+/// `import` only fills an empty store: merging two stores' logs and names is not a copy.
+fn check_empty(credentials: i64, events: i64) -> Result<()> {
+    if credentials > 0 || events > 0 {
+        return Err(Error::Refused(format!(
+            "the destination store is not empty ({credentials} credentials, {events} events); \
+             copy-store only fills an empty store"
+        )));
+    }
+    Ok(())
 }
 
 /// The single credential an id or prefix names, or why there is none.

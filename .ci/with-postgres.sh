@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Runs a command against a throwaway PostgreSQL cluster:
+#   bash .ci/with-postgres.sh cargo test --locked --test it
+# Installs PostgreSQL from the distribution's packages when no initdb is found, creates a
+# cluster in a temporary folder owned by an unprivileged OS user (PostgreSQL refuses to run
+# as root), listens on 127.0.0.1 only at a free port with password (SCRAM) authentication,
+# exports APPW_TEST_BACKEND=postgres and APPW_TEST_PG_URL (a superuser URL the tests create
+# their databases through), runs the command, and always stops and deletes the cluster.
+set -euo pipefail
+
+find_bin() {
+    local name=$1 found
+    if found=$(command -v "$name" 2>/dev/null); then
+        echo "$found"
+        return
+    fi
+    # Debian keeps the server binaries off PATH, under a versioned folder.
+    found=$(ls -d /usr/lib/postgresql/*/bin/"$name" 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$found" ] && echo "$found"
+}
+
+if ! find_bin initdb >/dev/null; then
+    echo "== installing PostgreSQL from the distribution's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq postgresql >/dev/null
+fi
+INITDB=$(find_bin initdb)
+PG_CTL=$(dirname "$(readlink -f "$INITDB")")/pg_ctl
+[ -x "$PG_CTL" ] || PG_CTL=$(find_bin pg_ctl)
+
+# The cluster's OS user: ourselves unless we are root, else a system user made for it.
+RUN_AS=()
+if [ "$(id -u)" = 0 ]; then
+    PG_OS_USER=appwci
+    id "$PG_OS_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER"
+    RUN_AS=(runuser -u "$PG_OS_USER" --)
+else
+    PG_OS_USER=$(id -un)
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/appw-pg.XXXXXX")
+chmod 755 "$WORK"
+DATA=$WORK/data
+SOCKETS=$WORK/sockets
+mkdir -p "$SOCKETS"
+chown "$PG_OS_USER" "$WORK" "$SOCKETS"
+
+cleanup() {
+    local status=$?
+    if [ -f "$DATA/postmaster.pid" ]; then
+        "${RUN_AS[@]}" "$PG_CTL" -D "$DATA" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT INT TERM
+
+# A free port: ask the kernel for one, then hand it to the server.
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null ||
+    shuf -i 20000-60000 -n 1)
+ADMIN=appw_admin
+PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+printf '%s\n' "$PASSWORD" >"$WORK/pwfile"
+chown "$PG_OS_USER" "$WORK/pwfile"
+chmod 600 "$WORK/pwfile"
+
+"${RUN_AS[@]}" "$INITDB" -D "$DATA" -U "$ADMIN" --pwfile="$WORK/pwfile" \
+    --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$WORK/initdb.log" 2>&1 ||
+    { cat "$WORK/initdb.log"; exit 1; }
+rm -f "$WORK/pwfile"
+
+# A test cluster: durability off (the data is thrown away), room for the load tests.
+"${RUN_AS[@]}" "$PG_CTL" -D "$DATA" -l "$WORK/server.log" -w -t 60 start -o \
+    "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$SOCKETS \
+     -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+     -c shared_buffers=64MB" >/dev/null ||
+    { cat "$WORK/server.log"; exit 1; }
+
+export APPW_TEST_BACKEND=postgres
+export APPW_TEST_PG_URL="postgres://$ADMIN:$PASSWORD@127.0.0.1:$PORT/postgres"
+echo "== PostgreSQL $("${RUN_AS[@]}" "$(dirname "$PG_CTL")/postgres" --version | sed "s/.*) //") on 127.0.0.1:$PORT (cluster in $WORK)"
+
+set +e
+"$@"
+status=$?
+set -e
+if [ "$status" != 0 ]; then
+    echo "== the command failed ($status); server log tail:"
+    tail -n 30 "$WORK/server.log" || true
+fi
+exit "$status"

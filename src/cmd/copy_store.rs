@@ -1,0 +1,38 @@
+//! `appw copy-store --to DEST`: moves a store between backends without re-issuing any
+//! password. The source is read in one snapshot, the destination written in one transaction.
+
+use anyhow::Result;
+
+use super::Context;
+use crate::cli::CopyStoreArgs;
+use crate::error::Error;
+use crate::store::{self, Access, Location, Store};
+
+pub fn run(mut source: Box<dyn Store>, args: CopyStoreArgs, _ctx: &Context) -> Result<()> {
+    let to = Location::resolve(Some(args.to.into()))?;
+    // Read first: a source that cannot be read leaves no new destination behind.
+    let dump = source.export()?;
+    let mut dest = store::open(&to, Access::Create)?
+        .ok_or_else(|| Error::Store("the destination store could not be created".into()))?;
+    dest.import(&dump)?;
+    let active = dump
+        .credentials
+        .iter()
+        .filter(|c| c.credential.revoked_at.is_none())
+        .count();
+    println!(
+        "Copied {} credentials ({active} active) and {} audit events to {}",
+        dump.credentials.len(),
+        dump.events.len(),
+        shown(&to)
+    );
+    Ok(())
+}
+
+/// The destination as it may be printed: never a password.
+fn shown(location: &Location) -> String {
+    match location {
+        Location::Sqlite(path) => path.display().to_string(),
+        Location::Postgres(url) => store::postgres::redact(url),
+    }
+}

@@ -40,6 +40,14 @@ pub fn run(cli: Cli) -> Result<()> {
             .map_err(|e| Error::Usage(format!("--kdf/APPW_KDF: {e}")))?,
         None => KdfParams::default(),
     };
+    if matches!(
+        cli.command,
+        Command::Verify(_) | Command::Create(_) | Command::Rotate(_)
+    ) {
+        // One argon2 evaluation at `kdf` is coming: its memory is faulted in on the other
+        // core while the store opens.
+        kdf::prepare(kdf);
+    }
     let ctx = Context {
         location: Location::resolve(cli.db)?,
         kdf,

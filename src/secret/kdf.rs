@@ -151,6 +151,12 @@ impl Phc {
     }
 }
 
+/// Starts preparing the memory of the evaluation at `params` that is about to come, in the
+/// background (see [`super::memory::prepare`]).
+pub fn prepare(params: KdfParams) {
+    super::memory::prepare(params.argon2().params().block_count(), Strategy::from_env());
+}
+
 /// One argon2id evaluation into memory chosen by `strategy`.
 pub fn compute(
     password: &[u8],

@@ -25,10 +25,11 @@ const APPLICATION_ID: i32 = 0x6170_7077;
 /// about a millisecond; a minute covers hundreds of queued writers on a slow disk.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// WAL size (in 4 KiB pages) at which a commit checkpoints it into the main file. Every
-/// process opening the store re-reads the whole WAL to rebuild its index, so it is kept
-/// small: a verify writes about five pages, so one in ~40 pays a checkpoint's fsyncs.
-const WAL_AUTOCHECKPOINT_PAGES: i64 = 200;
+/// WAL size at which a write folds the WAL back into the main file and empties it. Every
+/// process re-reads the whole WAL when it opens the store (it is the only connection, so
+/// the WAL index is rebuilt), so it is kept small; a verify adds ~25 KB, so about one
+/// write in twenty pays the checkpoint's fsyncs.
+const WAL_FOLD_BYTES: u64 = 512 * 1024;
 
 /// Schema migrations; `MIGRATIONS[n]` takes a store from version n to n + 1.
 const MIGRATIONS: &[&str] = &[
@@ -120,13 +121,30 @@ impl SqliteStore {
         // Each appw process is the store's last connection when it exits. By default that
         // checkpoints and deletes the WAL (three fsyncs and a directory fsync, ~5 ms, a
         // quarter of a verify); the next writer then recreates it. Leave the WAL in place
-        // and let SQLite's auto-checkpoint fold it back every `wal_autocheckpoint` pages.
+        // and fold it back in `write` once it passes WAL_FOLD_BYTES. (SQLite's own
+        // auto-checkpoint does not help here: it never empties the WAL, because each new
+        // process rebuilds the WAL index and forgets the WAL was already checkpointed.)
         self.conn
             .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
             .map_err(e)?;
         self.conn
-            .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
+            .pragma_update(None, "wal_autocheckpoint", 0)
             .map_err(e)
+    }
+
+    /// Checkpoints the WAL into the main file and truncates it, once it is big enough to
+    /// slow every opening down. Best effort and without waiting: if another process is
+    /// reading or writing, a later write retries.
+    fn fold_wal(&self) {
+        let mut wal = self.path.as_os_str().to_owned();
+        wal.push("-wal");
+        if fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_FOLD_BYTES) {
+            let _ = self.conn.busy_timeout(Duration::ZERO);
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            let _ = self.conn.busy_timeout(BUSY_TIMEOUT);
+        }
     }
 
     /// The schema version, after making sure this is an appw store this appw can read.
@@ -193,6 +211,7 @@ impl SqliteStore {
             .map_err(|err| sql_error(&path, &err))?;
         let out = f(&tx)?;
         tx.commit().map_err(|err| sql_error(&path, &err))?;
+        self.fold_wal();
         Ok(out)
     }
 }

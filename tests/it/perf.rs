@@ -1,1 +1,187 @@
-//! (filled in by its issue)
+//! Hash parameters over time (issue 6): a successful verify upgrades a hash made under
+//! weaker parameters than the `--kdf` policy, in the same transaction as the use it records;
+//! nothing else rehashes. Timing lives in benches/ (see BENCHMARKS.md), not here.
+
+use serde_json::Value;
+
+use crate::features::forge;
+use crate::harness::Appw;
+
+const WEAK: &str = "m=64,t=1,p=1";
+const STRONG: &str = "m=256,t=2,p=1";
+
+/// The stored PHC string of credential `id`, read from the SQLite file itself.
+fn stored_hash(appw: &Appw, id: &str) -> Option<String> {
+    let conn = rusqlite::Connection::open(appw.path()).unwrap();
+    conn.query_row("SELECT hash FROM credentials WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })
+    .unwrap()
+}
+
+/// The `m=..,t=..,p=..` part of a PHC string.
+fn params(phc: &str) -> &str {
+    phc.split('$').nth(3).unwrap()
+}
+
+fn verify_with(appw: &Appw, kdf: &str, user: &str, password: &str) -> crate::harness::Out {
+    appw.run_stdin(
+        &["--kdf", kdf, "verify", "--user", user],
+        format!("{password}\n").as_bytes(),
+    )
+}
+
+fn create_with(appw: &Appw, kdf: &str, user: &str, name: &str) -> (String, String) {
+    let v = appw
+        .run(&["--kdf", kdf, "create", "--user", user, name, "--json"])
+        .ok()
+        .json();
+    (
+        v["id"].as_str().unwrap().to_string(),
+        v["password"].as_str().unwrap().to_string(),
+    )
+}
+
+fn verified_events(appw: &Appw) -> Vec<Value> {
+    appw.run(&["log", "--json"])
+        .ok()
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "verified")
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_weaker_hash_is_upgraded_by_a_successful_verify_and_still_verifies() {
+    let appw = Appw::sqlite();
+    let (id, pw) = create_with(&appw, WEAK, "ci", "deploy");
+    let before = stored_hash(&appw, &id).unwrap();
+    assert_eq!(params(&before), WEAK);
+
+    verify_with(&appw, STRONG, "ci", &pw).ok();
+    let after = stored_hash(&appw, &id).unwrap();
+    assert_eq!(params(&after), STRONG, "rehashed under the policy");
+    assert_ne!(after, before);
+
+    // The new hash is of the same password, and now meets the policy: left alone.
+    verify_with(&appw, STRONG, "ci", &pw).ok();
+    assert_eq!(stored_hash(&appw, &id).unwrap(), after);
+    // An older appw with the old policy still verifies the upgraded hash.
+    verify_with(&appw, WEAK, "ci", &pw).ok();
+    assert_eq!(stored_hash(&appw, &id).unwrap(), after);
+
+    let used = appw.list()[0]["use_count"].as_i64().unwrap();
+    assert_eq!(used, 3, "each verify counted once, rehash or not");
+}
+
+#[test]
+fn the_verified_event_notes_the_rehash() {
+    let appw = Appw::sqlite();
+    let (id, pw) = create_with(&appw, WEAK, "ci", "deploy");
+    verify_with(&appw, STRONG, "ci", &pw).ok();
+    verify_with(&appw, STRONG, "ci", &pw).ok();
+    let events = verified_events(&appw);
+    assert_eq!(events.len(), 2, "{events:#?}");
+    assert_eq!(events[0]["credential_id"], id.as_str());
+    let detail = events[0]["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("rehash"), "{events:#?}");
+    assert!(events[1]["detail"].is_null(), "{events:#?}");
+    // The log holds no hash.
+    let log = appw.run(&["log", "--json"]).ok().stdout;
+    assert!(!log.contains("$argon2id$"), "{log}");
+}
+
+#[test]
+fn a_failed_verify_does_not_rehash() {
+    let appw = Appw::sqlite();
+    let (id, pw) = create_with(&appw, WEAK, "ci", "deploy");
+    let before = stored_hash(&appw, &id).unwrap();
+
+    // Wrong secret for the right id (valid format and checksum): argon2 runs and fails.
+    verify_with(&appw, STRONG, "ci", &forge(&pw)).code(1);
+    // Right password claimed for another user.
+    verify_with(&appw, STRONG, "someone-else", &pw).code(1);
+    // A typo caught by the checksum.
+    let typo = format!("{}x", &pw[..pw.len() - 1]);
+    verify_with(&appw, STRONG, "ci", &typo).code(1);
+
+    assert_eq!(stored_hash(&appw, &id).unwrap(), before);
+    assert!(verified_events(&appw).is_empty());
+}
+
+#[test]
+fn an_expired_credential_is_not_rehashed() {
+    let appw = Appw::sqlite();
+    let v = appw
+        .run(&[
+            "--kdf",
+            WEAK,
+            "create",
+            "--user",
+            "ci",
+            "old",
+            "--expires",
+            "1m",
+            "--json",
+        ])
+        .ok()
+        .json();
+    let (id, pw) = (v["id"].as_str().unwrap(), v["password"].as_str().unwrap());
+    let before = stored_hash(&appw, id).unwrap();
+    let mut cmd = appw.command(&["--kdf", STRONG, "verify", "--user", "ci"]);
+    cmd.env("APPW_NOW", "2099-01-01T00:00:00Z");
+    appw.run_with(cmd, format!("{pw}\n").as_bytes()).code(1);
+    assert_eq!(stored_hash(&appw, id).unwrap(), before);
+}
+
+#[test]
+fn an_equal_or_stronger_hash_is_left_alone() {
+    let appw = Appw::sqlite();
+    let (id, pw) = create_with(&appw, STRONG, "ci", "deploy");
+    let before = stored_hash(&appw, &id).unwrap();
+    for policy in [
+        STRONG,
+        WEAK,
+        "m=256,t=1,p=1",
+        "m=64,t=2,p=1",
+        "m=256,t=2,p=2",
+    ] {
+        verify_with(&appw, policy, "ci", &pw).ok();
+        assert_eq!(stored_hash(&appw, &id).unwrap(), before, "policy {policy}");
+    }
+    assert!(verified_events(&appw).iter().all(|e| e["detail"].is_null()));
+}
+
+#[test]
+fn a_stronger_policy_in_one_dimension_is_enough_to_rehash() {
+    let appw = Appw::sqlite();
+    for (i, policy) in ["m=128,t=1,p=1", "m=64,t=2,p=1"].into_iter().enumerate() {
+        let (id, pw) = create_with(&appw, WEAK, "ci", &format!("n{i}"));
+        verify_with(&appw, policy, "ci", &pw).ok();
+        assert_eq!(params(&stored_hash(&appw, &id).unwrap()), policy);
+    }
+}
+
+#[test]
+fn verify_leaves_the_wal_small_and_the_store_consistent() {
+    // Verify keeps the WAL across processes (no checkpoint on every exit) and folds it
+    // back once it grows: after many verifies the WAL stays bounded and every use counted.
+    let appw = Appw::sqlite();
+    let (_, pw) = appw.create("ci", "deploy");
+    for _ in 0..60 {
+        appw.verify("ci", &pw).ok();
+    }
+    let mut wal = appw.path().into_os_string();
+    wal.push("-wal");
+    let len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert!(len < 1024 * 1024, "WAL grew to {len} bytes");
+    assert_eq!(appw.list()[0]["use_count"], 60);
+    let conn = rusqlite::Connection::open(appw.path()).unwrap();
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+}

@@ -26,6 +26,21 @@ pub fn print_json(value: &Value) -> io::Result<()> {
     print(&format!("{value}\n"))
 }
 
+/// Prints a JSON array on one line, element by element, as `print_json` would print the
+/// whole array: `list --json` over 100,000 credentials never holds them all as JSON.
+pub fn print_json_array(items: impl IntoIterator<Item = Value>) -> io::Result<()> {
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    out.write_all(b"[")?;
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut out, &item)?;
+    }
+    out.write_all(b"]\n")?;
+    out.flush()
+}
+
 /// Makes stored text safe for a terminal: anything that could be an escape sequence or
 /// reorder the line is shown as a visible `\u{..}` escape instead. Stored names are
 /// validated on the way in; this also covers stores written by other tools.

@@ -582,6 +582,16 @@ fn kill_creates(kills: usize) -> (usize, usize) {
         )
         .unwrap();
     assert_eq!(bad, 0, "half-written credentials");
+    // Killed between commit and print: stored, valid, and seen by nobody. SIGKILL leaves no
+    // chance to revoke; the count is reported so the window stays visible.
+    let active: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM credentials WHERE revoked_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let unseen = active as usize - printed.len() - 1; // the timing create printed unread
     drop(conn);
     for (user, pw) in &printed {
         appw.verify(user, pw).ok();
@@ -590,7 +600,8 @@ fn kill_creates(kills: usize) -> (usize, usize) {
     appw.run(&["list"]).ok();
     eprintln!(
         "SIGKILL: {kills} creates killed at random points within {life} us: {killed_alive} \
-         killed alive, {finished} had finished; {} printed passwords all verify; integrity ok",
+         killed alive, {finished} had finished; {} printed passwords all verify; {unseen} \
+         committed but killed before printing; integrity ok",
         printed.len()
     );
     (killed_alive, printed.len())
@@ -632,6 +643,21 @@ fn sigkill_during_the_first_create_of_a_store() {
         if appw.path().exists() {
             assert_eq!(integrity(&appw.path()), "ok");
             appw.run(&["list"]).ok();
+        }
+        let leftovers = std::fs::read_dir(appw.path().parent().unwrap())
+            .map(|d| {
+                d.filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .ends_with(".tmp")
+                })
+                .count()
+            })
+            .unwrap_or(0);
+        if leftovers > 0 {
+            eprintln!("a killed first create left {leftovers} temporary file(s) behind");
         }
         appw.run(&["create", "--user", "u", "second", "--porcelain"])
             .ok();

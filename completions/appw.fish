@@ -1,0 +1,119 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_appw_global_optspecs
+    string join \n db= kdf= h/help V/version
+end
+
+function __fish_appw_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_appw_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_appw_using_subcommand
+    set -l cmd (__fish_appw_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c appw -n "__fish_appw_needs_command" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
+complete -c appw -n "__fish_appw_needs_command" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
+complete -c appw -n "__fish_appw_needs_command" -s h -l help -d 'Print help'
+complete -c appw -n "__fish_appw_needs_command" -s V -l version -d 'Print version'
+complete -c appw -n "__fish_appw_needs_command" -f -a "create" -d 'Issue a new application password for a user and print it once'
+complete -c appw -n "__fish_appw_needs_command" -f -a "list" -d 'List active credentials'
+complete -c appw -n "__fish_appw_needs_command" -f -a "revoke" -d 'Revoke credentials by id (or unambiguous prefix of 8+ characters) or by user and name'
+complete -c appw -n "__fish_appw_needs_command" -f -a "revoke-all" -d 'Revoke every active credential, or every one of a user'
+complete -c appw -n "__fish_appw_needs_command" -f -a "verify" -d 'Check a password; exit 0 if valid, 1 if rejected'
+complete -c appw -n "__fish_appw_needs_command" -f -a "rotate" -d 'Replace a credential\'s password in one step; the old one stops working at once'
+complete -c appw -n "__fish_appw_needs_command" -f -a "show" -d 'Show one credential\'s metadata'
+complete -c appw -n "__fish_appw_needs_command" -f -a "rename" -d 'Rename a credential'
+complete -c appw -n "__fish_appw_needs_command" -f -a "log" -d 'Print the audit log, oldest first'
+complete -c appw -n "__fish_appw_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c appw -n "__fish_appw_needs_command" -f -a "copy-store" -d 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)'
+complete -c appw -n "__fish_appw_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c appw -n "__fish_appw_using_subcommand create" -l user -d 'The user who owns the credential' -r
+complete -c appw -n "__fish_appw_using_subcommand create" -l app-id -d 'An identifier of the application using it (free text, e.g. a UUID)' -r
+complete -c appw -n "__fish_appw_using_subcommand create" -l expires -d 'Expire after a duration (90d, 12h, 30m) or at an RFC 3339 time' -r
+complete -c appw -n "__fish_appw_using_subcommand create" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
+complete -c appw -n "__fish_appw_using_subcommand create" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
+complete -c appw -n "__fish_appw_using_subcommand create" -l json -d 'Print one JSON object, the password included'
+complete -c appw -n "__fish_appw_using_subcommand create" -l porcelain -d 'Print the password alone on one line, for scripts'
+complete -c appw -n "__fish_appw_using_subcommand create" -s h -l help -d 'Print help'
+complete -c appw -n "__fish_appw_using_subcommand list" -l user -d 'Only this user\'s credentials' -r
+complete -c appw -n "__fish_appw_using_subcommand list" -l expiring -d 'Only credentials that expire within this duration (e.g. 7d)' -r
+complete -c appw -n "__fish_appw_using_subcommand list" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
+complete -c appw -n "__fish_appw_using_subcommand list" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
+complete -c appw -n "__fish_appw_using_subcommand list" -l expired -d 'Only credentials that have expired'
+complete -c appw -n "__fish_appw_using_subcommand list" -l json -d 'Print a JSON array'
+complete -c appw -n "__fish_appw_using_subcommand list" -s h -l help -d 'Print help'
+complete -c appw -n "__fish_appw_using_subcommand revoke" -l user -d 'Revoke by user and name instead of by id' -r
+complete -c appw -n "__fish_appw_using_subcommand revoke" -l name -d 'The credential\'s name (with --user)' -r
+complete -c appw -n "__fish_appw_using_subcommand revoke" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
+complete -c appw -n "__fish_appw_using_subcommand revoke" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
+complete -c appw -n "__fish_appw_using_subcommand revoke" -l json -d 'Print a JSON array of the revoked credentials'
+complete -c appw -n "__fish_appw_using_subcommand revoke" -s h -l help -d 'Print help'
+complete -c appw -n "__fish_appw_using_subcommand revoke-all" -l user -d 'Only this user\'s credentials' -r
+complete -c appw -n "__fish_appw_using_subcommand revoke-all" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
+complete -c appw -n "__fish_appw_using_subcommand revoke-all" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
+complete -c appw -n "__fish_appw_using_subcommand revoke-all" -s y -l yes -d 'Do not ask for confirmation (required when stdin is not a terminal)'
+complete -c appw -n "__fish_appw_using_subcommand revoke-all" -l json -d 'Print a JSON object with the count'
+complete -c appw -n "__fish_appw_using_subcommand revoke-all" -s h -l help -d 'Print help'
+complete -c appw -n "__fish_appw_using_subcommand verify" -l user -d 'The user the password claims to belong to' -r
+complete -c appw -n "__fish_appw_using_subcommand verify" -l password-env -d 'Read the password from this environment variable' -r
+complete -c appw -n "__fish_appw_using_subcommand verify" -l source -d 'Where the attempt came from (an IP, a job name), recorded with the use' -r
+complete -c appw -n "__fish_appw_using_subcommand verify" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
+complete -c appw -n "__fish_appw_using_subcommand verify" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
+complete -c appw -n "__fish_appw_using_subcommand verify" -l basic -d 'Read an HTTP Authorization value (Basic base64(user:password)) from standard input'
+complete -c appw -n "__fish_appw_using_subcommand verify" -s q -l quiet -d 'Print nothing on success'
+complete -c appw -n "__fish_appw_using_subcommand verify" -l json -d 'Print a JSON object on success'
+complete -c appw -n "__fish_appw_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c appw -n "__fish_appw_using_subcommand rotate" -l user -d 'Rotate by user and name instead of by id' -r
+complete -c appw -n "__fish_appw_using_subcommand rotate" -l name -d 'The credential\'s name (with --user)' -r
+complete -c appw -n "__fish_appw_using_subcommand rotate" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
+complete -c appw -n "__fish_appw_using_subcommand rotate" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
+complete -c appw -n "__fish_appw_using_subcommand rotate" -l json -d 'Print one JSON object, the password included'
+complete -c appw -n "__fish_appw_using_subcommand rotate" -l porcelain -d 'Print the password alone on one line, for scripts'
+complete -c appw -n "__fish_appw_using_subcommand rotate" -s h -l help -d 'Print help'
+complete -c appw -n "__fish_appw_using_subcommand show" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
+complete -c appw -n "__fish_appw_using_subcommand show" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
+complete -c appw -n "__fish_appw_using_subcommand show" -l json -d 'Print one JSON object'
+complete -c appw -n "__fish_appw_using_subcommand show" -s h -l help -d 'Print help'
+complete -c appw -n "__fish_appw_using_subcommand rename" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
+complete -c appw -n "__fish_appw_using_subcommand rename" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
+complete -c appw -n "__fish_appw_using_subcommand rename" -l json -d 'Print the renamed credential as one JSON object'
+complete -c appw -n "__fish_appw_using_subcommand rename" -s h -l help -d 'Print help'
+complete -c appw -n "__fish_appw_using_subcommand log" -l user -d 'Only events about this user' -r
+complete -c appw -n "__fish_appw_using_subcommand log" -l since -d 'Only events since a duration ago (24h) or an RFC 3339 time' -r
+complete -c appw -n "__fish_appw_using_subcommand log" -l prune -d 'Delete events older than a duration (180d) or an RFC 3339 time, and print how many' -r
+complete -c appw -n "__fish_appw_using_subcommand log" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
+complete -c appw -n "__fish_appw_using_subcommand log" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
+complete -c appw -n "__fish_appw_using_subcommand log" -l json -d 'Print a JSON array'
+complete -c appw -n "__fish_appw_using_subcommand log" -s h -l help -d 'Print help'
+complete -c appw -n "__fish_appw_using_subcommand completions" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
+complete -c appw -n "__fish_appw_using_subcommand completions" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
+complete -c appw -n "__fish_appw_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c appw -n "__fish_appw_using_subcommand copy-store" -l to -d 'The destination store: a SQLite file path or a postgres:// URL; it must be empty' -r
+complete -c appw -n "__fish_appw_using_subcommand copy-store" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
+complete -c appw -n "__fish_appw_using_subcommand copy-store" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
+complete -c appw -n "__fish_appw_using_subcommand copy-store" -s h -l help -d 'Print help'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename log completions copy-store help" -f -a "create" -d 'Issue a new application password for a user and print it once'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename log completions copy-store help" -f -a "list" -d 'List active credentials'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename log completions copy-store help" -f -a "revoke" -d 'Revoke credentials by id (or unambiguous prefix of 8+ characters) or by user and name'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename log completions copy-store help" -f -a "revoke-all" -d 'Revoke every active credential, or every one of a user'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename log completions copy-store help" -f -a "verify" -d 'Check a password; exit 0 if valid, 1 if rejected'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename log completions copy-store help" -f -a "rotate" -d 'Replace a credential\'s password in one step; the old one stops working at once'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename log completions copy-store help" -f -a "show" -d 'Show one credential\'s metadata'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename log completions copy-store help" -f -a "rename" -d 'Rename a credential'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename log completions copy-store help" -f -a "log" -d 'Print the audit log, oldest first'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename log completions copy-store help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename log completions copy-store help" -f -a "copy-store" -d 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename log completions copy-store help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

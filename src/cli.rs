@@ -209,6 +209,7 @@ pub struct RotateArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  appw show k3j4h5g6\n  appw show k3j4h5g6 --json")]
 pub struct ShowArgs {
     /// Credential id or unambiguous prefix
     pub id: String,
@@ -218,6 +219,7 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  appw rename k3j4h5g6 \"GitHub Actions (prod)\"")]
 pub struct RenameArgs {
     /// Credential id or unambiguous prefix
     pub id: String,
@@ -249,6 +251,11 @@ pub struct LogArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  appw completions bash > ~/.local/share/bash-completion/completions/appw\n  \
+    appw completions zsh > ~/.zfunc/_appw\n  \
+    appw completions fish > ~/.config/fish/completions/appw.fish"
+)]
 pub struct CompletionsArgs {
     /// The shell to generate for
     pub shell: Shell,
@@ -264,11 +271,13 @@ pub enum Shell {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Passwords keep working: hashes and metadata move as they are, in one \
+#[command(
+    after_help = "Passwords keep working: hashes and metadata move as they are, in one \
     transaction on the destination. A password in a --to URL is visible to other users in the \
     process list: put it in ~/.pgpass or $PGPASSWORD instead.\n\nExamples:\n  \
     appw --db ~/.local/share/appw/credentials.db copy-store --to postgres://appw@db.internal/appw\n  \
-    APPW_DB=postgres://appw@db.internal/appw appw copy-store --to ./credentials.db")]
+    APPW_DB=postgres://appw@db.internal/appw appw copy-store --to ./credentials.db"
+)]
 pub struct CopyStoreArgs {
     /// The destination store: a SQLite file path or a postgres:// URL; it must be empty
     #[arg(long, value_name = "PATH|URL")]

@@ -1048,6 +1048,29 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The validators in-process, many more cases than the binary can afford: whatever they
+    /// accept is trimmed, bounded, printable and not a password.
+    #[test]
+    fn validators_accept_only_clean_text(raw in prop_oneof![hostile_text(), ".*", "[\\x00-\\x7f]{0,210}"]) {
+        for (check, max) in [
+            (appw::input::name as fn(&str) -> _, 100),
+            (appw::input::user, 100),
+            (appw::input::app_id, 100),
+            (appw::input::source, 200),
+        ] {
+            if let Ok(v) = check(&raw) {
+                prop_assert!(!v.is_empty() && v.chars().count() <= max);
+                prop_assert_eq!(v.trim(), v.as_str());
+                prop_assert!(!v.chars().any(appw::input::is_unprintable));
+                prop_assert!(appw::secret::Token::parse(&v).is_err());
+            }
+        }
+    }
+}
+
 #[test]
 fn nul_bytes_invalid_utf8_and_huge_inputs_are_refused_without_a_hash() {
     let appw = Appw::new();

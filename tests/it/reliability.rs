@@ -529,10 +529,23 @@ fn kill_creates(kills: usize) -> (usize, usize) {
     let (_, first) = appw.create("seed", "first");
     let mut rng = Rng::seeded();
     // How long one create lives, so the delays cover all of it (and a little before).
-    let t = Instant::now();
-    appw.run(&["create", "--user", "seed", "timing", "--porcelain"])
-        .ok();
-    let life = t.elapsed().as_micros().max(1000) as u64;
+    // (the median of three, so one slow start does not stretch the delays past its end)
+    let mut lives: Vec<u64> = (0..3)
+        .map(|i| {
+            let t = Instant::now();
+            appw.run(&[
+                "create",
+                "--user",
+                "seed",
+                &format!("timing {i}"),
+                "--porcelain",
+            ])
+            .ok();
+            t.elapsed().as_micros().max(1000) as u64
+        })
+        .collect();
+    lives.sort_unstable();
+    let life = lives[1];
     let mut printed = vec![("seed".to_string(), first)];
     let (mut killed_alive, mut finished) = (0, 0);
     for i in 0..kills {
@@ -591,7 +604,7 @@ fn kill_creates(kills: usize) -> (usize, usize) {
             |r| r.get(0),
         )
         .unwrap();
-    let unseen = active as usize - printed.len() - 1; // the timing create printed unread
+    let unseen = active as usize - printed.len() - 3; // the timing creates printed unread
     drop(conn);
     for (user, pw) in &printed {
         appw.verify(user, pw).ok();
@@ -757,13 +770,10 @@ fn a_directory_store_is_left_as_it_was() {
 
 #[test]
 fn a_read_only_folder_is_refused_and_left_alone() {
-    let appw = Appw::sqlite();
-    let (_, pw) = appw.create("u", "before");
-    let dir = appw.path().parent().unwrap().to_path_buf();
-    let before = std::fs::read(appw.path()).unwrap();
     // Permission bits do not bind root: then use a read-only mount if one can be made.
+    let base = Appw::sqlite();
     let mount = if is_root() {
-        let Some(m) = Tmpfs::mount(&appw.dir.path().join("ro"), "1m") else {
+        let Some(m) = Tmpfs::mount(&base.dir.path().join("ro"), "1m") else {
             eprintln!("skipped: running as root and cannot mount a read-only tmpfs");
             return;
         };
@@ -771,38 +781,51 @@ fn a_read_only_folder_is_refused_and_left_alone() {
     } else {
         None
     };
-    let store = match &mount {
-        Some(m) => {
-            let target = m.0.join("credentials.db");
-            std::fs::copy(appw.path(), &target).unwrap();
-            assert!(m.remount("ro"), "remount read-only");
-            target
-        }
-        None => {
-            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o500)).unwrap();
-            appw.path()
-        }
+    let appw = match &mount {
+        Some(m) => Appw::sqlite().env("APPW_DB", m.0.join("s/credentials.db").to_str().unwrap()),
+        None => base,
     };
-    let ro = Appw::sqlite().env("APPW_DB", store.to_str().unwrap());
-    let bytes = std::fs::read(&store).unwrap();
+    let store = match &mount {
+        Some(m) => m.0.join("s/credentials.db"),
+        None => appw.path(),
+    };
+    let (id, pw) = appw.create("u", "before");
+    match &mount {
+        Some(m) => assert!(m.remount("ro"), "remount read-only"),
+        None => std::fs::set_permissions(
+            store.parent().unwrap(),
+            std::fs::Permissions::from_mode(0o500),
+        )
+        .unwrap(),
+    }
+    let bytes = store_bytes(&store);
     for args in [
         &["create", "--user", "u", "n"][..],
         &["revoke-all", "--yes"],
-        &["list"],
+        &["revoke", &id],
     ] {
-        let out = ro.run(args);
-        assert_ne!(out.code, 101);
+        let out = appw.run(args);
         assert_eq!(out.code, 4, "{args:?}: {out:?}");
-        out.one_error_line();
+        let out = out.one_error_line();
+        let says = |w: &str| out.stderr.contains(w);
+        assert!(says("read-only") || says("writable"), "{out:?}");
     }
-    let out = ro.verify("u", &pw);
-    assert_eq!(out.code, 4, "{out:?}");
-    out.one_error_line();
-    assert_eq!(std::fs::read(&store).unwrap(), bytes);
+    // Reading may work (SQLite can read a WAL store it cannot write) or fail cleanly.
+    let out = appw.run(&["list", "--json"]);
+    match out.code {
+        0 => assert!(out.stdout.contains(&id), "{out:?}"),
+        _ => drop(out.code(4).one_error_line()),
+    }
+    // verify cannot record the use, so it cannot succeed.
+    appw.verify("u", &pw).code(4).one_error_line();
+    assert_eq!(store_bytes(&store), bytes, "the read-only store changed");
     if mount.is_none() {
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        std::fs::set_permissions(
+            store.parent().unwrap(),
+            std::fs::Permissions::from_mode(0o700),
+        )
+        .unwrap();
     }
-    assert_eq!(std::fs::read(appw.path()).unwrap(), before);
 }
 
 #[test]

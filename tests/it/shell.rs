@@ -340,6 +340,10 @@ fn zsh_completes_commands_and_options() {
     let home = tempfile::tempdir().unwrap();
     let screen = zsh_complete("appw rev", home.path());
     assert!(
+        screen.contains("appw revoke"),
+        "rev not completed to revoke:\n{screen}"
+    );
+    assert!(
         screen.contains("revoke-all"),
         "no revoke-all offered:\n{screen}"
     );
@@ -658,7 +662,7 @@ fn http_get(addr: &str, headers: &[(&str, &str)]) -> (u16, String) {
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
-    let mut req = "GET /auth HTTP/1.0\r\nHost: localhost\r\n".to_string();
+    let mut req = format!("GET /auth HTTP/1.0\r\nHost: {addr}\r\n");
     for (k, v) in headers {
         req += &format!("{k}: {v}\r\n");
     }
@@ -672,6 +676,16 @@ fn http_get(addr: &str, headers: &[(&str, &str)]) -> (u16, String) {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("not an HTTP response: {resp:?}"));
     (status, resp)
+}
+
+/// A child process killed and reaped when the test ends, however it ends.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 struct Handler {
@@ -798,32 +812,113 @@ fn auth_handler_behind_nginx_auth_request() {
     // A static file behind the check (`return` would answer before auth_request runs).
     std::fs::create_dir(dir.path().join("www")).unwrap();
     std::fs::write(dir.path().join("www/auth"), "secret\n").unwrap();
-    let mut nginx = Command::new("nginx")
-        .arg("-p")
-        .arg(dir.path())
-        .arg("-c")
-        .arg(dir.path().join("nginx.conf"))
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let nginx = Reaped(
+        Command::new("nginx")
+            .arg("-p")
+            .arg(dir.path())
+            .arg("-c")
+            .arg(dir.path().join("nginx.conf"))
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let addr = format!("127.0.0.1:{port}");
+    let seen = through_proxy(&addr, &password);
+    drop(nginx);
+    seen.check();
+    assert_eq!(appw.list()[0]["last_source"], "127.0.0.1");
+}
+
+/// What a client saw through a proxy that asks the handler.
+struct Seen {
+    good: (u16, String),
+    missing: (u16, String),
+    wrong: (u16, String),
+}
+
+impl Seen {
+    #[track_caller]
+    fn check(&self) {
+        assert_eq!(self.good.0, 200, "valid credential: {}", self.good.1);
+        assert!(self.good.1.ends_with("secret\n"), "{}", self.good.1);
+        for (status, head) in [&self.missing, &self.wrong] {
+            assert_eq!(*status, 401, "{head}");
+            // Header names are case-insensitive (Go writes Www-Authenticate).
+            assert!(
+                head.to_ascii_lowercase()
+                    .contains("www-authenticate: basic"),
+                "no challenge passed on: {head}"
+            );
+        }
+    }
+}
+
+fn through_proxy(addr: &str, password: &str) -> Seen {
     let start = Instant::now();
-    while TcpStream::connect(&addr).is_err() {
+    while TcpStream::connect(addr).is_err() {
         assert!(
             start.elapsed() < Duration::from_secs(10),
-            "nginx did not start"
+            "the proxy did not start"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let good = basic("deploy", &password);
-    let results = [
-        http_get(&addr, &[("Authorization", &good)]).0,
-        http_get(&addr, &[]).0,
-        http_get(&addr, &[("Authorization", &basic("deploy", "wrong"))]).0,
-    ];
-    let _ = nginx.kill();
-    let _ = nginx.wait();
-    assert_eq!(results, [200, 401, 401]);
+    Seen {
+        good: http_get(addr, &[("Authorization", &basic("deploy", password))]),
+        missing: http_get(addr, &[]),
+        wrong: http_get(addr, &[("Authorization", &basic("deploy", "wrong"))]),
+    }
+}
+
+/// Caddy's forward_auth in front of the handler, when Caddy is installed (not in CI).
+#[test]
+fn auth_handler_behind_caddy_forward_auth() {
+    let found = Command::new("sh")
+        .args(["-c", "command -v caddy"])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found || !have("python3", "contrib/appw-auth-handler.py") {
+        eprintln!("skipped: Caddy forward_auth: caddy is not installed");
+        return;
+    }
+    let appw = Appw::new();
+    let (_, password) = appw.create("deploy", "ci");
+    let bins = bin_dir();
+    let handler = start_handler(&appw, bins.path(), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("www")).unwrap();
+    std::fs::write(dir.path().join("www/auth"), "secret\n").unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let conf = format!(
+        "{{\n  admin off\n  auto_https off\n}}\n\
+         http://127.0.0.1:{port} {{\n\
+           forward_auth {addr} {{\n    uri /auth\n    copy_headers X-Appw-User\n  }}\n\
+           root * {dir}/www\n  file_server\n}}\n",
+        dir = dir.path().display(),
+        addr = handler.addr,
+    );
+    let file = dir.path().join("Caddyfile");
+    std::fs::write(&file, conf).unwrap();
+    let caddy = Reaped(
+        Command::new("caddy")
+            .args(["run", "--adapter", "caddyfile", "--config"])
+            .arg(&file)
+            .env("HOME", dir.path())
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let seen = through_proxy(&format!("127.0.0.1:{port}"), &password);
+    drop(caddy);
+    seen.check();
+    // Caddy sends the client's address in X-Forwarded-For.
     assert_eq!(appw.list()[0]["last_source"], "127.0.0.1");
 }
 

@@ -383,6 +383,25 @@ fn man_pages_lint_clean_in_mandoc() {
         out.status.success() && report.trim().is_empty(),
         "mandoc -Tlint:\n{report}"
     );
+    // groff, which `man -l` uses, with all its warnings on, where it is installed.
+    let groff = Command::new("sh")
+        .args(["-c", "command -v groff"])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    for page in pages.iter().filter(|_| groff) {
+        let out = Command::new("groff")
+            .args(["-man", "-ww", "-z", "-Tutf8"])
+            .arg(page)
+            .output()
+            .unwrap();
+        let warnings = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && warnings.trim().is_empty(),
+            "groff on {}:\n{warnings}",
+            page.display()
+        );
+    }
     // And a page reads as text with what its reader came for.
     let out = Command::new("mandoc")
         .args(["-Tutf8", "-Ios=appw"])

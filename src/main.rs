@@ -40,9 +40,11 @@ fn is_closed_stdout(err: &anyhow::Error) -> bool {
         .is_some_and(|e| e.kind() == ErrorKind::BrokenPipe)
 }
 
-/// Errors are one line, whatever text (a path, SQLite's message) went into them.
+/// Errors are one line, whatever text (a path, SQLite's message) went into them, and never
+/// echo a password someone typed where an argument belonged.
 fn one_line(msg: &str) -> String {
-    appw::output::clean(&msg.replace(['\n', '\r'], " ")).into_owned()
+    let msg = msg.replace(['\n', '\r'], " ");
+    appw::output::clean(&appw::secret::token::redact(&msg)).into_owned()
 }
 
 /// clap's usage error as one line: its message, then where to read more.

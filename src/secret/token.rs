@@ -106,6 +106,43 @@ impl Token {
     }
 }
 
+/// `text` with every run shaped like an appw password (right or mistyped, whole or cut
+/// short) reduced to its public id, for messages that echo what someone typed.
+pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
+    let shaped = |at: &str| {
+        let run = at.bytes().take_while(u8::is_ascii_alphanumeric).count();
+        let id = at.as_bytes().get(TAG.len()..TAG.len() + ID_LEN);
+        (run >= TAG.len() + ID_LEN + 4
+            && id.is_some_and(|id| id.iter().all(|b| ID_ALPHABET.contains(b))))
+        .then_some(run)
+    };
+    if !text
+        .match_indices(TAG)
+        .any(|(i, _)| shaped(&text[i..]).is_some())
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(TAG) {
+        let (before, at) = rest.split_at(i);
+        out.push_str(before);
+        match shaped(at) {
+            Some(run) => {
+                out.push_str(&at[..TAG.len() + ID_LEN]);
+                out.push_str("…(password redacted)");
+                rest = &at[run..];
+            }
+            None => {
+                out.push_str(TAG);
+                rest = &at[TAG.len()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// True when `s` has the shape of a credential id (for friendlier errors, not for security).
 pub fn looks_like_id_prefix(s: &str) -> bool {
     !s.is_empty() && s.len() <= ID_LEN && s.bytes().all(|b| ID_ALPHABET.contains(&b))

@@ -1259,6 +1259,23 @@ fn the_password_and_hash_never_appear_anywhere_but_the_one_print() {
         "create app-id=password",
         appw.run(&["create", "--user", "deploy", "n", "--app-id", &pw]),
     );
+    record(
+        "verify password as argument",
+        appw.run(&["verify", "--user", "deploy", &pw]),
+    );
+    record(
+        "create --expires password",
+        appw.run(&["create", "--user", "deploy", "x", "--expires", &pw]),
+    );
+    record(
+        "create --kdf password",
+        appw.run(&["--kdf", &pw, "create", "--user", "deploy", "y"]),
+    );
+    record(
+        "list --expiring password",
+        appw.run(&["list", "--expiring", &typo]),
+    );
+    record("unknown command password", appw.run(&[&pw]));
     record("revoke password", appw.run(&["revoke", &pw]));
     record("show password", appw.run(&["show", &pw]));
     record("revoke", appw.run(&["revoke", &id2]));
@@ -1290,6 +1307,9 @@ fn the_password_and_hash_never_appear_anywhere_but_the_one_print() {
         }
     }
     for (what, out) in &outputs {
+        if what.contains("password") && what != "verify missing env" {
+            assert!(out.code == 2 || out.code == 3, "{what}: {out:?}");
+        }
         if what.contains("=password") {
             assert_eq!(out.code, 2, "{what}: {out:?}");
         }
@@ -1463,6 +1483,31 @@ fn a_store_others_can_read_or_write_draws_a_warning() {
     }
     std::fs::set_permissions(appw.path(), std::fs::Permissions::from_mode(0o600)).unwrap();
     assert_eq!(appw.run(&["list"]).ok().stderr, "");
+}
+
+#[test]
+fn messages_that_echo_input_redact_password_shaped_text() {
+    use appw::secret::token::redact;
+    let mut rng = Rng::seeded();
+    let pw = forged_token("k3j4h5g6f7d8", &mut rng);
+    for text in [
+        format!("unexpected argument '{pw}' found"),
+        pw.clone(),
+        format!("a {} b {pw}", &pw[..30]),
+        format!("\"{}x\" is neither", &pw[..47]),
+    ] {
+        let r = redact(&text);
+        assert!(!r.contains(&pw[16..30]), "{r}");
+        assert!(r.contains("appwk3j4h5g6f7d8"), "{r}");
+    }
+    for plain in [
+        "appw: no such file",
+        "/home/appwuser/x.db",
+        "appw",
+        "appwk3j4h5g6",
+    ] {
+        assert_eq!(redact(plain), plain);
+    }
 }
 
 #[test]

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use postgres::config::{Host, SslMode};
 use postgres::error::SqlState;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{Client, Config, IsolationLevel, Row};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -122,10 +122,13 @@ impl PgStore {
 
     /// The schema version; `None` when appw never wrote to this database. One round trip,
     /// so a `verify` pays for no more than it must.
+    ///
+    /// The statements on `verify`'s path use the `_typed` calls: parameter types given up
+    /// front, one round trip each instead of a prepare and an execute.
     fn version(&mut self) -> Result<Option<i64>> {
         match self
             .client
-            .query_opt("SELECT schema_version FROM appw_meta", &[])
+            .query_typed_opt("SELECT schema_version FROM appw_meta", &[])
         {
             Ok(row) => Ok(Some(row.map_or(0, |r| r.get(0)))),
             Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => Ok(None),
@@ -349,10 +352,13 @@ impl Store for PgStore {
     }
 
     fn hash_record(&mut self, id: &str) -> Result<Option<HashRecord>> {
-        let rows = self.query(
-            "SELECT id, username, name, hash, expires_at FROM appw_credentials WHERE id = $1",
-            &[&id],
-        )?;
+        let rows = self
+            .client
+            .query_typed(
+                "SELECT id, username, name, hash, expires_at FROM appw_credentials WHERE id = $1",
+                &[(&id, Type::TEXT)],
+            )
+            .map_err(|e| self.err(&e))?;
         Ok(rows.first().map(|r| HashRecord {
             id: r.get(0),
             user: r.get(1),
@@ -388,23 +394,29 @@ impl Store for PgStore {
             INSERT INTO appw_events (at, kind, username, credential_id, name, source)
             SELECT $2, $5, username, $1, name, $3 FROM used";
         let plain = |client: &mut Client| {
-            client.execute(
+            client.execute_typed(
                 without_rehash,
-                &[&u.id, &now, &u.source, &u.checked_hash, &kind::VERIFIED],
+                &[
+                    (&u.id, Type::TEXT),
+                    (&now, Type::INT8),
+                    (&u.source, Type::TEXT),
+                    (&u.checked_hash, Type::TEXT),
+                    (&kind::VERIFIED, Type::TEXT),
+                ],
             )
         };
         let counted = match u.rehash {
             None => plain(&mut self.client),
-            Some(rehash) => match self.client.execute(
+            Some(rehash) => match self.client.execute_typed(
                 sql,
                 &[
-                    &u.id,
-                    &now,
-                    &u.source,
-                    &rehash,
-                    &u.checked_hash,
-                    &kind::VERIFIED,
-                    &detail,
+                    (&u.id, Type::TEXT),
+                    (&now, Type::INT8),
+                    (&u.source, Type::TEXT),
+                    (&rehash, Type::TEXT),
+                    (&u.checked_hash, Type::TEXT),
+                    (&kind::VERIFIED, Type::TEXT),
+                    (&detail, Type::TEXT),
                 ],
             ) {
                 Err(e) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => {
@@ -424,14 +436,21 @@ impl Store for PgStore {
         } else {
             kind::REJECTED
         };
-        let done = self.client.execute(
+        let done = self.client.execute_typed(
             "WITH failed AS (
                 UPDATE appw_credentials SET last_failed = $2, last_failed_source = $3
                 WHERE id = $1 RETURNING name
             )
             INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
             VALUES ($2, $4, $5, $1, (SELECT name FROM failed), $3, $6)",
-            &[&r.id, &now, &r.source, &kind, &r.claimed_user, &r.reason],
+            &[
+                (&r.id, Type::TEXT),
+                (&now, Type::INT8),
+                (&r.source, Type::TEXT),
+                (&kind, Type::TEXT),
+                (&r.claimed_user, Type::TEXT),
+                (&r.reason, Type::TEXT),
+            ],
         );
         done.map(drop).map_err(|e| self.err(&e))
     }
@@ -831,7 +850,7 @@ impl Target {
         let mut config: Config = rebuilt
             .parse()
             .map_err(|e: postgres::Error| bad(scrub(&chain(&e), url_password(url).as_deref())))?;
-        let tls = match tls.or_else(|| env_tls_mode()) {
+        let tls = match tls.or_else(env_tls_mode) {
             // libpq: sslmode=require with a root certificate given verifies the chain.
             Some(TlsMode::Require) if root_cert.is_some() => TlsMode::VerifyCa,
             Some(mode) => mode,

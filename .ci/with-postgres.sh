@@ -4,8 +4,10 @@
 # Installs PostgreSQL from the distribution's packages when no initdb is found, creates a
 # cluster in a temporary folder owned by an unprivileged OS user (PostgreSQL refuses to run
 # as root), listens on 127.0.0.1 only at a free port with password (SCRAM) authentication,
-# exports APPW_TEST_BACKEND=postgres and APPW_TEST_PG_URL (a superuser URL the tests create
-# their databases through), runs the command, and always stops and deletes the cluster.
+# serves TLS with a certificate for "localhost" from a throwaway CA, exports
+# APPW_TEST_BACKEND=postgres, APPW_TEST_PG_URL (a superuser URL the tests create their
+# databases through) and APPW_TEST_PG_CA (the CA's PEM), runs the command, and always stops
+# and deletes the cluster.
 set -euo pipefail
 
 find_bin() {
@@ -69,16 +71,38 @@ chmod 600 "$WORK/pwfile"
     --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$WORK/initdb.log" 2>&1 ||
     { cat "$WORK/initdb.log"; exit 1; }
 rm -f "$WORK/pwfile"
+# The role appw_tls_only may connect over TLS only: how the tests tell that sslmode=require
+# really encrypts.
+{ echo "hostnossl all appw_tls_only 127.0.0.1/32 reject"; cat "$DATA/pg_hba.conf"; } >"$WORK/hba"
+cat "$WORK/hba" >"$DATA/pg_hba.conf"
+
+# TLS with a throwaway CA, so the tests can check sslmode=require/verify-ca/verify-full:
+# the server certificate names "localhost" only.
+command -v openssl >/dev/null || { apt-get update -qq && apt-get install -y -qq openssl >/dev/null; }
+TLS=$WORK/tls
+mkdir -p "$TLS"
+ec() { openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "$@" 2>/dev/null; }
+ec -x509 -days 2 -subj /CN=appw-test-ca -keyout "$TLS/ca.key" -out "$TLS/ca.pem" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+ec -subj /CN=localhost -keyout "$TLS/server.key" -out "$TLS/server.csr"
+printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$TLS/ext"
+openssl x509 -req -days 2 -in "$TLS/server.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" \
+    -CAcreateserial -extfile "$TLS/ext" -out "$TLS/server.pem" 2>/dev/null
+chown -R "$PG_OS_USER" "$TLS"
+chmod 600 "$TLS/server.key"
+chmod 644 "$TLS/ca.pem"
 
 # A test cluster: durability off (the data is thrown away), room for the load tests.
 "${RUN_AS[@]}" "$PG_CTL" -D "$DATA" -l "$WORK/server.log" -w -t 60 start -o \
     "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$SOCKETS \
      -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-     -c shared_buffers=64MB" >/dev/null ||
+     -c shared_buffers=64MB -c ssl=on -c ssl_cert_file=$TLS/server.pem \
+     -c ssl_key_file=$TLS/server.key" >/dev/null ||
     { cat "$WORK/server.log"; exit 1; }
 
 export APPW_TEST_BACKEND=postgres
 export APPW_TEST_PG_URL="postgres://$ADMIN:$PASSWORD@127.0.0.1:$PORT/postgres"
+export APPW_TEST_PG_CA=$TLS/ca.pem
 echo "== PostgreSQL $("${RUN_AS[@]}" "$(dirname "$PG_CTL")/postgres" --version | sed "s/.*) //") on 127.0.0.1:$PORT (cluster in $WORK)"
 
 set +e

@@ -22,7 +22,8 @@ trap 'rm -rf "$WORK"' EXIT
 unset APPW_KDF APPW_DB
 
 # The admin URL with another database in it.
-url_for() { local base=${APPW_TEST_PG_URL%%\?*}; echo "${base%/*}/$1"; }
+# Loopback without TLS (the test cluster offers TLS, which `prefer` would take).
+url_for() { local base=${APPW_TEST_PG_URL%%\?*}; echo "${base%/*}/$1?sslmode=disable"; }
 psql -q -X "$APPW_TEST_PG_URL" -c "CREATE DATABASE appw_bench" -c "CREATE DATABASE appw_bench_empty"
 PG=$(url_for appw_bench)
 EMPTY_PG=$(url_for appw_bench_empty)

@@ -434,3 +434,75 @@ fn with_db(url: &str) -> Appw {
     other.db = url.to_string();
     other
 }
+
+#[test]
+fn sslmodes_encrypt_and_verify_as_libpq_does() {
+    let Some(appw) = pg() else { return };
+    let ca = std::env::var("APPW_TEST_PG_CA")
+        .expect("APPW_TEST_PG_CA: the CA .ci/with-postgres.sh makes for the server's certificate");
+    appw.create("deploy", "ci");
+    // The role the test cluster admits over TLS only (see .ci/with-postgres.sh).
+    let mut db = client(&appw.db);
+    db.batch_execute(
+        "DO $$ BEGIN
+             IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'appw_tls_only') THEN
+                 CREATE ROLE appw_tls_only LOGIN PASSWORD 'tls-only-pw';
+             END IF;
+         END $$;",
+    )
+    .unwrap();
+    db.batch_execute("GRANT SELECT ON appw_meta, appw_credentials TO appw_tls_only")
+        .unwrap();
+    let url = |host: &str, query: &str| {
+        let base = as_role(&appw, "appw_tls_only", "tls-only-pw").replace("127.0.0.1", host);
+        format!("{base}?{query}")
+    };
+    let list = |url: String| appw.run(&["--db", &url, "list", "--json"]);
+
+    list(url("127.0.0.1", "sslmode=disable"))
+        .code(4)
+        .one_error_line();
+    list(url("127.0.0.1", "sslmode=prefer")).ok();
+    list(url("127.0.0.1", "sslmode=require")).ok();
+    list(url(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    ))
+    .ok();
+    list(url(
+        "127.0.0.1",
+        &format!("sslmode=verify-ca&sslrootcert={ca}"),
+    ))
+    .ok();
+    // The certificate names localhost, not 127.0.0.1.
+    let out = list(url(
+        "127.0.0.1",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    ))
+    .code(4)
+    .one_error_line();
+    assert!(out.stderr.contains("certificate"), "{out:?}");
+    assert!(!out.stderr.contains("tls-only-pw"), "{out:?}");
+    // Not signed by any system root.
+    list(url("localhost", "sslmode=verify-full"))
+        .code(4)
+        .one_error_line();
+    // libpq: require with a root certificate verifies the chain.
+    let other_ca = appw.dir.path().join("other-ca.pem");
+    std::fs::copy("/etc/ssl/certs/ca-certificates.crt", &other_ca).ok();
+    if other_ca.exists() {
+        let out = list(url(
+            "127.0.0.1",
+            &format!("sslmode=require&sslrootcert={}", other_ca.display()),
+        ))
+        .code(4);
+        assert!(out.stderr.contains("certificate"), "{out:?}");
+    }
+    let out = list(url(
+        "127.0.0.1",
+        "sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+    ))
+    .code(4)
+    .one_error_line();
+    assert!(out.stderr.contains("sslrootcert"), "{out:?}");
+}

@@ -524,6 +524,7 @@ fn soak_revoke_all_racing_verify() {
 // Faults: crashes and broken files
 
 /// Kills `appw create` with SIGKILL at random points of its life, then checks the store.
+/// Returns (kills that landed while create ran, committed credentials nobody saw).
 fn kill_creates(kills: usize) -> (usize, usize) {
     let appw = Appw::sqlite();
     let (_, first) = appw.create("seed", "first");
@@ -623,7 +624,7 @@ fn kill_creates(kills: usize) -> (usize, usize) {
          committed but killed before printing; integrity ok",
         printed.len()
     );
-    (killed_alive, printed.len())
+    (killed_alive, unseen)
 }
 
 #[test]
@@ -689,7 +690,13 @@ fn sigkill_during_the_first_create_of_a_store() {
 #[test]
 #[ignore = "soak: run with --ignored --nocapture"]
 fn soak_sigkill_during_create() {
-    kill_creates(500);
+    let (_, unseen) = kill_creates(500);
+    // The gap between commit and print is microseconds; work placed in it (as a WAL fold
+    // once was: 55 of 500) shows up here.
+    assert!(
+        unseen <= 10,
+        "{unseen} of 500 killed creates left a password nobody saw"
+    );
 }
 
 #[test]

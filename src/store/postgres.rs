@@ -1287,7 +1287,7 @@ mod tests {
         );
         assert_eq!(
             redact("postgresql://u:p@ss:w@rd@h/d?password=x&sslmode=disable"),
-            "postgresql://u@rd@h/d?sslmode=disable"
+            "postgresql://u@h/d?sslmode=disable"
         );
         assert_eq!(redact("postgres://h/d"), "postgres://h/d");
         assert!(!redact("postgres://u:topsecret@h/d").contains("topsecret"));

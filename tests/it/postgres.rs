@@ -5,6 +5,7 @@
 //! `Appw::new()` then gets a database of its own. Without them, the tests below print that
 //! they were skipped. With them but no reachable server, they fail.
 
+use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Barrier};
 
@@ -63,7 +64,12 @@ pub fn fresh_database() -> Option<String> {
 /// A fresh PostgreSQL-backed `Appw`, or `None` (having said so) outside a PostgreSQL run.
 fn pg() -> Option<Appw> {
     if !enabled() {
-        eprintln!("{SKIPPED}");
+        // Straight to stderr, past the test harness's capture, so the skip is seen.
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("a test")
+            .to_string();
+        let _ = writeln!(std::io::stderr(), "{test}: {SKIPPED}");
         return None;
     }
     let appw = Appw::new();

@@ -41,10 +41,11 @@ done
 declare -A CMDS=(
     [verify-sqlite]="$APPW --db $LITE verify --user bench --password-env BENCH_LITE_PASSWORD --quiet"
     [verify-postgres]="$APPW --db $PG verify --user bench --password-env BENCH_PG_PASSWORD --quiet"
+    [verify-postgres-tls]="$APPW --db ${PG%%\?*}?sslmode=require verify --user bench --password-env BENCH_PG_PASSWORD --quiet"
     [noop-sqlite]="$APPW --db $WORK/none/credentials.db list --user nobody"
     [connect-postgres]="$APPW --db $EMPTY_PG list --user nobody"
 )
-ORDER=(verify-sqlite verify-postgres noop-sqlite connect-postgres)
+ORDER=(verify-sqlite verify-postgres verify-postgres-tls noop-sqlite connect-postgres)
 
 # Median wall time in milliseconds of one command.
 median_ms() {
@@ -68,9 +69,10 @@ for name in "${ORDER[@]}"; do
     MS[$name]=$(median_ms "$name")
     printf '%-18s median %8.2f ms  (%s)\n' "$name" "${MS[$name]}" "${CMDS[$name]//$APPW/appw}" | sed 's|postgres://[^@]*@|postgres://USER@|'
 done
-awk -v pg="${MS[verify-postgres]}" -v lite="${MS[verify-sqlite]}" \
+awk -v pg="${MS[verify-postgres]}" -v lite="${MS[verify-sqlite]}" -v pgtls="${MS[verify-postgres-tls]}" \
     -v conn="${MS[connect-postgres]}" -v noop="${MS[noop-sqlite]}" -v runs="$RUNS" 'BEGIN {
     printf "\nverify over PostgreSQL / verify over SQLite (ratio of medians, %d runs): %.3f\n", runs, pg / lite
+    printf "the same over TLS (sslmode=require): %.3f\n", pgtls / lite
     printf "connection cost (TCP + startup + SCRAM auth + 1 round trip): %.2f ms\n", conn - noop
 }'
 echo "($(nproc) cores; $(hyperfine --version 2>/dev/null || echo 'timing loop'); PostgreSQL on 127.0.0.1, scram-sha-256, no TLS)"

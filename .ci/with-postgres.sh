@@ -41,7 +41,8 @@ else
     PG_OS_USER=$(id -un)
 fi
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/appw-pg.XXXXXX")
+# In /tmp, not $TMPDIR: the cluster's OS user must be able to reach it.
+WORK=$(mktemp -d /tmp/appw-pg.XXXXXX)
 chmod 755 "$WORK"
 DATA=$WORK/data
 SOCKETS=$WORK/sockets

@@ -645,6 +645,8 @@ impl Store for PgStore {
     }
 
     fn prune_events(&mut self, before: Timestamp) -> Result<u64> {
+        // One DELETE in autocommit: events are only ever appended, so nothing it reads can
+        // be changed under it at READ COMMITTED.
         let deleted = self
             .client
             .execute("DELETE FROM appw_events WHERE at < $1", &[&before]);

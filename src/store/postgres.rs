@@ -844,8 +844,12 @@ impl Target {
                 _ => kept.push(pair),
             }
         }
+        let base = match std::env::var("PGPORT") {
+            Ok(port) if port.parse::<u16>().is_ok() => default_port(base, &port),
+            _ => base.to_string(),
+        };
         let rebuilt = if kept.is_empty() {
-            base.to_string()
+            base
         } else {
             format!("{base}?{}", kept.join("&"))
         };
@@ -961,6 +965,35 @@ fn fill_defaults(config: &mut Config) -> Result<()> {
     };
     config.options(&options);
     Ok(())
+}
+
+/// `url` (without its query) with `port` after every host that has none: the `postgres`
+/// crate fills in 5432 itself, so `$PGPORT` has to be applied before it parses.
+fn default_port(url: &str, port: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let (userinfo, hosts) = authority.split_at(authority.rfind('@').map_or(0, |i| i + 1));
+    if hosts.is_empty() {
+        return url.to_string();
+    }
+    let hosts: Vec<String> = hosts
+        .split(',')
+        .map(|h| {
+            // After an IPv6 literal's closing bracket, or anywhere in a name or IPv4 address.
+            let has_port = h
+                .rfind(']')
+                .map_or(h.contains(':'), |i| h[i..].contains(':'));
+            if has_port || h.is_empty() {
+                h.to_string()
+            } else {
+                format!("{h}:{port}")
+            }
+        })
+        .collect();
+    format!("{scheme}://{userinfo}{}{path}", hosts.join(","))
 }
 
 /// The password for this connection from the pgpass file (`passfile` in the URL, else
@@ -1328,6 +1361,23 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(!err.contains("hunter22"), "{err}");
+    }
+
+    #[test]
+    fn pgport_applies_only_where_no_port_is_written() {
+        assert_eq!(
+            default_port("postgres://u:p@h/d", "6543"),
+            "postgres://u:p@h:6543/d"
+        );
+        assert_eq!(
+            default_port("postgres://h:5433/d", "6543"),
+            "postgres://h:5433/d"
+        );
+        assert_eq!(
+            default_port("postgres://a,b:1,[::1]/d", "7"),
+            "postgres://a:7,b:1,[::1]:7/d"
+        );
+        assert_eq!(default_port("postgres:///d", "7"), "postgres:///d");
     }
 
     #[test]

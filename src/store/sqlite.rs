@@ -207,7 +207,18 @@ impl SqliteStore {
         sql_error(&self.path, &err)
     }
 
+    /// Runs `f` in one write transaction and commits it.
     fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        let out = self.write_or_roll_back(|tx| f(tx).map(Some))?;
+        Ok(out.expect("write_or_roll_back commits every Some"))
+    }
+
+    /// Runs `f` in one write transaction: commits when it returns `Some`, rolls back on
+    /// `None` or an error.
+    fn write_or_roll_back<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<Option<T>>,
+    ) -> Result<Option<T>> {
         let path = self.path.clone();
         // Fold before the transaction, not after its commit: a fold takes milliseconds (its
         // fsyncs), and `create` killed between commit and print leaves a stored password
@@ -219,7 +230,10 @@ impl SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|err| sql_error(&path, &err))?;
         let out = f(&tx)?;
-        tx.commit().map_err(|err| sql_error(&path, &err))?;
+        if out.is_some() {
+            tx.commit().map_err(|err| sql_error(&path, &err))?;
+        }
+        // Otherwise dropping `tx` rolls everything back.
         Ok(out)
     }
 }
@@ -638,7 +652,7 @@ impl Store for SqliteStore {
 
     fn rotate(&mut self, old_id: &str, new: &NewCredential, now: Timestamp) -> Result<bool> {
         let path = self.path.clone();
-        self.write(|tx| {
+        let rotated = self.write_or_roll_back(|tx| {
             let e = |err: rusqlite::Error| sql_error(&path, &err);
             let retired = tx
                 .execute(
@@ -654,8 +668,8 @@ impl Store for SqliteStore {
             }
             match insert_row(tx, new, now) {
                 Ok(true) => {}
-                // Dropping the transaction rolls the retirement back too.
-                Ok(false) => return Ok(false),
+                // The id is taken: roll the retirement back too; the caller draws anew.
+                Ok(false) => return Ok(None),
                 Err(err) => return Err(e(err)),
             }
             let detail = format!("replaced {old_id}");
@@ -670,8 +684,9 @@ impl Store for SqliteStore {
                 Some(&detail),
             )
             .map_err(e)?;
-            Ok(true)
-        })
+            Ok(Some(()))
+        })?;
+        Ok(rotated.is_some())
     }
 
     fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<()> {

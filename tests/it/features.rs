@@ -448,3 +448,33 @@ pub fn forge(password: &str) -> String {
     body.extend_from_slice(&check);
     String::from_utf8(body).unwrap()
 }
+
+#[test]
+fn a_rotation_whose_new_id_is_taken_changes_nothing() {
+    use appw::store::{self, Access, Location, NewCredential};
+    let appw = Appw::new();
+    let (old_id, old_pw) = appw.create("deploy", "rotating");
+    let (taken_id, _) = appw.create("deploy", "other");
+    let location = if appw.is_postgres() {
+        Location::Postgres(appw.db.clone())
+    } else {
+        Location::Sqlite(appw.path())
+    };
+    let mut store = store::open(&location, Access::Existing).unwrap().unwrap();
+    let clash = NewCredential {
+        id: taken_id,
+        user: "deploy".into(),
+        name: "rotating".into(),
+        app_id: None,
+        hash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into(),
+        expires_at: None,
+    };
+    assert!(
+        !store.rotate(&old_id, &clash, 0).unwrap(),
+        "an id clash is reported"
+    );
+    drop(store);
+    // The old credential is untouched: still active, still verifying, no rotation logged.
+    appw.verify("deploy", &old_pw).ok();
+    assert!(events(&appw, &[]).iter().all(|e| e["event"] != "rotated"));
+}

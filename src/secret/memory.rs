@@ -35,6 +35,9 @@ impl Strategy {
 pub struct Memory {
     inner: Inner,
     blocks: usize,
+    /// The thread faulting the pages in, joined before the memory is wiped and freed.
+    populator: Option<std::thread::JoinHandle<()>>,
+    strategy: Strategy,
 }
 
 enum Inner {
@@ -43,57 +46,38 @@ enum Inner {
     Mapped(mapped::Mapping),
 }
 
-/// A huge-page mapping being faulted in on another thread, and its size in blocks.
-#[cfg(target_os = "linux")]
-type Prepared = (usize, std::thread::JoinHandle<Option<mapped::Mapping>>);
+/// Memory allocated ahead by [`prepare`] for the next [`Memory::new`] of its size.
+static PREPARED: std::sync::Mutex<Option<Memory>> = std::sync::Mutex::new(None);
 
-#[cfg(target_os = "linux")]
-static PREPARED: std::sync::Mutex<Option<Prepared>> = std::sync::Mutex::new(None);
-
-/// Starts mapping and faulting in `blocks` of huge-page memory on another thread, for the
-/// next [`Memory::new`] of that size to pick up. The kernel zeroes every fresh page (about
-/// 4 ms for 19 MiB); done here it overlaps with what the process does before it can hash
-/// (opening the store, reading the row) instead of adding to it. A no-op for `Ordinary`.
+/// Allocates `blocks` of memory now for the next [`Memory::new`] of that size and strategy
+/// to pick up, and starts faulting it in on another thread: the kernel zeroes every fresh
+/// page (about 4 ms for 19 MiB, plus ~5,000 page faults without huge pages), which then
+/// overlaps with what the process does before it can hash (opening the store, reading the
+/// row) instead of adding to it, on a machine with a second core.
 pub fn prepare(blocks: usize, strategy: Strategy) {
-    #[cfg(target_os = "linux")]
-    if strategy == Strategy::HugePages {
-        let spawned = std::thread::Builder::new()
-            .name("appw-prefault".into())
-            .spawn(move || {
-                let mut m = mapped::Mapping::new(blocks)?;
-                m.prefault();
-                Some(m)
-            });
-        if let (Ok(handle), Ok(mut slot)) = (spawned, PREPARED.lock()) {
-            *slot = Some((blocks, handle));
-        }
+    let memory = Memory::new(blocks, strategy);
+    if let Ok(mut slot) = PREPARED.lock() {
+        *slot = Some(memory);
     }
-    let _ = (blocks, strategy);
-}
-
-/// The prepared mapping, if one of exactly `blocks` was started (waiting for it to finish).
-#[cfg(target_os = "linux")]
-fn take_prepared(blocks: usize) -> Option<mapped::Mapping> {
-    let (size, handle) = PREPARED.lock().ok()?.take()?;
-    // Another size: let the thread finish and unmap it on its own (it never held secrets).
-    (size == blocks).then(|| handle.join().ok().flatten())?
 }
 
 impl Memory {
+    /// `blocks` of zeroed memory, which a helper thread starts faulting in at once (on
+    /// Linux), so that argon2, filling it front to back, rarely waits for a page fault.
     pub fn new(blocks: usize, strategy: Strategy) -> Memory {
-        #[cfg(target_os = "linux")]
-        if strategy == Strategy::HugePages {
-            if let Some(m) = take_prepared(blocks).or_else(|| mapped::Mapping::new(blocks)) {
-                return Memory {
-                    inner: Inner::Mapped(m),
-                    blocks,
-                };
+        if let Some(m) = PREPARED.lock().ok().and_then(|mut slot| slot.take()) {
+            if m.blocks == blocks && m.strategy == strategy {
+                return m;
             }
+            // Another size: `m` is dropped (it never held secrets).
         }
-        let _ = strategy;
+        let mut inner = Inner::new(blocks, strategy);
+        let populator = populate_in_background(inner.slice(blocks));
         Memory {
-            inner: Inner::Boxed(zeroed_blocks(blocks)),
+            inner,
             blocks,
+            populator,
+            strategy,
         }
     }
 
@@ -103,16 +87,73 @@ impl Memory {
     }
 
     pub fn blocks(&mut self) -> &mut [Block] {
-        match &mut self.inner {
+        self.inner.slice(self.blocks)
+    }
+}
+
+impl Inner {
+    fn new(blocks: usize, strategy: Strategy) -> Inner {
+        #[cfg(target_os = "linux")]
+        if strategy == Strategy::HugePages {
+            if let Some(m) = mapped::Mapping::new(blocks) {
+                return Inner::Mapped(m);
+            }
+        }
+        let _ = strategy;
+        Inner::Boxed(zeroed_blocks(blocks))
+    }
+
+    fn slice(&mut self, blocks: usize) -> &mut [Block] {
+        match self {
             Inner::Boxed(v) => v,
             #[cfg(target_os = "linux")]
-            Inner::Mapped(m) => m.blocks(self.blocks),
+            Inner::Mapped(m) => m.blocks(blocks),
         }
+    }
+}
+
+/// Starts faulting in the pages under `blocks` on another thread with
+/// `MADV_POPULATE_WRITE` (Linux 5.14+), which maps pages in without reading or writing
+/// their contents, so the caller may fill the memory meanwhile: a fault either thread takes
+/// first is simply not taken again. Without it (or on a kernel that refuses), argon2's own
+/// writes fault the pages in, as in any process.
+fn populate_in_background(blocks: &mut [Block]) -> Option<std::thread::JoinHandle<()>> {
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4096;
+        let start = (blocks.as_mut_ptr() as usize).next_multiple_of(PAGE);
+        let end = blocks.as_mut_ptr() as usize + std::mem::size_of_val(blocks);
+        // Below a megabyte a thread costs more than the faults it would save.
+        if start >= end || end - start < 1 << 20 {
+            return None;
+        }
+        return std::thread::Builder::new()
+            .name("appw-prefault".into())
+            .spawn(move || {
+                // SAFETY: the range lies inside memory that `Memory` keeps allocated until it
+                // has joined this thread; POPULATE_WRITE never changes its contents.
+                unsafe {
+                    libc::madvise(
+                        start as *mut libc::c_void,
+                        end - start,
+                        libc::MADV_POPULATE_WRITE,
+                    )
+                };
+            })
+            .ok();
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = blocks;
+        None
     }
 }
 
 impl Drop for Memory {
     fn drop(&mut self) {
+        if let Some(populator) = self.populator.take() {
+            let _ = populator.join();
+        }
         wipe(self.blocks());
     }
 }
@@ -213,20 +254,6 @@ mod mapped {
             })
         }
 
-        /// Faults the whole mapping in now, in one call where the kernel can (Linux 5.14+),
-        /// else by touching each 4 KiB page.
-        pub fn prefault(&mut self) {
-            // SAFETY: the range is exactly this mapping.
-            let done =
-                unsafe { libc::madvise(self.base.cast(), self.len, libc::MADV_POPULATE_WRITE) };
-            if done != 0 {
-                for offset in (0..self.len).step_by(4096) {
-                    // SAFETY: inside the mapping, which nothing else uses yet.
-                    unsafe { self.base.cast::<u8>().add(offset).write_volatile(0) };
-                }
-            }
-        }
-
         pub fn blocks(&mut self, count: usize) -> &mut [Block] {
             debug_assert!(count * Block::SIZE <= self.used);
             // SAFETY: the region is 2 MiB-aligned (Block needs 64), holds at least `count`
@@ -259,10 +286,23 @@ mod tests {
         prepare(777, Strategy::HugePages);
         let mut m = Memory::new(777, Strategy::HugePages);
         assert_eq!(m.blocks().len(), 777);
-        assert!(m.blocks().iter().all(|b| b.as_ref().iter().all(|&w| w == 0)));
+        assert!(
+            m.blocks()
+                .iter()
+                .all(|b| b.as_ref().iter().all(|&w| w == 0))
+        );
         prepare(779, Strategy::HugePages);
         let mut other = Memory::new(781, Strategy::HugePages);
         assert_eq!(other.blocks().len(), 781);
+        prepare(783, Strategy::Ordinary);
+        let mut prepared = Memory::new(783, Strategy::Ordinary);
+        assert!(!prepared.is_mapped());
+        assert!(
+            prepared
+                .blocks()
+                .iter()
+                .all(|b| b.as_ref().iter().all(|&w| w == 0))
+        );
         let mut plain = Memory::new(5, Strategy::Ordinary);
         assert!(!plain.is_mapped());
         assert_eq!(plain.blocks().len(), 5);

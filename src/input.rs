@@ -42,8 +42,9 @@ fn text(what: &str, raw: &str, max: usize) -> Result<String> {
             "the {what} contains control or direction-changing characters, which are not allowed"
         )));
     }
-    // A password pasted into the wrong field would be stored and shown in clear.
-    if crate::secret::Token::parse(trimmed).is_ok() {
+    // A password pasted into the wrong field (alone or among other words) would be stored
+    // and shown in clear.
+    if crate::secret::token::contains_password(trimmed) {
         return Err(Error::Usage(format!(
             "the {what} is an appw password; passwords never go in arguments"
         )));

@@ -5,15 +5,20 @@ use chrono::{DateTime, Local, SecondsFormat, TimeZone, Utc};
 use crate::error::{Error, Result};
 use crate::store::Timestamp;
 
-/// The current time. `APPW_NOW` (RFC 3339) replaces the clock, so tests of expiry and of
-/// the log are deterministic; it only moves what appw believes the time is.
+/// The current time. In debug builds (what `cargo test` runs) `APPW_NOW` (RFC 3339)
+/// replaces the clock, so tests of expiry and of the log are deterministic; release builds
+/// ignore it, so nobody can verify an expired password or backdate the log by setting it.
 pub fn now() -> Result<Timestamp> {
-    match std::env::var("APPW_NOW") {
-        Ok(s) => parse_rfc3339(&s)
-            .ok_or_else(|| Error::Usage(format!("APPW_NOW={s:?} is not an RFC 3339 time"))),
-        Err(_) => Ok(Utc::now().timestamp()),
+    #[cfg(debug_assertions)]
+    if let Ok(s) = std::env::var("APPW_NOW") {
+        return parse_rfc3339(&s)
+            .ok_or_else(|| Error::Usage(format!("APPW_NOW={s:?} is not an RFC 3339 time")));
     }
+    Ok(Utc::now().timestamp())
 }
+
+/// The latest time appw stores: 9999-12-31T23:59:59Z, the end of RFC 3339's range.
+pub const MAX_TIME: Timestamp = 253_402_300_799;
 
 /// A duration such as `90d`, `12h`, `30m`, `45s` or `2w`, in seconds.
 pub fn parse_duration(s: &str) -> Result<i64> {
@@ -49,6 +54,9 @@ pub fn parse_future(s: &str, now: Timestamp) -> Result<Timestamp> {
         return Err(Error::Usage(format!(
             "{s:?} is in the past; an expiry must be in the future"
         )));
+    }
+    if at > MAX_TIME {
+        return Err(Error::Usage(format!("{s:?} is after the year 9999")));
     }
     Ok(at)
 }
@@ -124,6 +132,8 @@ mod tests {
         );
         assert!(parse_future("2025-01-01T00:00:00Z", now).is_err());
         assert!(parse_future("soon", now).is_err());
+        assert!(parse_future("9999-12-31T23:59:59Z", now).is_ok());
+        assert!(parse_future("+10000-01-01T00:00:00Z", now).is_err());
         assert_eq!(parse_past("1d", now).unwrap(), now - 86_400);
     }
 

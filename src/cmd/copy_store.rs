@@ -20,12 +20,12 @@ pub fn run(mut source: Box<dyn Store>, args: CopyStoreArgs, _ctx: &Context) -> R
         .iter()
         .filter(|c| c.credential.revoked_at.is_none())
         .count();
-    println!(
-        "Copied {} credentials ({active} active) and {} audit events to {}",
+    crate::output::print(&format!(
+        "Copied {} credentials ({active} active) and {} audit events to {}\n",
         dump.credentials.len(),
         dump.events.len(),
         shown(&to)
-    );
+    ))?;
     Ok(())
 }
 

@@ -91,13 +91,12 @@ fn resolve(
     match (id, user, name) {
         (Some(id), _, _) => store.get(&id_prefix(id)?),
         (None, Some(user), Some(name)) => {
-            store
-                .find_by_name(user.trim(), name.trim())?
-                .ok_or_else(|| {
-                    Error::Refused(format!(
-                        "user {user:?} has no active credential named {name:?}"
-                    ))
-                })
+            let (user, name) = (input::user(user)?, input::name(name)?);
+            store.find_by_name(&user, &name)?.ok_or_else(|| {
+                Error::Refused(format!(
+                    "user {user:?} has no active credential named {name:?}"
+                ))
+            })
         }
         _ => Err(Error::Usage(
             "give a credential id, or --user and --name".into(),

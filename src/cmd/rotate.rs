@@ -4,6 +4,7 @@ use super::{Context, Issue, issue, print_secret, resolve};
 use crate::cli::RotateArgs;
 use crate::error::Error;
 use crate::store::Store;
+use crate::when;
 
 pub fn run(mut store: Box<dyn Store>, args: RotateArgs, ctx: &Context) -> Result<()> {
     let old = resolve(
@@ -19,10 +20,12 @@ pub fn run(mut store: Box<dyn Store>, args: RotateArgs, ctx: &Context) -> Result
         ))
         .into());
     }
-    // A credential issued for N days is renewed for another N days.
-    let expires_at = old
-        .expires_at
-        .map(|at| ctx.now + (at - old.created).max(60));
+    // A credential issued for N days is renewed for another N days (whatever the store
+    // holds, the arithmetic saturates and the result stays within RFC 3339's years).
+    let expires_at = old.expires_at.map(|at| {
+        let lifetime = at.saturating_sub(old.created).max(60);
+        ctx.now.saturating_add(lifetime).min(when::MAX_TIME)
+    });
     let fields = Issue {
         user: old.user.clone(),
         name: old.name.clone(),

@@ -33,7 +33,13 @@ pub enum Outcome {
 pub const EXPIRED: &str = "the credential has expired";
 
 pub fn run(store: Option<Box<dyn Store>>, args: VerifyArgs, ctx: &Context) -> Result<()> {
-    let source = args.source.as_deref().map(input::source).transpose()?;
+    // An empty source (a hook's unset $REMOTE_ADDR) is no source, not a reason to fail.
+    let source = args
+        .source
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(input::source)
+        .transpose()?;
     let (user, password) = if args.basic {
         read_basic()?
     } else {
@@ -116,6 +122,20 @@ pub fn check(
                 );
             }
         },
+        // Another user's credential: spend what checking its hash would have cost.
+        Some(r) => {
+            let params = r.hash.as_deref().and_then(|h| kdf::params_of(h).ok());
+            return reject(
+                store,
+                pw,
+                params.unwrap_or(policy),
+                None,
+                user,
+                source,
+                "no such credential for this user",
+                now,
+            );
+        }
         _ => {
             return reject(
                 store,
@@ -138,7 +158,9 @@ pub fn check(
     }
     // Upgrade a hash made under weaker parameters while the password is at hand.
     let rehash = match kdf::params_of(hash) {
-        Ok(params) if params.weaker_than(&policy) => Some(kdf::hash(pw, policy)),
+        Ok(params) => params
+            .upgrade_to(&policy)
+            .map(|target| kdf::hash(pw, target)),
         _ => None,
     };
     let used = store.record_use(

@@ -49,9 +49,16 @@ impl Default for KdfParams {
 }
 
 impl KdfParams {
-    /// True when a hash made with `self` is cheaper to attack than `policy` asks for.
-    pub fn weaker_than(&self, policy: &KdfParams) -> bool {
-        self.m < policy.m || self.t < policy.t
+    /// The parameters to rehash with when a hash made with `self` is cheaper to attack than
+    /// `policy` asks for: each parameter at the larger of the two, so an upgrade never lowers
+    /// any cost, and hosts with different policies converge instead of flip-flopping.
+    pub fn upgrade_to(&self, policy: &KdfParams) -> Option<KdfParams> {
+        let target = KdfParams {
+            m: self.m.max(policy.m),
+            t: self.t.max(policy.t),
+            p: self.p,
+        };
+        (target != *self).then_some(target)
     }
 
     fn argon2(&self) -> Argon2<'static> {
@@ -247,6 +254,49 @@ mod tests {
         ] {
             assert!(bad.parse::<KdfParams>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn upgrades_only_raise_costs() {
+        let policy = KdfParams::default();
+        let weak = KdfParams { m: 64, t: 1, p: 1 };
+        assert_eq!(weak.upgrade_to(&policy), Some(policy));
+        assert_eq!(policy.upgrade_to(&policy), None);
+        let more_memory = KdfParams {
+            m: 65536,
+            t: 1,
+            p: 1,
+        };
+        assert_eq!(
+            more_memory.upgrade_to(&policy),
+            Some(KdfParams {
+                m: 65536,
+                t: 2,
+                p: 1
+            })
+        );
+        let strong = KdfParams {
+            m: 65536,
+            t: 3,
+            p: 2,
+        };
+        assert_eq!(strong.upgrade_to(&policy), None);
+        // Two hosts with crossed policies converge after one upgrade each.
+        let (a, b) = (
+            KdfParams {
+                m: 65536,
+                t: 2,
+                p: 1,
+            },
+            KdfParams {
+                m: 19456,
+                t: 3,
+                p: 1,
+            },
+        );
+        let once = a.upgrade_to(&b).unwrap();
+        assert_eq!(once.upgrade_to(&a), None);
+        assert_eq!(once.upgrade_to(&b), None);
     }
 
     #[test]

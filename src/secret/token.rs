@@ -107,18 +107,12 @@ impl Token {
 }
 
 /// `text` with every run shaped like an appw password (right or mistyped, whole or cut
-/// short) reduced to its public id, for messages that echo what someone typed.
+/// short, compact or grouped with spaces as `create` shows it) reduced to its public id, for
+/// messages that echo what someone typed.
 pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
-    let shaped = |at: &str| {
-        let run = at.bytes().take_while(u8::is_ascii_alphanumeric).count();
-        let id = at.as_bytes().get(TAG.len()..TAG.len() + ID_LEN);
-        (run >= TAG.len() + ID_LEN + 4
-            && id.is_some_and(|id| id.iter().all(|b| ID_ALPHABET.contains(b))))
-        .then_some(run)
-    };
     if !text
         .match_indices(TAG)
-        .any(|(i, _)| shaped(&text[i..]).is_some())
+        .any(|(i, _)| password_at(&text[i..]).is_some())
     {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -127,11 +121,12 @@ pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
     while let Some(i) = rest.find(TAG) {
         let (before, at) = rest.split_at(i);
         out.push_str(before);
-        match shaped(at) {
-            Some(run) => {
-                out.push_str(&at[..TAG.len() + ID_LEN]);
+        match password_at(at) {
+            Some((end, id)) => {
+                out.push_str(TAG);
+                out.push_str(&id);
                 out.push_str("…(password redacted)");
-                rest = &at[run..];
+                rest = &at[end..];
             }
             None => {
                 out.push_str(TAG);
@@ -141,6 +136,32 @@ pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
     }
     out.push_str(rest);
     std::borrow::Cow::Owned(out)
+}
+
+/// True when `text` holds something shaped like an appw password anywhere in it.
+pub fn contains_password(text: &str) -> bool {
+    matches!(redact(text), std::borrow::Cow::Owned(_))
+}
+
+/// For `at` starting with the tag: when a password-shaped run starts there, where it ends
+/// (in bytes) and its id. Whitespace inside the run is skipped, as `verify` skips it.
+fn password_at(at: &str) -> Option<(usize, String)> {
+    let mut chars = Zeroizing::new(String::with_capacity(TOKEN_LEN));
+    let mut end = TAG.len();
+    for (i, c) in at[TAG.len()..].char_indices() {
+        if chars.len() == TOKEN_LEN - TAG.len() {
+            break;
+        }
+        if c.is_ascii_alphanumeric() {
+            chars.push(c);
+            end = TAG.len() + i + 1;
+        } else if !c.is_whitespace() {
+            break;
+        }
+    }
+    let id = chars.get(..ID_LEN)?;
+    (chars.len() >= ID_LEN + 4 && id.bytes().all(|b| ID_ALPHABET.contains(&b)))
+        .then(|| (end, id.to_string()))
 }
 
 /// True when `s` has the shape of a credential id (for friendlier errors, not for security).
@@ -241,6 +262,25 @@ mod tests {
         let upper_id = format!("appw{}{}", s[4..16].to_uppercase(), &s[16..]);
         if upper_id != s {
             assert!(Token::parse(&upper_id).is_err());
+        }
+    }
+
+    #[test]
+    fn redact_catches_compact_and_grouped_passwords() {
+        let t = Token::generate();
+        let grouped = t.grouped();
+        for text in [
+            format!("unexpected argument '{}' found", t.as_str()),
+            format!("no credential named \"{} \"", grouped.as_str()),
+            format!("x {} x", &grouped[..30]),
+        ] {
+            let r = redact(&text);
+            assert!(!r.contains(&t.as_str()[16..24]), "{r}");
+            assert!(r.contains(t.id()), "{r}");
+            assert!(contains_password(&text));
+        }
+        for clean in ["appw", "appwrite docs", "GitHub Actions", "appw 1234"] {
+            assert_eq!(redact(clean), clean);
         }
     }
 

@@ -59,8 +59,10 @@ pub struct HashRecord {
     pub expires_at: Option<Timestamp>,
 }
 
-/// A successful verification to record. It only counts if the credential still has
-/// `checked_hash` when the write lands: a revoke or rotate that committed in between wins.
+/// A successful verification to record. It only counts if the credential is still active
+/// when the write lands: a revoke or rotate that committed in between wins. The rehash only
+/// replaces the stored hash if it is still `checked_hash` (two verifiers upgrading the same
+/// hash at once both count; one upgrade is kept).
 pub struct Use<'a> {
     pub id: &'a str,
     pub checked_hash: &'a str,
@@ -91,6 +93,7 @@ pub struct ListFilter {
 
 #[derive(Debug, Default, Clone)]
 pub struct LogFilter {
+    /// Events about this user, and store-wide `revoke-all` events (which revoked theirs too).
     pub user: Option<String>,
     pub since: Option<Timestamp>,
 }

@@ -370,29 +370,29 @@ impl Store for PgStore {
 
     fn record_use(&mut self, u: &Use<'_>, now: Timestamp) -> Result<bool> {
         // One statement in autocommit, READ COMMITTED: the UPDATE only matches while the row
-        // still has the hash that was checked and is not revoked (re-checked after waiting
-        // for any concurrent writer of the row), counts with use_count + 1, and the event is
-        // written by the same statement. A role without UPDATE on `hash` (a verify-only
+        // is not revoked (re-checked after waiting for any concurrent writer of the row, so a
+        // revoke or rotate that commits first wins), counts with use_count + 1, replaces the
+        // hash only if it is still the one that was checked, and the event is written by the
+        // same statement. A role without UPDATE on `hash` (a verify-only
         // role) still records the use; the rehash waits for a role that may write hashes.
         let detail = u.rehash.map(|_| "rehashed with the current --kdf policy");
         let sql = "WITH used AS (
                 UPDATE appw_credentials
-                SET use_count = use_count + 1, last_used = $2,
-                    last_source = coalesce($3, last_source), hash = coalesce($4, hash)
-                WHERE id = $1 AND revoked_at IS NULL AND hash = $5
+                SET use_count = use_count + 1, last_used = $2, last_source = $3,
+                    hash = CASE WHEN hash = $5 THEN coalesce($4, hash) ELSE hash END
+                WHERE id = $1 AND revoked_at IS NULL
                 RETURNING username, name
             )
             INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
             SELECT $2, $6, username, $1, name, $3, $7 FROM used";
         let without_rehash = "WITH used AS (
                 UPDATE appw_credentials
-                SET use_count = use_count + 1, last_used = $2,
-                    last_source = coalesce($3, last_source)
-                WHERE id = $1 AND revoked_at IS NULL AND hash = $4
+                SET use_count = use_count + 1, last_used = $2, last_source = $3
+                WHERE id = $1 AND revoked_at IS NULL
                 RETURNING username, name
             )
             INSERT INTO appw_events (at, kind, username, credential_id, name, source)
-            SELECT $2, $5, username, $1, name, $3 FROM used";
+            SELECT $2, $4, username, $1, name, $3 FROM used";
         let plain = |client: &mut Client| {
             client.execute_typed(
                 without_rehash,
@@ -400,7 +400,6 @@ impl Store for PgStore {
                     (&u.id, Type::TEXT),
                     (&now, Type::INT8),
                     (&u.source, Type::TEXT),
-                    (&u.checked_hash, Type::TEXT),
                     (&kind::VERIFIED, Type::TEXT),
                 ],
             )
@@ -637,7 +636,8 @@ impl Store for PgStore {
         let rows = self.query(
             "SELECT seq, at, kind, username, credential_id, name, source, detail
              FROM appw_events
-             WHERE ($1::text IS NULL OR username = $1) AND ($2::bigint IS NULL OR at >= $2)
+             WHERE ($1::text IS NULL OR username = $1 OR (username IS NULL AND kind = 'revoke-all'))
+               AND ($2::bigint IS NULL OR at >= $2)
              ORDER BY seq",
             &[&filter.user, &filter.since],
         )?;

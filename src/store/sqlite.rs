@@ -119,7 +119,8 @@ impl SqliteStore {
         }
         self.conn
             .execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+                 PRAGMA secure_delete = ON;",
             )
             .map_err(e)?;
         // Each appw process is the store's last connection when it exits. By default that
@@ -470,9 +471,9 @@ impl Store for SqliteStore {
             let row: Option<(String, String)> = tx
                 .query_row(
                     "UPDATE credentials
-                     SET use_count = use_count + 1, last_used = ?2,
-                         last_source = coalesce(?3, last_source), hash = coalesce(?4, hash)
-                     WHERE id = ?1 AND revoked_at IS NULL AND hash = ?5
+                     SET use_count = use_count + 1, last_used = ?2, last_source = ?3,
+                         hash = CASE WHEN hash = ?5 THEN coalesce(?4, hash) ELSE hash END
+                     WHERE id = ?1 AND revoked_at IS NULL
                      RETURNING user, name",
                     params![u.id, now, u.source, u.rehash, u.checked_hash],
                     |r| Ok((r.get(0)?, r.get(1)?)),
@@ -736,7 +737,8 @@ impl Store for SqliteStore {
             .conn
             .prepare(
                 "SELECT seq, at, kind, user, credential_id, name, source, detail FROM events
-                 WHERE (?1 IS NULL OR user = ?1) AND (?2 IS NULL OR at >= ?2)
+                 WHERE (?1 IS NULL OR user = ?1 OR (user IS NULL AND kind = 'revoke-all'))
+                   AND (?2 IS NULL OR at >= ?2)
                  ORDER BY seq",
             )
             .map_err(|e| sql_error(&self.path, &e))?;

@@ -168,6 +168,14 @@ fn verify_accepts_the_password_with_any_whitespace_and_counts_uses() {
 
     let c = &appw.list()[0];
     assert_eq!(c["use_count"], 3);
+    assert!(c["last_source"].is_null(), "the last use gave no source");
+    appw.run_stdin(
+        &["verify", "--user", "deploy", "--source", "10.1.2.3"],
+        pw.as_bytes(),
+    )
+    .ok();
+    let c = &appw.list()[0];
+    assert_eq!(c["use_count"], 4);
     assert_eq!(c["last_source"], "10.1.2.3");
     assert!(c["last_used"].is_string());
 }

@@ -409,8 +409,10 @@ fn the_log_tells_the_whole_story() {
     assert!(!text.contains(r["password"].as_str().unwrap()));
     assert!(!text.contains("$argon2"));
 
+    // deploy's own four events, and the store-wide revoke-all that revoked theirs too.
     let deploy = events(&appw, &["--user", "deploy"]);
-    assert_eq!(deploy.len(), 4);
+    assert_eq!(deploy.len(), 5);
+    assert_eq!(deploy[4]["event"], "revoke-all");
     let mut cmd = appw.command(&["log", "--json", "--since", "3h"]);
     cmd.env("APPW_NOW", t(8));
     let recent = appw.run_with(cmd, b"").ok().json();
@@ -477,4 +479,80 @@ fn a_rotation_whose_new_id_is_taken_changes_nothing() {
     // The old credential is untouched: still active, still verifying, no rotation logged.
     appw.verify("deploy", &old_pw).ok();
     assert!(events(&appw, &[]).iter().all(|e| e["event"] != "rotated"));
+}
+
+#[test]
+fn concurrent_verifies_that_upgrade_the_same_hash_all_succeed() {
+    // Created under cheap parameters, verified under a stronger policy: every verifier
+    // wants to rehash at once; each must still be accepted and counted.
+    let appw = Arc::new(Appw::new());
+    let out = appw
+        .run(&[
+            "--kdf",
+            "m=8,t=1,p=1",
+            "create",
+            "--user",
+            "u",
+            "r",
+            "--porcelain",
+        ])
+        .ok();
+    let pw = Arc::new(out.stdout.trim().to_string());
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let (appw, pw) = (appw.clone(), pw.clone());
+            std::thread::spawn(move || {
+                appw.run_stdin(&["verify", "--user", "u", "--quiet"], pw.as_bytes())
+                    .code
+            })
+        })
+        .collect();
+    let codes: Vec<i32> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+    assert!(codes.iter().all(|&c| c == 0), "{codes:?}");
+    assert_eq!(appw.list()[0]["use_count"], 8);
+    appw.verify("u", &pw).ok();
+}
+
+#[test]
+fn last_source_belongs_to_the_last_use_and_an_empty_source_is_none() {
+    let appw = Appw::new();
+    let (_, pw) = appw.create("u", "hook");
+    appw.run_stdin(
+        &["verify", "--user", "u", "--source", "10.0.0.1"],
+        pw.as_bytes(),
+    )
+    .ok();
+    assert_eq!(appw.list()[0]["last_source"], "10.0.0.1");
+    // A hook whose $REMOTE_ADDR is empty still verifies; the stale address is not kept.
+    appw.run_stdin(&["verify", "--user", "u", "--source", ""], pw.as_bytes())
+        .ok();
+    assert!(appw.list()[0]["last_source"].is_null());
+}
+
+#[test]
+fn passwords_in_the_wrong_place_are_neither_stored_nor_echoed() {
+    let appw = Appw::new();
+    let (id, pw) = appw.create("u", "real");
+    let grouped = pw
+        .as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(" ");
+    for args in [
+        vec!["verify", "--user", "u", grouped.as_str()],
+        vec!["rotate", "--user", "u", "--name", grouped.as_str()],
+        vec!["revoke", "--user", "u", "--name", grouped.as_str()],
+        vec!["create", "--user", "u", &format!("{grouped} x")],
+        vec!["create", "--user", "u", "n", "--app-id", &pw],
+    ] {
+        let out = appw.run(&args);
+        assert_ne!(out.code, 0, "{args:?}");
+        assert!(
+            !out.stderr.contains(&pw[16..40]) && !out.stderr.contains(&grouped[20..50]),
+            "{args:?}: {out:?}"
+        );
+    }
+    assert_eq!(appw.list().len(), 1);
+    assert_eq!(appw.list()[0]["id"], id.as_str());
 }

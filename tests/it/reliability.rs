@@ -1048,7 +1048,13 @@ proptest! {
                 &["verify", "--user", &user, "--source", &source],
                 format!("{pw}\n").as_bytes(),
             );
-            if appw::input::source(&source).is_ok() {
+            if source.trim().is_empty() {
+                // An empty source (a hook's unset $REMOTE_ADDR) is no source.
+                out.ok();
+                let listed = appw.list();
+                let c = listed.iter().find(|c| c["id"] == v["id"]).unwrap();
+                prop_assert!(c["last_source"].is_null());
+            } else if appw::input::source(&source).is_ok() {
                 out.ok();
                 let listed = appw.list();
                 let c = listed.iter().find(|c| c["id"] == v["id"]).unwrap();

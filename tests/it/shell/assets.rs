@@ -328,8 +328,9 @@ fn environment(r: &mut Roff) {
     item(
         r,
         [bold("APPW_NOW")],
-        "A testing aid: an RFC 3339 time that replaces the clock, so expiry and the log can \
-         be tested deterministically. Never set it in production.",
+        "A testing aid, honoured only by debug builds (what cargo test runs): an RFC 3339 \
+         time that replaces the clock, so expiry and the log can be tested deterministically. \
+         Release builds ignore it.",
     );
     item(
         r,

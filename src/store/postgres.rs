@@ -130,7 +130,8 @@ impl PgStore {
             .client
             .query_typed_opt("SELECT schema_version FROM appw_meta", &[])
         {
-            Ok(row) => Ok(Some(row.map_or(0, |r| r.get(0)))),
+            Ok(None) => Ok(Some(0)),
+            Ok(Some(row)) => row.try_get(0).map(Some).map_err(|e| self.err(&e)),
             Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => Ok(None),
             Err(e) => Err(self.err(&e)),
         }
@@ -169,7 +170,8 @@ impl PgStore {
         let version: i64 = tx
             .query_opt("SELECT schema_version FROM appw_meta", &[])
             .map_err(e)?
-            .map_or(0, |r| r.get(0));
+            .map_or(Ok(0), |r| r.try_get(0))
+            .map_err(e)?;
         if version > SCHEMA_VERSION {
             drop(tx);
             return Err(self.newer(version));
@@ -266,34 +268,34 @@ fn duplicate_name(user: &str, name: &str) -> Error {
     ))
 }
 
-fn credential(row: &Row) -> Credential {
-    Credential {
-        id: row.get(0),
-        user: row.get(1),
-        name: row.get(2),
-        app_id: row.get(3),
-        created: row.get(4),
-        last_used: row.get(5),
-        last_source: row.get(6),
-        use_count: row.get(7),
-        expires_at: row.get(8),
-        last_failed: row.get(9),
-        last_failed_source: row.get(10),
-        revoked_at: row.get(11),
-    }
+fn credential(row: &Row) -> Result<Credential, postgres::Error> {
+    Ok(Credential {
+        id: row.try_get(0)?,
+        user: row.try_get(1)?,
+        name: row.try_get(2)?,
+        app_id: row.try_get(3)?,
+        created: row.try_get(4)?,
+        last_used: row.try_get(5)?,
+        last_source: row.try_get(6)?,
+        use_count: row.try_get(7)?,
+        expires_at: row.try_get(8)?,
+        last_failed: row.try_get(9)?,
+        last_failed_source: row.try_get(10)?,
+        revoked_at: row.try_get(11)?,
+    })
 }
 
-fn event(row: &Row) -> Event {
-    Event {
-        seq: row.get(0),
-        at: row.get(1),
-        kind: row.get(2),
-        user: row.get(3),
-        credential_id: row.get(4),
-        name: row.get(5),
-        source: row.get(6),
-        detail: row.get(7),
-    }
+fn event(row: &Row) -> Result<Event, postgres::Error> {
+    Ok(Event {
+        seq: row.try_get(0)?,
+        at: row.try_get(1)?,
+        kind: row.try_get(2)?,
+        user: row.try_get(3)?,
+        credential_id: row.try_get(4)?,
+        name: row.try_get(5)?,
+        source: row.try_get(6)?,
+        detail: row.try_get(7)?,
+    })
 }
 
 const INSERT_EVENT: &str = "INSERT INTO appw_events
@@ -359,13 +361,19 @@ impl Store for PgStore {
                 &[(&id, Type::TEXT)],
             )
             .map_err(|e| self.err(&e))?;
-        Ok(rows.first().map(|r| HashRecord {
-            id: r.get(0),
-            user: r.get(1),
-            name: r.get(2),
-            hash: r.get(3),
-            expires_at: r.get(4),
-        }))
+        let record = |r: &Row| -> Result<HashRecord, postgres::Error> {
+            Ok(HashRecord {
+                id: r.try_get(0)?,
+                user: r.try_get(1)?,
+                name: r.try_get(2)?,
+                hash: r.try_get(3)?,
+                expires_at: r.try_get(4)?,
+            })
+        };
+        rows.first()
+            .map(record)
+            .transpose()
+            .map_err(|e| self.err(&e))
     }
 
     fn record_use(&mut self, u: &Use<'_>, now: Timestamp) -> Result<bool> {
@@ -472,7 +480,10 @@ impl Store for PgStore {
                 &filter.expiring_before,
             ],
         )?;
-        Ok(rows.iter().map(credential).collect())
+        rows.iter()
+            .map(credential)
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(&e))
     }
 
     fn get(&mut self, id_or_prefix: &str) -> Result<Credential> {
@@ -481,7 +492,12 @@ impl Store for PgStore {
              ORDER BY id LIMIT 2"
         );
         let rows = self.query(&sql, &[&id_or_prefix])?;
-        super::one_match(id_or_prefix, rows.iter().map(credential).collect())
+        let found = rows
+            .iter()
+            .map(credential)
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(&e))?;
+        super::one_match(id_or_prefix, found)
     }
 
     fn find_by_name(&mut self, user: &str, name: &str) -> Result<Option<Credential>> {
@@ -490,7 +506,10 @@ impl Store for PgStore {
              WHERE username = $1 AND name_key = $2 AND revoked_at IS NULL"
         );
         let rows = self.query(&sql, &[&user, &name_key(name)])?;
-        Ok(rows.first().map(credential))
+        rows.first()
+            .map(credential)
+            .transpose()
+            .map_err(|e| self.err(&e))
     }
 
     fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<()> {
@@ -603,7 +622,8 @@ impl Store for PgStore {
                     "credential {id} is revoked; it cannot be renamed"
                 )));
             };
-            let (user, old_name): (String, String) = (old.get(0), old.get(1));
+            let (user, old_name): (String, String) =
+                (old.try_get(0).map_err(e)?, old.try_get(1).map_err(e)?);
             match tx.execute(
                 "UPDATE appw_credentials SET name = $2, name_key = $3 WHERE id = $1",
                 &[&id, &new_name, &name_key(new_name)],
@@ -641,7 +661,10 @@ impl Store for PgStore {
              ORDER BY seq",
             &[&filter.user, &filter.since],
         )?;
-        Ok(rows.iter().map(event).collect())
+        rows.iter()
+            .map(event)
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(&e))
     }
 
     fn prune_events(&mut self, before: Timestamp) -> Result<u64> {
@@ -675,12 +698,15 @@ impl Store for PgStore {
             )
             .map_err(e)?
             .iter()
-            .map(|r| StoredCredential {
-                credential: credential(r),
-                hash: r.get(12),
-                replaced_by: r.get(13),
+            .map(|r| {
+                Ok(StoredCredential {
+                    credential: credential(r)?,
+                    hash: r.try_get(12)?,
+                    replaced_by: r.try_get(13)?,
+                })
             })
-            .collect();
+            .collect::<Result<_, postgres::Error>>()
+            .map_err(e)?;
         let events = tx
             .query(
                 "SELECT seq, at, kind, username, credential_id, name, source, detail
@@ -690,7 +716,8 @@ impl Store for PgStore {
             .map_err(e)?
             .iter()
             .map(event)
-            .collect();
+            .collect::<Result<_, _>>()
+            .map_err(e)?;
         tx.commit().map_err(e)?;
         Ok(Dump {
             credentials,
@@ -713,7 +740,8 @@ impl Store for PgStore {
                     &[],
                 )
                 .map_err(e)?;
-            let (credentials, events): (i64, i64) = (row.get(0), row.get(1));
+            let (credentials, events): (i64, i64) =
+                (row.try_get(0).map_err(e)?, row.try_get(1).map_err(e)?);
             super::check_empty(credentials, events)?;
             let insert = tx
                 .prepare(
@@ -1077,16 +1105,19 @@ pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return "(a PostgreSQL URL)".into();
     };
-    let (main, query) = match rest.split_once('?') {
-        Some((m, q)) => (m, Some(q)),
-        None => (rest, None),
+    // The userinfo ends at the last '@': a password may hold '?', '/' or '@' unencoded, so
+    // nothing before that '@' is ever shown but the user name.
+    let (user, after) = match rest.rsplit_once('@') {
+        Some((userinfo, after)) => (Some(userinfo.split(':').next().unwrap_or("")), after),
+        None => (None, rest),
     };
-    let main = match main.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{user}@{host}")
-        }
-        None => main.to_string(),
+    let (host, query) = match after.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (after, None),
+    };
+    let main = match user {
+        Some(user) => format!("{user}@{host}"),
+        None => host.to_string(),
     };
     let mut shown = format!("{scheme}://{main}");
     if let Some(query) = query {
@@ -1105,8 +1136,7 @@ pub fn redact(url: &str) -> String {
 /// The password written in the URL itself, if any (to scrub it from library messages).
 fn url_password(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
-    let main = rest.split('?').next()?;
-    let (userinfo, _) = main.rsplit_once('@')?;
+    let (userinfo, _) = rest.rsplit_once('@')?;
     userinfo.split_once(':').map(|(_, pw)| pw.to_string())
 }
 
@@ -1326,6 +1356,18 @@ mod tests {
         );
         assert_eq!(redact("postgres://h/d"), "postgres://h/d");
         assert!(!redact("postgres://u:topsecret@h/d").contains("topsecret"));
+        for leaky in [
+            "postgres://u:pa?ss@h/d",
+            "postgres://u:a/b?c@h/d?sslmode=require",
+        ] {
+            let shown = redact(leaky);
+            assert!(shown.starts_with("postgres://u@h/d"), "{shown}");
+            assert!(url_password(leaky).is_some());
+            assert!(
+                !scrub(&format!("error at {leaky}"), url_password(leaky).as_deref())
+                    .contains("pa?ss")
+            );
+        }
     }
 
     #[test]

@@ -24,14 +24,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match appw::cmd::run(cli) {
+    // argon2's working memory is wiped on another core while the store write and the
+    // output go on; every wipe is joined below, before the process exits.
+    appw::secret::memory::defer_wipes();
+    let code = match appw::cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_closed_stdout(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("appw: {}", one_line(&format!("{err:#}")));
             appw::error::exit_code(&err)
         }
-    }
+    };
+    appw::secret::memory::finish_wipes();
+    code
 }
 
 /// `appw list | head -1`: the reader left; that is not an error worth a message.

@@ -154,12 +154,72 @@ fn populate_in_background(blocks: &mut [Block]) -> Option<std::thread::JoinHandl
     }
 }
 
+/// Whether drops hand their wipe to a background thread (see [`defer_wipes`]).
+static DEFER_WIPES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Wipes under way on background threads, joined by [`finish_wipes`].
+static PENDING_WIPES: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// From now on, a dropped `Memory` is wiped and freed on a background thread, so that
+/// the ~2 ms of clearing 19 MiB overlaps with what the process still has to do after the
+/// hash (the store write, the output). The caller promises to call [`finish_wipes`]
+/// before the process exits: the binary's `main` does, on every path.
+pub fn defer_wipes() {
+    DEFER_WIPES.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Waits until every deferred wipe is done.
+pub fn finish_wipes() {
+    let pending = PENDING_WIPES
+        .lock()
+        .map(|mut p| std::mem::take(&mut *p))
+        .unwrap_or_default();
+    for wipe in pending {
+        let _ = wipe.join();
+    }
+}
+
 impl Drop for Memory {
     fn drop(&mut self) {
-        if let Some(populator) = self.populator.take() {
-            let _ = populator.join();
+        let populator = self.populator.take();
+        let (blocks, inner) = (
+            self.blocks,
+            std::mem::replace(&mut self.inner, Inner::Boxed(Box::default())),
+        );
+        self.blocks = 0;
+        let finish = move || {
+            let mut inner = inner;
+            if let Some(populator) = populator {
+                let _ = populator.join();
+            }
+            wipe(inner.slice(blocks));
+        };
+        if !DEFER_WIPES.load(std::sync::atomic::Ordering::Relaxed) {
+            return finish();
         }
-        wipe(self.blocks());
+        // Register under the lock so finish_wipes cannot miss a wipe that has started.
+        let Ok(mut pending) = PENDING_WIPES.lock() else {
+            return finish();
+        };
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(Some(finish)));
+        let for_thread = shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name("appw-wipe".into())
+            .spawn(move || {
+                if let Some(f) = for_thread.lock().ok().and_then(|mut f| f.take()) {
+                    f();
+                }
+            });
+        match spawned {
+            Ok(handle) => pending.push(handle),
+            Err(_) => {
+                drop(pending);
+                // No thread: wipe here instead.
+                if let Some(f) = shared.lock().ok().and_then(|mut f| f.take()) {
+                    f();
+                }
+            }
+        }
     }
 }
 

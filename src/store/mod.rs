@@ -231,14 +231,15 @@ pub trait Store {
 }
 
 /// A whole store, for moving it between backends without re-issuing any password.
-#[derive(Debug, Clone)]
+/// (No `Debug`: it holds hashes, which never leave the store except into another store.)
+#[derive(Clone)]
 pub struct Dump {
     pub credentials: Vec<StoredCredential>,
     pub events: Vec<Event>,
 }
 
 /// A credential as stored: its metadata, its hash (`None` once revoked) and its successor.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct StoredCredential {
     pub credential: Credential,
     pub hash: Option<String>,

@@ -348,6 +348,20 @@ fn is_constraint(err: &rusqlite::Error, extended: i32) -> bool {
     matches!(err, rusqlite::Error::SqliteFailure(e, _) if e.extended_code == extended)
 }
 
+/// An `events` row, selected as `seq, at, kind, user, credential_id, name, source, detail`.
+fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
+    Ok(Event {
+        seq: row.get(0)?,
+        at: row.get(1)?,
+        kind: row.get(2)?,
+        user: row.get(3)?,
+        credential_id: row.get(4)?,
+        name: row.get(5)?,
+        source: row.get(6)?,
+        detail: row.get(7)?,
+    })
+}
+
 fn credential(row: &Row<'_>) -> rusqlite::Result<Credential> {
     Ok(Credential {
         id: row.get(0)?,
@@ -743,18 +757,7 @@ impl Store for SqliteStore {
             )
             .map_err(|e| sql_error(&self.path, &e))?;
         let rows = stmt
-            .query_map(params![filter.user, filter.since], |r| {
-                Ok(Event {
-                    seq: r.get(0)?,
-                    at: r.get(1)?,
-                    kind: r.get(2)?,
-                    user: r.get(3)?,
-                    credential_id: r.get(4)?,
-                    name: r.get(5)?,
-                    source: r.get(6)?,
-                    detail: r.get(7)?,
-                })
-            })
+            .query_map(params![filter.user, filter.since], event)
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
         rows.map_err(|e| sql_error(&self.path, &e))
     }
@@ -795,19 +798,8 @@ impl Store for SqliteStore {
                  ORDER BY seq",
             )
             .and_then(|mut stmt| {
-                stmt.query_map([], |r| {
-                    Ok(Event {
-                        seq: r.get(0)?,
-                        at: r.get(1)?,
-                        kind: r.get(2)?,
-                        user: r.get(3)?,
-                        credential_id: r.get(4)?,
-                        name: r.get(5)?,
-                        source: r.get(6)?,
-                        detail: r.get(7)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()
+                stmt.query_map([], event)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
             })
             .map_err(e)?;
         tx.commit().map_err(e)?;

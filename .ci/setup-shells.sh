@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what tests/it/shell.rs needs to load the checked-in completion scripts, lint the
 # man pages and put contrib/appw-auth-handler.py behind a real nginx: bash-completion, zsh,
-# fish, mandoc, nginx and python3. Idempotent: installs nothing when every tool is already
+# fish, mandoc, nginx, python3 and curl. Idempotent: installs nothing when every tool is already
 # there. Runs unattended (CI has no stdin).
 set -euo pipefail
 
@@ -12,6 +12,7 @@ command -v fish >/dev/null 2>&1 || missing+=(fish)
 command -v mandoc >/dev/null 2>&1 || missing+=(mandoc)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "shells and mandoc already installed"

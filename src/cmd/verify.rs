@@ -157,10 +157,12 @@ pub fn check(
         return record_rejection(store, Some(id), user, source, EXPIRED, true, now);
     }
     // Upgrade a hash made under weaker parameters while the password is at hand.
-    let rehash = match kdf::params_of(hash) {
-        Ok(params) => params
-            .upgrade_to(&policy)
-            .map(|target| kdf::hash(pw, target)),
+    // (Only when this connection may write hashes: a verify-only database role may not.)
+    let upgrade = kdf::params_of(hash)
+        .ok()
+        .and_then(|params| params.upgrade_to(&policy));
+    let rehash = match upgrade {
+        Some(target) if store.may_rehash()? => Some(kdf::hash(pw, target)),
         _ => None,
     };
     let used = store.record_use(

@@ -189,6 +189,12 @@ pub trait Store {
     /// since its hash was read: the verification must then be rejected.
     fn record_use(&mut self, use_: &Use<'_>, now: Timestamp) -> Result<bool>;
 
+    /// Whether this connection may replace hashes (a verify-only database role may not):
+    /// `verify` asks before spending a second argon2 evaluation on an upgrade.
+    fn may_rehash(&mut self) -> Result<bool> {
+        Ok(true)
+    }
+
     /// Records a failed verification: a `rejected` event, and the credential's last failure
     /// when the password pointed at one.
     fn record_rejection(&mut self, rejection: &Rejection<'_>, now: Timestamp) -> Result<()>;

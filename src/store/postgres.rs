@@ -376,6 +376,17 @@ impl Store for PgStore {
             .map_err(|e| self.err(&e))
     }
 
+    fn may_rehash(&mut self) -> Result<bool> {
+        let row = self
+            .client
+            .query_typed_one(
+                "SELECT has_column_privilege('appw_credentials', 'hash', 'UPDATE')",
+                &[],
+            )
+            .map_err(|e| self.err(&e))?;
+        row.try_get(0).map_err(|e| self.err(&e))
+    }
+
     fn record_use(&mut self, u: &Use<'_>, now: Timestamp) -> Result<bool> {
         // One statement in autocommit, READ COMMITTED: the UPDATE only matches while the row
         // is not revoked (re-checked after waiting for any concurrent writer of the row, so a

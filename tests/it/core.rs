@@ -359,7 +359,9 @@ fn an_ambiguous_prefix_is_refused() {
     let appw = Appw::sqlite();
     let (a, _) = appw.create("deploy", "a");
     let (b, _) = appw.create("deploy", "b");
-    let twin = format!("{}zzzz", &a[..8]);
+    // Same first 8 characters, different 9th, so a 9-character prefix tells them apart.
+    let ninth = if a.as_bytes()[8] == b'z' { "yyyy" } else { "zzzz" };
+    let twin = format!("{}{ninth}", &a[..8]);
     let conn = rusqlite::Connection::open(appw.path()).unwrap();
     conn.execute("UPDATE credentials SET id = ?1 WHERE id = ?2", [&twin, &b])
         .unwrap();

@@ -360,7 +360,11 @@ fn an_ambiguous_prefix_is_refused() {
     let (a, _) = appw.create("deploy", "a");
     let (b, _) = appw.create("deploy", "b");
     // Same first 8 characters, different 9th, so a 9-character prefix tells them apart.
-    let ninth = if a.as_bytes()[8] == b'z' { "yyyy" } else { "zzzz" };
+    let ninth = if a.as_bytes()[8] == b'z' {
+        "yyyy"
+    } else {
+        "zzzz"
+    };
     let twin = format!("{}{ninth}", &a[..8]);
     let conn = rusqlite::Connection::open(appw.path()).unwrap();
     conn.execute("UPDATE credentials SET id = ?1 WHERE id = ?2", [&twin, &b])

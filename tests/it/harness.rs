@@ -202,3 +202,24 @@ pub fn store_bytes(path: &Path) -> Vec<u8> {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// `body` (tag, lookup id and secret: the first 42 characters of a password) completed with
+/// its checksum, computed independently of appw's code from the documented format: CRC-32
+/// (IEEE) of the body as 6 base62 digits. Builds well-formed passwords nobody issued.
+pub fn with_checksum(body: &str) -> String {
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut crc = !0u32;
+    for &byte in body.as_bytes() {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    let mut n = u64::from(!crc);
+    let mut check = [b'0'; 6];
+    for d in check.iter_mut().rev() {
+        *d = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    format!("{body}{}", std::str::from_utf8(&check).unwrap())
+}

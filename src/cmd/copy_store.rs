@@ -24,15 +24,7 @@ pub fn run(mut source: Box<dyn Store>, args: CopyStoreArgs, _ctx: &Context) -> R
         "Copied {} credentials ({active} active) and {} audit events to {}\n",
         dump.credentials.len(),
         dump.events.len(),
-        shown(&to)
+        to
     ))?;
     Ok(())
-}
-
-/// The destination as it may be printed: never a password.
-fn shown(location: &Location) -> String {
-    match location {
-        Location::Sqlite(path) => path.display().to_string(),
-        Location::Postgres(url) => store::postgres::redact(url),
-    }
 }

@@ -18,12 +18,7 @@ pub fn run(mut store: Box<dyn Store>, args: CreateArgs, ctx: &Context) -> Result
     };
     // Refuse a duplicate before spending a hash on it; the insert checks again atomically.
     if store.find_by_name(&fields.user, &fields.name)?.is_some() {
-        return Err(crate::error::Error::Refused(format!(
-            "user {:?} already has an active credential named {:?}; pick another name or \
-             revoke that one first",
-            fields.user, fields.name
-        ))
-        .into());
+        return Err(crate::store::duplicate_name(&fields.user, &fields.name).into());
     }
     let (token, new) = issue(ctx, fields, |new| store.insert(new, ctx.now))?;
     print_secret(store.as_mut(), &token, &new, args.output, ctx, "Created")

@@ -3,7 +3,6 @@ use serde_json::Value;
 
 use super::{Context, id_prefix, resolve};
 use crate::cli::RevokeArgs;
-use crate::error::Error;
 use crate::output;
 use crate::store::Store;
 
@@ -18,10 +17,8 @@ pub fn run(mut store: Box<dyn Store>, args: RevokeArgs, ctx: &Context) -> Result
         )?);
     }
     for raw in &args.ids {
+        // An already revoked one is refused by the store, in the same transaction.
         let c = store.get(&id_prefix(raw)?)?;
-        if c.revoked_at.is_some() {
-            return Err(Error::Refused(format!("credential {} is already revoked", c.id)).into());
-        }
         if !targets
             .iter()
             .any(|t: &crate::store::Credential| t.id == c.id)

@@ -30,7 +30,7 @@ pub enum Outcome {
     Rejected(&'static str),
 }
 
-pub const EXPIRED: &str = "the credential has expired";
+const EXPIRED: &str = "the credential has expired";
 
 pub fn run(store: Option<Box<dyn Store>>, args: VerifyArgs, ctx: &Context) -> Result<()> {
     // An empty source (a hook's unset $REMOTE_ADDR) is no source, not a reason to fail.

@@ -38,8 +38,8 @@ impl Credential {
     }
 }
 
-/// A credential about to be written. `name_key` is the case-folded name that uniqueness
-/// is checked on.
+/// A credential about to be written (the store derives the key that name uniqueness is
+/// checked on with [`name_key`]).
 pub struct NewCredential {
     pub id: String,
     pub user: String,
@@ -132,11 +132,26 @@ pub enum Access {
     Create,
 }
 
-/// Where the store is.
-#[derive(Debug, Clone)]
+/// Where the store is. Printed (`{}` or `{:?}`) without any password a URL holds.
+#[derive(Clone)]
 pub enum Location {
     Sqlite(PathBuf),
     Postgres(String),
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Sqlite(path) => write!(f, "{}", path.display()),
+            Location::Postgres(url) => f.write_str(&postgres::redact(url)),
+        }
+    }
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Location({self})")
+    }
 }
 
 impl Location {
@@ -263,6 +278,14 @@ fn check_empty(credentials: i64, events: i64) -> Result<()> {
     Ok(())
 }
 
+/// Refusal of a second active credential with the same name (case-insensitive) for a user.
+pub fn duplicate_name(user: &str, name: &str) -> Error {
+    Error::Refused(format!(
+        "user {user:?} already has an active credential named {name:?}; pick another name or \
+         revoke that one first"
+    ))
+}
+
 /// The single credential an id or prefix names, or why there is none.
 fn one_match(query: &str, mut found: Vec<Credential>) -> Result<Credential> {
     match found.len() {
@@ -279,4 +302,22 @@ fn one_match(query: &str, mut found: Vec<Credential>) -> Result<Credential> {
 /// The key names are unique on: case-insensitive in every script, not only ASCII.
 pub fn name_key(name: &str) -> String {
     name.to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_location_never_prints_its_password() {
+        let pg = Location::Postgres("postgres://appw:hunter2@db.example/appw".into());
+        for shown in [pg.to_string(), format!("{pg:?}")] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(shown.contains("appw@db.example/appw"), "{shown}");
+        }
+        assert_eq!(
+            Location::Sqlite("/tmp/x.db".into()).to_string(),
+            "/tmp/x.db"
+        );
+    }
 }

@@ -38,7 +38,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{
     Access, Credential, Dump, Event, HashRecord, ListFilter, LogFilter, NewCredential, Rejection,
-    Store, StoredCredential, Timestamp, Use, kind, name_key,
+    Store, StoredCredential, Timestamp, Use, duplicate_name, kind, name_key,
 };
 use crate::error::{Error, Result};
 
@@ -259,13 +259,6 @@ fn is_violation(err: &postgres::Error, constraint: &str) -> bool {
     err.as_db_error().is_some_and(|db| {
         db.code() == &SqlState::UNIQUE_VIOLATION && db.constraint() == Some(constraint)
     })
-}
-
-fn duplicate_name(user: &str, name: &str) -> Error {
-    Error::Refused(format!(
-        "user {user:?} already has an active credential named {name:?}; pick another name or \
-         revoke that one first"
-    ))
 }
 
 fn credential(row: &Row) -> Result<Credential, postgres::Error> {

@@ -13,7 +13,7 @@ use rusqlite::{
 
 use super::{
     Access, Credential, Dump, Event, HashRecord, ListFilter, LogFilter, NewCredential, Rejection,
-    Store, StoredCredential, Timestamp, Use, kind, name_key,
+    Store, StoredCredential, Timestamp, Use, duplicate_name, kind, name_key,
 };
 use crate::error::{Error, Result};
 
@@ -423,13 +423,6 @@ fn insert_row(
         Err(e) if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY) => Ok(false),
         Err(e) => Err(e),
     }
-}
-
-fn duplicate_name(user: &str, name: &str) -> Error {
-    Error::Refused(format!(
-        "user {user:?} already has an active credential named {name:?}; pick another name or \
-         revoke that one first"
-    ))
 }
 
 impl Store for SqliteStore {

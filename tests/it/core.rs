@@ -153,12 +153,7 @@ fn verify_accepts_the_password_with_any_whitespace_and_counts_uses() {
         format!("{pw}\n").as_bytes(),
     );
     out.ok();
-    let grouped: String = pw
-        .as_bytes()
-        .chunks(4)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let grouped = crate::harness::grouped(&pw);
     let out = appw.verify("deploy", &format!("  {grouped}\t")).ok();
     assert_eq!(out.stdout.trim(), format!("{id} GitHub Actions"));
     let quiet = appw
@@ -196,9 +191,7 @@ fn verify_rejects_with_exit_1_and_one_line() {
     let appw = Appw::new();
     let (id, pw) = appw.create("deploy", "job");
     let (_, other_pw) = appw.create("other", "job");
-    let mut typo = pw.clone().into_bytes();
-    typo[30] = if typo[30] == b'a' { b'b' } else { b'a' };
-    let typo = String::from_utf8(typo).unwrap();
+    let typo = crate::harness::typo(&pw, 30);
     let cases = [
         ("wrong user", "mallory", pw.as_str()),
         ("another user's password", "deploy", other_pw.as_str()),

@@ -296,11 +296,10 @@ fn failed_attempts_are_shown_next_to_last_use() {
     let appw = Appw::new();
     let (id, pw) = appw.create("deploy", "leaky");
     // A typo is caught by the checksum before the store is touched: nothing recorded.
-    let mut typo = pw.clone().into_bytes();
-    typo[20] = if typo[20] == b'a' { b'b' } else { b'a' };
+    let typo = crate::harness::typo(&pw, 20);
     appw.run_stdin(
         &["verify", "--user", "deploy", "--source", "198.51.100.7"],
-        &typo,
+        typo.as_bytes(),
     )
     .code(1);
     assert!(appw.list()[0]["last_failed"].is_null());
@@ -413,18 +412,23 @@ fn the_log_tells_the_whole_story() {
     let deploy = events(&appw, &["--user", "deploy"]);
     assert_eq!(deploy.len(), 5);
     assert_eq!(deploy[4]["event"], "revoke-all");
-    let mut cmd = appw.command(&["log", "--json", "--since", "3h"]);
-    cmd.env("APPW_NOW", t(8));
-    let recent = appw.run_with(cmd, b"").ok().json();
+    let recent = at(&appw, &t(8), &["log", "--json", "--since", "3h"], "")
+        .ok()
+        .json();
     assert_eq!(
         recent.as_array().unwrap().len(),
         3,
         "events at 5, 6 and 7 o'clock"
     );
 
-    let mut cmd = appw.command(&["log", "--prune", "2027-01-01T04:00:00Z"]);
-    cmd.env("APPW_NOW", t(8));
-    let pruned = appw.run_with(cmd, b"").ok().stdout;
+    let pruned = at(
+        &appw,
+        &t(8),
+        &["log", "--prune", "2027-01-01T04:00:00Z"],
+        "",
+    )
+    .ok()
+    .stdout;
     assert!(pruned.contains("Deleted 3 events"), "{pruned}");
     assert_eq!(events(&appw, &[]).len(), 4);
 }
@@ -518,12 +522,7 @@ fn last_source_belongs_to_the_last_use_and_an_empty_source_is_none() {
 fn passwords_in_the_wrong_place_are_neither_stored_nor_echoed() {
     let appw = Appw::new();
     let (id, pw) = appw.create("u", "real");
-    let grouped = pw
-        .as_bytes()
-        .chunks(4)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let grouped = crate::harness::grouped(&pw);
     for args in [
         vec!["verify", "--user", "u", grouped.as_str()],
         vec!["rotate", "--user", "u", "--name", grouped.as_str()],

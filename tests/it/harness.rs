@@ -223,3 +223,20 @@ pub fn with_checksum(body: &str) -> String {
     }
     format!("{body}{}", std::str::from_utf8(&check).unwrap())
 }
+
+/// A password as people are shown it: groups of four separated by spaces.
+pub fn grouped(password: &str) -> String {
+    let groups: Vec<&str> = password
+        .as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    groups.join(" ")
+}
+
+/// `password` with its character at `at` changed: a typo the checksum must catch.
+pub fn typo(password: &str, at: usize) -> String {
+    let mut bytes = password.as_bytes().to_vec();
+    bytes[at] = if bytes[at] == b'a' { b'b' } else { b'a' };
+    String::from_utf8(bytes).unwrap()
+}

@@ -1208,15 +1208,8 @@ fn the_password_and_hash_never_appear_anywhere_but_the_one_print() {
     let (id, pw) = appw.create("deploy", "ci");
     let (id2, pw2) = appw.create("deploy", "to revoke");
     let secret = &pw[16..42];
-    let grouped: String = pw
-        .as_bytes()
-        .chunks(4)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut typo = pw.clone().into_bytes();
-    typo[30] = if typo[30] == b'a' { b'b' } else { b'a' };
-    let typo = String::from_utf8(typo).unwrap();
+    let grouped = crate::harness::grouped(&pw);
+    let typo = crate::harness::typo(&pw, 30);
     let mut outputs: Vec<(String, Out)> = Vec::new();
     let mut record = |what: &str, out: Out| outputs.push((what.to_string(), out));
     record("verify ok", appw.verify("deploy", &pw));

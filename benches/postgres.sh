@@ -24,7 +24,8 @@ unset APPW_KDF APPW_DB
 # The admin URL with another database in it.
 # Loopback without TLS (the test cluster offers TLS, which `prefer` would take).
 url_for() { local base=${APPW_TEST_PG_URL%%\?*}; echo "${base%/*}/$1?sslmode=disable"; }
-psql -q -X "$APPW_TEST_PG_URL" -c "CREATE DATABASE appw_bench" -c "CREATE DATABASE appw_bench_empty"
+psql -q -X "$APPW_TEST_PG_URL" -c "DROP DATABASE IF EXISTS appw_bench" -c "DROP DATABASE IF EXISTS appw_bench_empty" \
+    -c "CREATE DATABASE appw_bench" -c "CREATE DATABASE appw_bench_empty"
 PG=$(url_for appw_bench)
 EMPTY_PG=$(url_for appw_bench_empty)
 LITE=$WORK/store/credentials.db

@@ -53,24 +53,30 @@ pub fn run(cli: Cli) -> Result<()> {
         kdf,
         now: when::now()?,
     };
+    let open = |access| store::open(&ctx.location, access);
+    if let Command::Verify(args) = cli.command {
+        // Opens the store itself, once it has a password to hash meanwhile.
+        return verify::run(|| open(Access::Existing), args, &ctx);
+    }
     let access = if matches!(cli.command, Command::Create(_)) {
         Access::Create
     } else {
         Access::Existing
     };
-    let store = store::open(&ctx.location, access)?;
+    let store = open(access)?;
     match cli.command {
         Command::Create(args) => create::run(required(store)?, args, &ctx),
         Command::List(args) => list::run(store, args, &ctx),
         Command::Revoke(args) => revoke::run(required(store)?, args, &ctx),
         Command::RevokeAll(args) => revoke_all::run(store, args, &ctx),
-        Command::Verify(args) => verify::run(store, args, &ctx),
         Command::Rotate(args) => rotate::run(required(store)?, args, &ctx),
         Command::Show(args) => show::run(required(store)?, args, &ctx),
         Command::Rename(args) => rename::run(required(store)?, args, &ctx),
         Command::Log(args) => log::run(store, args, &ctx),
         Command::CopyStore(args) => copy_store::run(required(store)?, args, &ctx),
-        Command::Completions(_) => unreachable!("handled before the store is opened"),
+        Command::Completions(_) | Command::Verify(_) => {
+            unreachable!("handled before the store is opened")
+        }
     }
 }
 
@@ -156,7 +162,7 @@ fn issue(
             user: fields.user.clone(),
             name: fields.name.clone(),
             app_id: fields.app_id.clone(),
-            hash: kdf::hash(token.as_str().as_bytes(), ctx.kdf),
+            hash: kdf::hash(token.as_str().as_bytes(), token.id(), ctx.kdf),
             expires_at: fields.expires_at,
         };
         if write(&new)? {

@@ -5,6 +5,7 @@
 //! same one evaluation, so response time does not tell which users or ids exist.
 
 use std::io::{self, BufRead, IsTerminal, Read};
+use std::ops::DerefMut;
 
 use anyhow::Result;
 use base64::Engine as _;
@@ -15,7 +16,7 @@ use super::Context;
 use crate::cli::VerifyArgs;
 use crate::error::Error;
 use crate::secret::{KdfParams, Token, kdf};
-use crate::store::{Rejection, Store, Timestamp, Use};
+use crate::store::{HashRecord, Rejection, Store, Timestamp, Use};
 use crate::{input, output};
 
 /// Longest input line accepted: a token is 48 characters, grouped 59; an Authorization
@@ -32,7 +33,12 @@ pub enum Outcome {
 
 const EXPIRED: &str = "the credential has expired";
 
-pub fn run(store: Option<Box<dyn Store>>, args: VerifyArgs, ctx: &Context) -> Result<()> {
+/// Reads the password, then opens the store (`open`) while the hash is computed.
+pub fn run(
+    open: impl FnOnce() -> Result<Option<Box<dyn Store>>, Error>,
+    args: VerifyArgs,
+    ctx: &Context,
+) -> Result<()> {
     // An empty source (a hook's unset $REMOTE_ADDR) is no source, not a reason to fail.
     let source = args
         .source
@@ -46,15 +52,7 @@ pub fn run(store: Option<Box<dyn Store>>, args: VerifyArgs, ctx: &Context) -> Re
         let user = input::user(args.user.as_deref().unwrap_or_default())?;
         (user, read_password(args.password_env.as_deref())?)
     };
-    let mut store = store;
-    let outcome = check(
-        store.as_deref_mut(),
-        &user,
-        &password,
-        source.as_deref(),
-        ctx.kdf,
-        ctx.now,
-    )?;
+    let outcome = check(open, &user, &password, source.as_deref(), ctx.kdf, ctx.now)?;
     drop(password);
     match outcome {
         Outcome::Valid { id, name } => {
@@ -71,15 +69,23 @@ pub fn run(store: Option<Box<dyn Store>>, args: VerifyArgs, ctx: &Context) -> Re
     }
 }
 
-/// Checks `password` for `user` and records the outcome in the store.
-pub fn check(
-    store: Option<&mut (dyn Store + '_)>,
+/// Checks `password` for `user` and records the outcome in the store `open` returns.
+///
+/// The one argon2 evaluation starts on another thread as soon as the password has parsed
+/// (its salt follows from the id it carries, see [`kdf::Attempt`]) while this thread opens
+/// the store and reads the row: over PostgreSQL, connecting and the round trips are then
+/// hidden behind the hash instead of added to it.
+pub fn check<S>(
+    open: impl FnOnce() -> Result<Option<S>, Error>,
     user: &str,
     password: &str,
     source: Option<&str>,
     policy: KdfParams,
     now: Timestamp,
-) -> Result<Outcome, Error> {
+) -> Result<Outcome, Error>
+where
+    S: DerefMut<Target = dyn Store>,
+{
     let token = match Token::parse(password) {
         Ok(token) => token,
         // A typo or a foreign string: rejected before the store is touched, and without a
@@ -95,74 +101,74 @@ pub fn check(
         }
     };
     let pw = token.as_str().as_bytes();
-    let Some(store) = store else {
-        kdf::dummy_verify(pw, policy);
+    let early_hash = || kdf::Attempt::start(pw, token.id(), policy);
+    let read = || -> Result<_, Error> {
+        let Some(mut store) = open()? else {
+            return Ok(None);
+        };
+        let record = store.hash_record(token.id())?;
+        Ok(Some((store, record)))
+    };
+    let (attempt, read) = std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("appw-hash".into())
+            .spawn_scoped(scope, early_hash);
+        let read = read();
+        let attempt = match spawned {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: the same work, one after the other.
+            Err(_) => early_hash(),
+        };
+        (attempt, read)
+    });
+    let Some((mut store, record)) = read? else {
         return Ok(Outcome::Rejected(
             "no such credential (the store does not exist yet)",
         ));
     };
-    let record = store.hash_record(token.id())?;
-    let (id, hash, expired) = match &record {
-        Some(r) if r.user == user => match &r.hash {
-            Some(hash) => (
-                r.id.as_str(),
-                hash.as_str(),
-                r.expires_at.is_some_and(|at| at <= now),
-            ),
-            None => {
-                return reject(
-                    store,
-                    pw,
-                    policy,
-                    Some(&r.id),
-                    user,
-                    source,
-                    "the credential is revoked",
-                    now,
-                );
-            }
-        },
+    decide(&mut *store, record, &attempt, user, source, now)
+}
+
+/// The outcome for the row the password's id named (if any), recorded in the store.
+fn decide(
+    store: &mut dyn Store,
+    record: Option<HashRecord>,
+    attempt: &kdf::Attempt<'_>,
+    user: &str,
+    source: Option<&str>,
+    now: Timestamp,
+) -> Result<Outcome, Error> {
+    let reject = |store: &mut dyn Store, id: Option<&str>, reason| {
+        record_rejection(store, id, user, source, reason, false, now)
+    };
+    let record = match record {
+        Some(r) if r.user == user => r,
         // Another user's credential: spend what checking its hash would have cost.
         Some(r) => {
-            let params = r.hash.as_deref().and_then(|h| kdf::params_of(h).ok());
-            return reject(
-                store,
-                pw,
-                params.unwrap_or(policy),
-                None,
-                user,
-                source,
-                "no such credential for this user",
-                now,
-            );
+            attempt.spend_like(r.hash.as_deref());
+            return reject(store, None, "no such credential for this user");
         }
-        _ => {
-            return reject(
-                store,
-                pw,
-                policy,
-                None,
-                user,
-                source,
-                "no such credential for this user",
-                now,
-            );
-        }
+        None => return reject(store, None, "no such credential for this user"),
     };
-    let valid = kdf::verify(pw, hash).map_err(|e| Error::Store(format!("credential {id}: {e}")))?;
+    let (id, Some(hash)) = (record.id.as_str(), record.hash.as_deref()) else {
+        return reject(store, Some(&record.id), "the credential is revoked");
+    };
+    let valid = attempt
+        .matches(hash)
+        .map_err(|e| Error::Store(format!("credential {id}: {e}")))?;
     if !valid {
-        return record_rejection(store, Some(id), user, source, "wrong password", false, now);
+        return reject(store, Some(id), "wrong password");
     }
-    if expired {
+    if record.expires_at.is_some_and(|at| at <= now) {
         return record_rejection(store, Some(id), user, source, EXPIRED, true, now);
     }
-    // Upgrade a hash made under weaker parameters while the password is at hand.
-    // (Only when this connection may write hashes: a verify-only database role may not.)
-    let upgrade = kdf::params_of(hash)
-        .ok()
-        .and_then(|params| params.upgrade_to(&policy));
-    let rehash = match upgrade {
-        Some(target) if store.may_rehash()? => Some(kdf::hash(pw, target)),
+    // Upgrade a hash made under weaker parameters (or by an older appw) while the password
+    // is at hand. (Only when this connection may write hashes: a verify-only database role
+    // may not.)
+    let rehash = match attempt.rehash_target(hash) {
+        Some(target) if store.may_rehash()? => Some(attempt.rehash(target)),
         _ => None,
     };
     let used = store.record_use(
@@ -176,37 +182,12 @@ pub fn check(
     )?;
     if !used {
         // Revoked or rotated between our read and our write: the revocation won.
-        return record_rejection(
-            store,
-            Some(id),
-            user,
-            source,
-            "the credential is revoked",
-            false,
-            now,
-        );
+        return reject(store, Some(id), "the credential is revoked");
     }
-    let name = record.as_ref().map(|r| r.name.clone()).unwrap_or_default();
     Ok(Outcome::Valid {
         id: id.to_string(),
-        name,
+        name: record.name,
     })
-}
-
-/// Spends the same argon2 work a real check would, then records the rejection.
-#[allow(clippy::too_many_arguments)]
-fn reject(
-    store: &mut dyn Store,
-    pw: &[u8],
-    policy: KdfParams,
-    id: Option<&str>,
-    user: &str,
-    source: Option<&str>,
-    reason: &'static str,
-    now: Timestamp,
-) -> Result<Outcome, Error> {
-    kdf::dummy_verify(pw, policy);
-    record_rejection(store, id, user, source, reason, false, now)
 }
 
 fn record_rejection(

@@ -1,5 +1,7 @@
-//! argon2id hashing in PHC string form, verification, and the dummy evaluation that makes
-//! a rejection for an unknown user or id cost the same as one for a wrong password.
+//! argon2id hashing in PHC string form and verification. A verify's one evaluation starts
+//! before the stored hash is read ([`Attempt`]), which both hides the store's latency behind
+//! the hash and makes a rejection for an unknown user or id cost the same as one for a
+//! wrong password.
 
 use std::fmt;
 use std::str::FromStr;
@@ -8,7 +10,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
-use rand::RngExt;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -181,34 +182,108 @@ pub fn compute(
     out
 }
 
-/// Hashes a new password with a fresh random salt, as a PHC string.
-pub fn hash(password: &[u8], params: KdfParams) -> String {
-    let mut salt = [0u8; SALT_LEN];
-    rand::rng().fill(&mut salt[..]);
+/// The salt of credential `id`'s hash: `appw` followed by the id, 16 bytes.
+///
+/// A salt has to be unique per hash, not secret (it is stored beside the hash in any
+/// case). The id is 12 characters drawn from the OS CSPRNG when the credential is issued
+/// (about 62 bits) and unique in its store, and the secret it salts has 155 bits, so no
+/// table can be precomputed either way. What deriving the salt from the id buys: `verify`
+/// knows the salt as soon as it has parsed the password, and starts hashing while the
+/// store is still being opened (see [`Early`]).
+pub fn salt_for(id: &str) -> Vec<u8> {
+    let mut salt = Vec::with_capacity(SALT_LEN);
+    salt.extend_from_slice(b"appw");
+    salt.extend_from_slice(id.as_bytes());
+    salt
+}
+
+/// Hashes the password of credential `id` at `params`, as a PHC string.
+pub fn hash(password: &[u8], id: &str, params: KdfParams) -> String {
+    let salt = salt_for(id);
     let out = compute(password, &salt, params, Strategy::from_env());
+    phc_string(params, salt, &out)
+}
+
+fn phc_string(params: KdfParams, salt: Vec<u8>, out: &[u8; OUTPUT_LEN]) -> String {
     Phc {
         params,
-        salt: salt.to_vec(),
+        salt,
         hash: out.to_vec(),
     }
     .format()
 }
 
-/// Checks a password against a stored PHC string in constant time.
-pub fn verify(password: &[u8], stored: &str) -> Result<bool, BadHash> {
-    let phc = Phc::parse(stored)?;
-    let out = compute(password, &phc.salt, phc.params, Strategy::from_env());
-    Ok(bool::from(out.as_slice().ct_eq(&phc.hash)))
+/// A password being verified, with its one evaluation computed before the stored hash has
+/// been read: the password hashed with its credential's salt ([`salt_for`] the id it
+/// carries) at this host's `--kdf` policy. That is exactly the stored hash's computation
+/// whenever the credential was issued (or last rehashed) under the same policy, the normal
+/// case, and checking it is then a comparison. It is also the work spent on a password
+/// that matches nothing (unknown user or id, revoked, no store), so every outcome costs one
+/// evaluation whether or not anything exists.
+pub struct Attempt<'a> {
+    password: &'a [u8],
+    params: KdfParams,
+    salt: Vec<u8>,
+    out: Zeroizing<[u8; OUTPUT_LEN]>,
 }
 
-/// The same work as [`verify`] against a hash with `params`, for a credential that does not
-/// exist (or cannot be used): the answer is always false, the time is not.
-pub fn dummy_verify(password: &[u8], params: KdfParams) -> bool {
-    const DUMMY_SALT: &[u8; SALT_LEN] = b"appw-dummy-salt!";
-    let out = compute(password, DUMMY_SALT, params, Strategy::from_env());
-    // Compare against a value no output can be expected to equal, so the work is not elided.
-    let _ = out.as_slice().ct_eq(&[0u8; OUTPUT_LEN]);
-    false
+impl<'a> Attempt<'a> {
+    pub fn start(password: &'a [u8], id: &str, policy: KdfParams) -> Attempt<'a> {
+        let salt = salt_for(id);
+        let out = compute(password, &salt, policy, Strategy::from_env());
+        Attempt {
+            password,
+            params: policy,
+            salt,
+            out,
+        }
+    }
+
+    /// Checks the password against a stored PHC string in constant time: by comparison
+    /// when the early evaluation is the stored hash's computation, else with one more
+    /// evaluation at the stored salt and parameters (a hash from an older appw, or from a
+    /// host with another `--kdf` policy).
+    pub fn matches(&self, stored: &str) -> Result<bool, BadHash> {
+        let phc = Phc::parse(stored)?;
+        let same = |out: &[u8; OUTPUT_LEN]| bool::from(out.as_slice().ct_eq(&phc.hash));
+        if self.params == phc.params && self.salt == phc.salt {
+            return Ok(same(&self.out));
+        }
+        let out = compute(self.password, &phc.salt, phc.params, Strategy::from_env());
+        Ok(same(&out))
+    }
+
+    /// Spends what [`Attempt::matches`] would have spent on `stored`, for a credential that
+    /// cannot be used (it belongs to another user): the answer is always false, the time is
+    /// not.
+    pub fn spend_like(&self, stored: Option<&str>) -> bool {
+        if let Some(stored) = stored {
+            let _ = self.matches(stored);
+        }
+        false
+    }
+
+    /// What a successful verify should rehash `stored` to: `Some` when it was made with
+    /// parameters weaker than the policy (each raised to the larger of the two), or with a
+    /// salt other than the id's (an older appw's random salt).
+    pub fn rehash_target(&self, stored: &str) -> Option<KdfParams> {
+        let phc = Phc::parse(stored).ok()?;
+        let target = phc.params.upgrade_to(&self.params);
+        if target.is_none() && phc.salt == self.salt {
+            return None;
+        }
+        Some(target.unwrap_or(phc.params))
+    }
+
+    /// The credential's hash at `target`, reusing the early evaluation when it is that very
+    /// computation (bringing a weaker or older hash up to the policy costs nothing more).
+    pub fn rehash(&self, target: KdfParams) -> String {
+        if target == self.params {
+            return phc_string(target, self.salt.clone(), &self.out);
+        }
+        let out = compute(self.password, &self.salt, target, Strategy::from_env());
+        phc_string(target, self.salt.clone(), &out)
+    }
 }
 
 /// The parameters a stored hash was made with.
@@ -299,18 +374,57 @@ mod tests {
         assert_eq!(once.upgrade_to(&b), None);
     }
 
+    const ID: &str = "abcdefgh2345";
+
     #[test]
     fn hash_then_verify() {
-        let h = hash(b"correct", CHEAP);
-        assert!(h.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
-        assert!(verify(b"correct", &h).unwrap());
-        assert!(!verify(b"wrong", &h).unwrap());
+        let h = hash(b"correct", ID, CHEAP);
+        assert!(h.starts_with("$argon2id$v=19$m=64,t=1,p=1$YXBwd2FiY2RlZmdoMjM0NQ$"));
         assert_eq!(params_of(&h).unwrap(), CHEAP);
+        // With the early evaluation at the hash's own salt and parameters, at others, and
+        // at another id's salt: the same answers.
+        for (id, policy) in [
+            (ID, CHEAP),
+            (ID, KdfParams::default()),
+            ("zzzzzzzzzzzz", CHEAP),
+        ] {
+            assert!(Attempt::start(b"correct", id, policy).matches(&h).unwrap());
+            assert!(!Attempt::start(b"wrong", id, policy).matches(&h).unwrap());
+        }
     }
 
     #[test]
-    fn salts_differ_per_hash() {
-        assert_ne!(hash(b"same", CHEAP), hash(b"same", CHEAP));
+    fn salts_differ_per_credential() {
+        assert_ne!(
+            hash(b"same", ID, CHEAP),
+            hash(b"same", "abcdefgh2346", CHEAP)
+        );
+        assert_eq!(salt_for(ID).len(), SALT_LEN);
+    }
+
+    #[test]
+    fn rehashes_reach_the_policy_and_the_ids_salt() {
+        let policy = KdfParams::default();
+        let current = hash(b"pw", ID, CHEAP);
+        let attempt = Attempt::start(b"pw", ID, CHEAP);
+        assert_eq!(attempt.rehash_target(&current), None);
+        assert_eq!(
+            Attempt::start(b"pw", ID, policy).rehash_target(&current),
+            Some(policy)
+        );
+        // A random salt from an older appw is replaced, at the same parameters.
+        let legacy = Phc {
+            params: CHEAP,
+            salt: b"random-salt-1234".to_vec(),
+            hash: compute(b"pw", b"random-salt-1234", CHEAP, Strategy::Ordinary).to_vec(),
+        }
+        .format();
+        assert!(attempt.matches(&legacy).unwrap());
+        assert_eq!(attempt.rehash_target(&legacy), Some(CHEAP));
+        // Reusing the early output gives exactly what hashing anew would.
+        assert_eq!(attempt.rehash(CHEAP), current);
+        assert_eq!(attempt.rehash(policy), hash(b"pw", ID, policy));
+        assert_eq!(attempt.rehash_target("not a hash"), None);
     }
 
     #[test]
@@ -351,7 +465,8 @@ mod tests {
 
     #[test]
     fn damaged_hashes_are_refused() {
-        let good = hash(b"x", CHEAP);
+        let good = hash(b"x", ID, CHEAP);
+        let attempt = Attempt::start(b"x", ID, CHEAP);
         for bad in [
             "",
             "$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
@@ -360,7 +475,7 @@ mod tests {
             &format!("{good}$extra"),
             &good[..good.len() - 4],
         ] {
-            assert!(verify(b"x", bad).is_err(), "{bad}");
+            assert!(attempt.matches(bad).is_err(), "{bad}");
         }
     }
 }

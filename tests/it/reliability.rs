@@ -1374,7 +1374,15 @@ fn every_verify_outcome_costs_exactly_one_hash_evaluation() {
         let mut seen = Vec::new();
         for _ in 0..5 {
             let before = kdf::evaluations();
-            let outcome = check(Some(store.as_mut()), user, password, None, policy, at).unwrap();
+            let outcome = check(
+                || Ok(Some(store.as_mut())),
+                user,
+                password,
+                None,
+                policy,
+                at,
+            )
+            .unwrap();
             seen.push(kdf::evaluations() - before);
             assert_eq!(
                 matches!(outcome, Outcome::Valid { .. }),
@@ -1397,9 +1405,9 @@ fn every_verify_outcome_costs_exactly_one_hash_evaluation() {
     ] {
         let mut seen = Vec::new();
         for _ in 0..5 {
-            let mut opened = with_store.then(|| store_for(&location));
+            let opened = with_store.then(|| store_for(&location));
             let before = kdf::evaluations();
-            let outcome = check(opened.as_deref_mut(), "u", &password, None, policy, now).unwrap();
+            let outcome = check(|| Ok(opened), "u", &password, None, policy, now).unwrap();
             seen.push(kdf::evaluations() - before);
             assert!(matches!(outcome, Outcome::Rejected(_)), "{what}");
             if seen.last() == Some(&want) {

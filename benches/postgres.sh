@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# appw verify over PostgreSQL on loopback against appw verify over SQLite, as a ratio of
-# medians, plus the cost of connecting (TCP + startup + SCRAM auth + one round trip) alone.
+# appw verify over PostgreSQL on loopback against appw verify over SQLite, as a ratio, plus
+# the cost of connecting (TCP + startup + SCRAM auth + one round trip) on its own.
 #
-#   bash benches/postgres.sh            # starts a throwaway cluster via .ci/with-postgres.sh
-#   RUNS=60 bash benches/postgres.sh
+#   bash benches/postgres.sh                  # starts a throwaway cluster via .ci/with-postgres.sh
+#   RUNS=60 ROUNDS=5 bash benches/postgres.sh
 #
-# Release build, default KDF parameters (m=19456,t=2,p=1) for the ratio: what a user gets.
-# Uses hyperfine when installed (apt-get install hyperfine), else a timing loop.
+# Release build, default KDF parameters (m=19456,t=2,p=1): what a user gets. Each round is
+# one hyperfine run of every command side by side; a ratio is the median over rounds of
+# the per-round ratio of medians. Needs hyperfine (apt-get install hyperfine) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ -z "${APPW_TEST_PG_URL:-}" ]; then
     exec bash .ci/with-postgres.sh bash "$0" "$@"
 fi
+command -v hyperfine >/dev/null || { echo "benches/postgres.sh needs hyperfine" >&2; exit 1; }
 
 RUNS=${RUNS:-40}
+ROUNDS=${ROUNDS:-3}
 cargo build --release --locked --bin appw >/dev/null 2>&1 || cargo build --release --locked --bin appw
 APPW=$PWD/target/release/appw
 WORK=$(mktemp -d)
@@ -39,41 +42,45 @@ for i in $(seq 1 50); do
     "$APPW" --kdf m=64,t=1,p=1 --db "$LITE" create --user "user$i" "job $i" --porcelain >/dev/null
 done
 
-declare -A CMDS=(
-    [verify-sqlite]="$APPW --db $LITE verify --user bench --password-env BENCH_LITE_PASSWORD --quiet"
-    [verify-postgres]="$APPW --db $PG verify --user bench --password-env BENCH_PG_PASSWORD --quiet"
-    [verify-postgres-tls]="$APPW --db ${PG%%\?*}?sslmode=require verify --user bench --password-env BENCH_PG_PASSWORD --quiet"
-    [noop-sqlite]="$APPW --db $WORK/none/credentials.db list --user nobody"
-    [connect-postgres]="$APPW --db $EMPTY_PG list --user nobody"
+NAMES=(verify-sqlite verify-postgres verify-postgres-tls noop-sqlite connect-postgres)
+CMDS=(
+    "$APPW --db $LITE verify --user bench --password-env BENCH_LITE_PASSWORD --quiet"
+    "$APPW --db $PG verify --user bench --password-env BENCH_PG_PASSWORD --quiet"
+    "$APPW --db ${PG%%\?*}?sslmode=require verify --user bench --password-env BENCH_PG_PASSWORD --quiet"
+    "$APPW --db $WORK/none/credentials.db list --user nobody"
+    "$APPW --db $EMPTY_PG list --user nobody"
 )
-ORDER=(verify-sqlite verify-postgres verify-postgres-tls noop-sqlite connect-postgres)
-
-# Median wall time in milliseconds of one command.
-median_ms() {
-    local name=$1 cmd=${CMDS[$1]}
-    if command -v hyperfine >/dev/null; then
-        hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$WORK/$name.json" "$cmd" >/dev/null
-        python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["median"]*1000))' "$WORK/$name.json"
-    else
-        local i start end
-        for i in $(seq 1 "$RUNS"); do
-            start=$(date +%s%N)
-            $cmd >/dev/null
-            end=$(date +%s%N)
-            echo $(((end - start) / 1000))
-        done | sort -n | awk '{a[NR]=$1} END {m = (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "%.2f\n", m/1000}'
-    fi
-}
-
-declare -A MS
-for name in "${ORDER[@]}"; do
-    MS[$name]=$(median_ms "$name")
-    printf '%-18s median %8.2f ms  (%s)\n' "$name" "${MS[$name]}" "${CMDS[$name]//$APPW/appw}" | sed 's|postgres://[^@]*@|postgres://USER@|'
+for i in "${!NAMES[@]}"; do
+    printf '%-20s %s\n' "${NAMES[$i]}" "${CMDS[$i]//$APPW/appw}" | sed 's|postgres://[^@]*@|postgres://USER@|'
 done
-awk -v pg="${MS[verify-postgres]}" -v lite="${MS[verify-sqlite]}" -v pgtls="${MS[verify-postgres-tls]}" \
-    -v conn="${MS[connect-postgres]}" -v noop="${MS[noop-sqlite]}" -v runs="$RUNS" 'BEGIN {
-    printf "\nverify over PostgreSQL / verify over SQLite (ratio of medians, %d runs): %.3f\n", runs, pg / lite
-    printf "the same over TLS (sslmode=require): %.3f\n", pgtls / lite
-    printf "connection cost (TCP + startup + SCRAM auth + 1 round trip): %.2f ms\n", conn - noop
-}'
-echo "($(nproc) cores; $(hyperfine --version 2>/dev/null || echo 'timing loop'); PostgreSQL on 127.0.0.1, scram-sha-256, no TLS)"
+
+echo "measuring (RUNS=$RUNS ROUNDS=$ROUNDS) ..."
+for r in $(seq "$ROUNDS"); do
+    hyperfine -N --style none --warmup 5 --runs "$RUNS" --export-json "$WORK/r$r.json" \
+        "${CMDS[@]}" >/dev/null 2>"$WORK/hyperfine.log" || { cat "$WORK/hyperfine.log" >&2; exit 1; }
+done
+
+python3 - "$WORK" "$ROUNDS" "${NAMES[@]}" <<'PY'
+import json, statistics, sys
+work, rounds, names = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+per_round = []
+for r in range(1, rounds + 1):
+    results = json.load(open(f"{work}/r{r}.json"))["results"]
+    per_round.append({n: res["median"] * 1000 for n, res in zip(names, results)})
+for n in names:
+    ms = [round(r[n], 2) for r in per_round]
+    print(f"{n:20s} median per round (ms): {ms}")
+def ratio(a, b):
+    rs = [r[a] / r[b] for r in per_round]
+    return statistics.median(rs), rs
+for label, a, b in [
+    ("verify over PostgreSQL / verify over SQLite", "verify-postgres", "verify-sqlite"),
+    ("the same over TLS (sslmode=require)", "verify-postgres-tls", "verify-sqlite"),
+]:
+    m, rs = ratio(a, b)
+    print(f"{label}: {m:.3f}  (rounds: {', '.join(f'{x:.3f}' for x in rs)}; target <= 1.15)")
+conn = [r["connect-postgres"] - r["noop-sqlite"] for r in per_round]
+print(f"connection cost (TCP + startup + SCRAM auth + 1 round trip): {statistics.median(conn):.2f} ms "
+      f"(connect-postgres - noop-sqlite; rounds: {', '.join(f'{x:.2f}' for x in conn)})")
+PY
+echo "($(nproc) cores; $(hyperfine --version); PostgreSQL $(psql -X -At "$APPW_TEST_PG_URL" -c 'SHOW server_version') on 127.0.0.1, scram-sha-256)"

@@ -1,5 +1,6 @@
 //! Hash parameters over time (issue 6): a successful verify upgrades a hash made under
-//! weaker parameters than the `--kdf` policy, in the same transaction as the use it records;
+//! weaker parameters than the `--kdf` policy, or salted the way an older appw did (randomly
+//! rather than from the credential id), in the same transaction as the use it records;
 //! nothing else rehashes. Timing lives in benches/ (see BENCHMARKS.md), not here.
 
 use serde_json::Value;
@@ -163,6 +164,78 @@ fn a_stronger_policy_in_one_dimension_is_enough_to_rehash() {
         verify_with(&appw, policy, "ci", &pw).ok();
         assert_eq!(params(&stored_hash(&appw, &id).unwrap()), policy);
     }
+}
+
+/// A PHC string for `password` with `salt`, computed with the argon2 crate directly (not
+/// through appw), as an older appw stored them: a random salt rather than the id's.
+fn phc_with_salt(password: &str, salt: &[u8], m: u32, t: u32) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
+    let params = argon2::Params::new(m, t, 1, Some(32)).unwrap();
+    let argon2 = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    let mut out = [0u8; 32];
+    argon2
+        .hash_password_into(password.as_bytes(), salt, &mut out)
+        .unwrap();
+    format!(
+        "$argon2id$v=19$m={m},t={t},p=1${}${}",
+        B64.encode(salt),
+        B64.encode(out)
+    )
+}
+
+#[test]
+fn new_hashes_are_salted_with_the_credential_id() {
+    // What lets verify hash while the store opens: the salt is known from the password.
+    let appw = Appw::sqlite();
+    let (id, _) = create_with(&appw, WEAK, "ci", "deploy");
+    let salt = stored_hash(&appw, &id)
+        .unwrap()
+        .split('$')
+        .nth(4)
+        .unwrap()
+        .to_string();
+    use base64::Engine as _;
+    let salt = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(salt)
+        .unwrap();
+    assert_eq!(salt, format!("appw{id}").into_bytes());
+}
+
+#[test]
+fn a_hash_with_an_older_random_salt_verifies_and_is_resalted() {
+    let appw = Appw::sqlite();
+    let (id, pw) = create_with(&appw, WEAK, "ci", "deploy");
+    let legacy = phc_with_salt(&pw, b"0123456789abcdef", 64, 1);
+    let conn = rusqlite::Connection::open(appw.path()).unwrap();
+    conn.execute(
+        "UPDATE credentials SET hash = ?1 WHERE id = ?2",
+        [&legacy, &id],
+    )
+    .unwrap();
+    drop(conn);
+
+    // A wrong password leaves it alone; the right one verifies and moves it to the id's
+    // salt at the same parameters, noted in the log.
+    verify_with(&appw, WEAK, "ci", &forge(&pw)).code(1);
+    assert_eq!(stored_hash(&appw, &id).unwrap(), legacy);
+    verify_with(&appw, WEAK, "ci", &pw).ok();
+    let after = stored_hash(&appw, &id).unwrap();
+    assert_eq!(
+        after,
+        phc_with_salt(&pw, format!("appw{id}").as_bytes(), 64, 1)
+    );
+    verify_with(&appw, WEAK, "ci", &pw).ok();
+    assert_eq!(stored_hash(&appw, &id).unwrap(), after);
+    let events = verified_events(&appw);
+    assert!(
+        events[0]["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("rehash")
+    );
+    assert!(events[1]["detail"].is_null(), "{events:#?}");
+    assert_eq!(appw.list()[0]["use_count"], 2);
 }
 
 #[test]

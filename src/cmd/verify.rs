@@ -6,6 +6,7 @@
 
 use std::io::{self, BufRead, IsTerminal, Read};
 use std::ops::DerefMut;
+use std::sync::Mutex;
 
 use anyhow::Result;
 use base64::Engine as _;
@@ -35,7 +36,7 @@ const EXPIRED: &str = "the credential has expired";
 
 /// Reads the password, then opens the store (`open`) while the hash is computed.
 pub fn run(
-    open: impl FnOnce() -> Result<Option<Box<dyn Store>>, Error>,
+    open: impl FnOnce() -> Result<Option<Box<dyn Store>>, Error> + Send,
     args: VerifyArgs,
     ctx: &Context,
 ) -> Result<()> {
@@ -71,12 +72,14 @@ pub fn run(
 
 /// Checks `password` for `user` and records the outcome in the store `open` returns.
 ///
-/// The one argon2 evaluation starts on another thread as soon as the password has parsed
-/// (its salt follows from the id it carries, see [`kdf::Attempt`]) while this thread opens
-/// the store and reads the row: over PostgreSQL, connecting and the round trips are then
-/// hidden behind the hash instead of added to it.
+/// The one argon2 evaluation starts as soon as the password has parsed (its salt follows
+/// from the id it carries, see [`kdf::Attempt`]) while a helper thread opens the store and
+/// reads the row: over PostgreSQL, connecting and the round trips are then hidden behind
+/// the hash instead of added to it. The hash stays on this thread, which is already
+/// running: on a machine that is slow to schedule a new thread, only the store's side
+/// waits, and it has the length of a hash to spare.
 pub fn check<S>(
-    open: impl FnOnce() -> Result<Option<S>, Error>,
+    open: impl FnOnce() -> Result<Option<S>, Error> + Send,
     user: &str,
     password: &str,
     source: Option<&str>,
@@ -84,7 +87,7 @@ pub fn check<S>(
     now: Timestamp,
 ) -> Result<Outcome, Error>
 where
-    S: DerefMut<Target = dyn Store>,
+    S: DerefMut<Target = dyn Store> + Send,
 {
     let token = match Token::parse(password) {
         Ok(token) => token,
@@ -101,28 +104,31 @@ where
         }
     };
     let pw = token.as_str().as_bytes();
-    let early_hash = || kdf::Attempt::start(pw, token.id(), policy);
-    let read = || -> Result<_, Error> {
+    // On the helper thread (on PostgreSQL: connecting, authenticating and two round trips,
+    // mostly waiting). In a Mutex so that it can run here instead if no thread can be had.
+    let read = Mutex::new(Some(|| -> Result<_, Error> {
         let Some(mut store) = open()? else {
             return Ok(None);
         };
         let record = store.hash_record(token.id())?;
         Ok(Some((store, record)))
-    };
+    }));
+    let read_once = || read.lock().ok().and_then(|mut f| f.take()).map(|f| f());
     let (attempt, read) = std::thread::scope(|scope| {
-        let spawned = std::thread::Builder::new()
-            .name("appw-hash".into())
-            .spawn_scoped(scope, early_hash);
-        let read = read();
-        let attempt = match spawned {
+        let reader = std::thread::Builder::new()
+            .name("appw-store".into())
+            .spawn_scoped(scope, read_once);
+        let attempt = kdf::Attempt::start(pw, token.id(), policy);
+        let read = match reader {
             Ok(thread) => thread
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             // No thread to be had: the same work, one after the other.
-            Err(_) => early_hash(),
+            Err(_) => read_once(),
         };
         (attempt, read)
     });
+    let read = read.unwrap_or_else(|| unreachable!("the store is read exactly once"));
     let Some((mut store, record)) = read? else {
         return Ok(Outcome::Rejected(
             "no such credential (the store does not exist yet)",

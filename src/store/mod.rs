@@ -191,7 +191,7 @@ pub fn open(location: &Location, access: Access) -> Result<Option<Box<dyn Store>
 }
 
 /// The operations commands need; one implementation per backend.
-pub trait Store {
+pub trait Store: Send {
     /// Inserts a credential and its `created` event. `Ok(false)` when the id is taken (the
     /// caller draws a new one); a duplicate active name is refused.
     fn insert(&mut self, new: &NewCredential, now: Timestamp) -> Result<bool>;

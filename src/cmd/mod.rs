@@ -1,5 +1,5 @@
 //! One module per subcommand, dispatched by one `match`. The store is opened here, once,
-//! and handed to the command.
+//! and handed to the command; `verify` opens it itself, while it hashes.
 
 mod completions;
 mod copy_store;
@@ -45,7 +45,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Verify(_) | Command::Create(_) | Command::Rotate(_)
     ) {
         // One argon2 evaluation at `kdf` is coming: its memory is faulted in on the other
-        // core while the store opens.
+        // core while the password is read and the store opens.
         kdf::prepare(kdf);
     }
     let ctx = Context {

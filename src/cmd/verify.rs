@@ -1,8 +1,11 @@
 //! `appw verify`: one argon2id evaluation, whatever the outcome.
 //!
-//! The password's lookup id picks the single row to check. Every rejection after the
-//! format check (unknown id, another user's id, revoked, wrong password, expired) costs the
-//! same one evaluation, so response time does not tell which users or ids exist.
+//! The password's lookup id picks the single row to check and, since the id is its hash's
+//! salt, the evaluation runs before the row arrives. Every rejection after the format check
+//! (unknown id, another user's id, revoked, wrong password, expired) costs that same one
+//! evaluation, so response time does not tell which users or ids exist. The exception is a
+//! hash made under other `--kdf` parameters or by an older appw: checking it takes a second
+//! evaluation (SECURITY.md, "Timing equalisation and its limits").
 
 use std::io::{self, BufRead, IsTerminal, Read};
 use std::ops::DerefMut;
@@ -128,7 +131,8 @@ where
         };
         (attempt, read)
     });
-    let read = read.unwrap_or_else(|| unreachable!("the store is read exactly once"));
+    // (The closure runs exactly once, on one thread or the other.)
+    let read = read.ok_or_else(|| Error::Store("the store was not read".into()))?;
     let Some((mut store, record)) = read? else {
         return Ok(Outcome::Rejected(
             "no such credential (the store does not exist yet)",

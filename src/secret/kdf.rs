@@ -189,7 +189,7 @@ pub fn compute(
 /// (about 62 bits) and unique in its store, and the secret it salts has 155 bits, so no
 /// table can be precomputed either way. What deriving the salt from the id buys: `verify`
 /// knows the salt as soon as it has parsed the password, and starts hashing while the
-/// store is still being opened (see [`Early`]).
+/// store is still being opened (see [`Attempt`]).
 pub fn salt_for(id: &str) -> Vec<u8> {
     let mut salt = Vec::with_capacity(SALT_LEN);
     salt.extend_from_slice(b"appw");
@@ -218,8 +218,9 @@ fn phc_string(params: KdfParams, salt: Vec<u8>, out: &[u8; OUTPUT_LEN]) -> Strin
 /// carries) at this host's `--kdf` policy. That is exactly the stored hash's computation
 /// whenever the credential was issued (or last rehashed) under the same policy, the normal
 /// case, and checking it is then a comparison. It is also the work spent on a password
-/// that matches nothing (unknown user or id, revoked, no store), so every outcome costs one
-/// evaluation whether or not anything exists.
+/// that matches nothing (unknown user or id, revoked, no store), so those outcomes cost the
+/// same one evaluation as a check of such a hash. (A hash made otherwise costs a second
+/// one; see SECURITY.md, "Timing equalisation and its limits".)
 pub struct Attempt<'a> {
     password: &'a [u8],
     params: KdfParams,

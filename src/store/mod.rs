@@ -66,10 +66,14 @@ pub struct HashRecord {
 pub struct Use<'a> {
     pub id: &'a str,
     pub checked_hash: &'a str,
-    /// A stronger hash of the same password, when the stored one is weaker than policy.
+    /// A new hash of the same password, when the stored one is weaker than the policy or
+    /// salted the way an older appw did.
     pub rehash: Option<&'a str>,
     pub source: Option<&'a str>,
 }
+
+/// The `verified` event's detail when the use also replaced the hash.
+pub const REHASHED: &str = "rehashed: salted with the id, at least the --kdf policy's cost";
 
 /// A failed verification to record.
 pub struct Rejection<'a> {

@@ -37,8 +37,8 @@ use rustls::{
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{
-    Access, Credential, Dump, Event, HashRecord, ListFilter, LogFilter, NewCredential, Rejection,
-    Store, StoredCredential, Timestamp, Use, duplicate_name, kind, name_key,
+    Access, Credential, Dump, Event, HashRecord, ListFilter, LogFilter, NewCredential, REHASHED,
+    Rejection, Store, StoredCredential, Timestamp, Use, duplicate_name, kind, name_key,
 };
 use crate::error::{Error, Result};
 
@@ -387,7 +387,7 @@ impl Store for PgStore {
         // hash only if it is still the one that was checked, and the event is written by the
         // same statement. A role without UPDATE on `hash` (a verify-only
         // role) still records the use; the rehash waits for a role that may write hashes.
-        let detail = u.rehash.map(|_| "rehashed with the current --kdf policy");
+        let detail = u.rehash.map(|_| REHASHED);
         let sql = "WITH used AS (
                 UPDATE appw_credentials
                 SET use_count = use_count + 1, last_used = $2, last_source = $3,

@@ -12,8 +12,8 @@ use rusqlite::{
 };
 
 use super::{
-    Access, Credential, Dump, Event, HashRecord, ListFilter, LogFilter, NewCredential, Rejection,
-    Store, StoredCredential, Timestamp, Use, duplicate_name, kind, name_key,
+    Access, Credential, Dump, Event, HashRecord, ListFilter, LogFilter, NewCredential, REHASHED,
+    Rejection, Store, StoredCredential, Timestamp, Use, duplicate_name, kind, name_key,
 };
 use crate::error::{Error, Result};
 
@@ -490,7 +490,7 @@ impl Store for SqliteStore {
             let Some((user, name)) = row else {
                 return Ok(false);
             };
-            let detail = u.rehash.map(|_| "rehashed with the current --kdf policy");
+            let detail = u.rehash.map(|_| REHASHED);
             log_event(
                 tx,
                 now,

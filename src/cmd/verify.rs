@@ -165,10 +165,10 @@ fn decide(
     let (id, Some(hash)) = (record.id.as_str(), record.hash.as_deref()) else {
         return reject(store, Some(&record.id), "the credential is revoked");
     };
-    let valid = attempt
-        .matches(hash)
+    let checked = attempt
+        .check(hash)
         .map_err(|e| Error::Store(format!("credential {id}: {e}")))?;
-    if !valid {
+    if !checked.valid {
         return reject(store, Some(id), "wrong password");
     }
     if record.expires_at.is_some_and(|at| at <= now) {
@@ -177,7 +177,7 @@ fn decide(
     // Upgrade a hash made under weaker parameters (or by an older appw) while the password
     // is at hand. (Only when this connection may write hashes: a verify-only database role
     // may not.)
-    let rehash = match attempt.rehash_target(hash) {
+    let rehash = match checked.rehash {
         Some(target) if store.may_rehash()? => Some(attempt.rehash(target)),
         _ => None,
     };

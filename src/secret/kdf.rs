@@ -190,7 +190,7 @@ pub fn compute(
 /// table can be precomputed either way. What deriving the salt from the id buys: `verify`
 /// knows the salt as soon as it has parsed the password, and starts hashing while the
 /// store is still being opened (see [`Attempt`]).
-pub fn salt_for(id: &str) -> Vec<u8> {
+fn salt_for(id: &str) -> Vec<u8> {
     let mut salt = Vec::with_capacity(SALT_LEN);
     salt.extend_from_slice(b"appw");
     salt.extend_from_slice(id.as_bytes());
@@ -228,6 +228,16 @@ pub struct Attempt<'a> {
     out: Zeroizing<[u8; OUTPUT_LEN]>,
 }
 
+/// What [`Attempt::check`] found.
+pub struct Checked {
+    /// The password is the one the stored hash was made from.
+    pub valid: bool,
+    /// What a successful verify should rehash to: `Some` when the stored hash was made with
+    /// parameters weaker than the policy (each raised to the larger of the two), or with a
+    /// salt other than the id's (an older appw's random salt).
+    pub rehash: Option<KdfParams>,
+}
+
 impl<'a> Attempt<'a> {
     pub fn start(password: &'a [u8], id: &str, policy: KdfParams) -> Attempt<'a> {
         let salt = salt_for(id);
@@ -244,36 +254,31 @@ impl<'a> Attempt<'a> {
     /// when the early evaluation is the stored hash's computation, else with one more
     /// evaluation at the stored salt and parameters (a hash from an older appw, or from a
     /// host with another `--kdf` policy).
-    pub fn matches(&self, stored: &str) -> Result<bool, BadHash> {
+    pub fn check(&self, stored: &str) -> Result<Checked, BadHash> {
         let phc = Phc::parse(stored)?;
-        let same = |out: &[u8; OUTPUT_LEN]| bool::from(out.as_slice().ct_eq(&phc.hash));
-        if self.params == phc.params && self.salt == phc.salt {
-            return Ok(same(&self.out));
-        }
-        let out = compute(self.password, &phc.salt, phc.params, Strategy::from_env());
-        Ok(same(&out))
+        let own_salt = self.salt == phc.salt;
+        let valid = if own_salt && self.params == phc.params {
+            bool::from(self.out.as_slice().ct_eq(&phc.hash))
+        } else {
+            let out = compute(self.password, &phc.salt, phc.params, Strategy::from_env());
+            bool::from(out.as_slice().ct_eq(&phc.hash))
+        };
+        let upgrade = phc.params.upgrade_to(&self.params);
+        let rehash = match upgrade {
+            None if own_salt => None,
+            _ => Some(upgrade.unwrap_or(phc.params)),
+        };
+        Ok(Checked { valid, rehash })
     }
 
-    /// Spends what [`Attempt::matches`] would have spent on `stored`, for a credential that
+    /// Spends what [`Attempt::check`] would have spent on `stored`, for a credential that
     /// cannot be used (it belongs to another user): the answer is always false, the time is
     /// not.
     pub fn spend_like(&self, stored: Option<&str>) -> bool {
         if let Some(stored) = stored {
-            let _ = self.matches(stored);
+            let _ = self.check(stored);
         }
         false
-    }
-
-    /// What a successful verify should rehash `stored` to: `Some` when it was made with
-    /// parameters weaker than the policy (each raised to the larger of the two), or with a
-    /// salt other than the id's (an older appw's random salt).
-    pub fn rehash_target(&self, stored: &str) -> Option<KdfParams> {
-        let phc = Phc::parse(stored).ok()?;
-        let target = phc.params.upgrade_to(&self.params);
-        if target.is_none() && phc.salt == self.salt {
-            return None;
-        }
-        Some(target.unwrap_or(phc.params))
     }
 
     /// The credential's hash at `target`, reusing the early evaluation when it is that very
@@ -285,11 +290,6 @@ impl<'a> Attempt<'a> {
         let out = compute(self.password, &self.salt, target, Strategy::from_env());
         phc_string(target, self.salt.clone(), &out)
     }
-}
-
-/// The parameters a stored hash was made with.
-pub fn params_of(stored: &str) -> Result<KdfParams, BadHash> {
-    Phc::parse(stored).map(|phc| phc.params)
 }
 
 #[cfg(test)]
@@ -381,7 +381,6 @@ mod tests {
     fn hash_then_verify() {
         let h = hash(b"correct", ID, CHEAP);
         assert!(h.starts_with("$argon2id$v=19$m=64,t=1,p=1$YXBwd2FiY2RlZmdoMjM0NQ$"));
-        assert_eq!(params_of(&h).unwrap(), CHEAP);
         // With the early evaluation at the hash's own salt and parameters, at others, and
         // at another id's salt: the same answers.
         for (id, policy) in [
@@ -389,8 +388,18 @@ mod tests {
             (ID, KdfParams::default()),
             ("zzzzzzzzzzzz", CHEAP),
         ] {
-            assert!(Attempt::start(b"correct", id, policy).matches(&h).unwrap());
-            assert!(!Attempt::start(b"wrong", id, policy).matches(&h).unwrap());
+            assert!(
+                Attempt::start(b"correct", id, policy)
+                    .check(&h)
+                    .unwrap()
+                    .valid
+            );
+            assert!(
+                !Attempt::start(b"wrong", id, policy)
+                    .check(&h)
+                    .unwrap()
+                    .valid
+            );
         }
     }
 
@@ -408,9 +417,12 @@ mod tests {
         let policy = KdfParams::default();
         let current = hash(b"pw", ID, CHEAP);
         let attempt = Attempt::start(b"pw", ID, CHEAP);
-        assert_eq!(attempt.rehash_target(&current), None);
+        assert_eq!(attempt.check(&current).unwrap().rehash, None);
         assert_eq!(
-            Attempt::start(b"pw", ID, policy).rehash_target(&current),
+            Attempt::start(b"pw", ID, policy)
+                .check(&current)
+                .unwrap()
+                .rehash,
             Some(policy)
         );
         // A random salt from an older appw is replaced, at the same parameters.
@@ -420,12 +432,12 @@ mod tests {
             hash: compute(b"pw", b"random-salt-1234", CHEAP, Strategy::Ordinary).to_vec(),
         }
         .format();
-        assert!(attempt.matches(&legacy).unwrap());
-        assert_eq!(attempt.rehash_target(&legacy), Some(CHEAP));
+        let checked = attempt.check(&legacy).unwrap();
+        assert!(checked.valid);
+        assert_eq!(checked.rehash, Some(CHEAP));
         // Reusing the early output gives exactly what hashing anew would.
         assert_eq!(attempt.rehash(CHEAP), current);
         assert_eq!(attempt.rehash(policy), hash(b"pw", ID, policy));
-        assert_eq!(attempt.rehash_target("not a hash"), None);
     }
 
     #[test]
@@ -476,7 +488,7 @@ mod tests {
             &format!("{good}$extra"),
             &good[..good.len() - 4],
         ] {
-            assert!(attempt.matches(bad).is_err(), "{bad}");
+            assert!(attempt.check(bad).is_err(), "{bad}");
         }
     }
 }

@@ -16,12 +16,6 @@ fn at(appw: &Appw, now: &str, args: &[&str], stdin: &str) -> crate::harness::Out
     appw.run_with(cmd, stdin.as_bytes())
 }
 
-fn events(appw: &Appw, args: &[&str]) -> Vec<Value> {
-    let mut all = vec!["log", "--json"];
-    all.extend_from_slice(args);
-    appw.run(&all).ok().json().as_array().unwrap().clone()
-}
-
 #[test]
 fn expiry_by_duration_and_by_time() {
     let appw = Appw::new();
@@ -111,7 +105,7 @@ fn expiry_by_duration_and_by_time() {
     let table = at(&appw, later, &["list"], "").ok().stdout;
     assert!(table.contains("EXPIRED"), "{table}");
 
-    let log = events(&appw, &[]);
+    let log = appw.log(&[]);
     assert!(
         log.iter().any(|e| e["event"] == "expired-on-use"),
         "{log:?}"
@@ -243,7 +237,7 @@ fn rotation_never_leaves_both_or_neither_password_valid() {
     verifiers.into_iter().for_each(|v| v.join().unwrap());
 
     // The log orders everything: every success of the old password precedes the rotation.
-    let log = events(&appw, &[]);
+    let log = appw.log(&[]);
     let rotation = log.iter().find(|e| e["event"] == "rotated").unwrap()["seq"]
         .as_i64()
         .unwrap();
@@ -374,7 +368,7 @@ fn the_log_tells_the_whole_story() {
     at(&appw, &t(6), &["create", "--user", "backup", "nightly"], "").ok();
     at(&appw, &t(7), &["revoke-all", "--yes"], "").ok();
 
-    let log = events(&appw, &[]);
+    let log = appw.log(&[]);
     let kinds: Vec<&str> = log.iter().map(|e| e["event"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,
@@ -409,7 +403,7 @@ fn the_log_tells_the_whole_story() {
     assert!(!text.contains("$argon2"));
 
     // deploy's own four events, and the store-wide revoke-all that revoked theirs too.
-    let deploy = events(&appw, &["--user", "deploy"]);
+    let deploy = appw.log(&["--user", "deploy"]);
     assert_eq!(deploy.len(), 5);
     assert_eq!(deploy[4]["event"], "revoke-all");
     let recent = at(&appw, &t(8), &["log", "--json", "--since", "3h"], "")
@@ -430,7 +424,7 @@ fn the_log_tells_the_whole_story() {
     .ok()
     .stdout;
     assert!(pruned.contains("Deleted 3 events"), "{pruned}");
-    assert_eq!(events(&appw, &[]).len(), 4);
+    assert_eq!(appw.log(&[]).len(), 4);
 }
 
 /// The same id with a different secret and a valid checksum: what a guesser would send.
@@ -467,7 +461,7 @@ fn a_rotation_whose_new_id_is_taken_changes_nothing() {
     drop(store);
     // The old credential is untouched: still active, still verifying, no rotation logged.
     appw.verify("deploy", &old_pw).ok();
-    assert!(events(&appw, &[]).iter().all(|e| e["event"] != "rotated"));
+    assert!(appw.log(&[]).iter().all(|e| e["event"] != "rotated"));
 }
 
 #[test]

@@ -159,8 +159,16 @@ impl Appw {
 
     /// Creates a credential and returns (id, password).
     pub fn create(&self, user: &str, name: &str) -> (String, String) {
-        let out = self.run(&["create", "--user", user, name, "--json"]).ok();
-        let v = out.json();
+        self.created(&["create", "--user", user, name, "--json"])
+    }
+
+    /// Creates a credential hashed with `--kdf kdf` and returns (id, password).
+    pub fn create_with(&self, kdf: &str, user: &str, name: &str) -> (String, String) {
+        self.created(&["--kdf", kdf, "create", "--user", user, name, "--json"])
+    }
+
+    fn created(&self, args: &[&str]) -> (String, String) {
+        let v = self.run(args).ok().json();
         (
             v["id"].as_str().unwrap().to_string(),
             v["password"].as_str().unwrap().to_string(),
@@ -177,12 +185,21 @@ impl Appw {
 
     /// The active credentials, as `list --json` prints them.
     pub fn list(&self) -> Vec<serde_json::Value> {
-        self.run(&["list", "--json"])
-            .ok()
-            .json()
-            .as_array()
-            .unwrap()
-            .clone()
+        self.json_array(&["list", "--json"])
+    }
+
+    /// The audit log's events, as `log --json ARGS...` prints them.
+    pub fn log(&self, args: &[&str]) -> Vec<serde_json::Value> {
+        let mut all = vec!["log", "--json"];
+        all.extend_from_slice(args);
+        self.json_array(&all)
+    }
+
+    fn json_array(&self, args: &[&str]) -> Vec<serde_json::Value> {
+        match self.run(args).ok().json() {
+            serde_json::Value::Array(items) => items,
+            other => panic!("appw {args:?} printed no JSON array: {other}"),
+        }
     }
 }
 

@@ -32,33 +32,16 @@ fn verify_with(appw: &Appw, kdf: &str, user: &str, password: &str) -> crate::har
     )
 }
 
-fn create_with(appw: &Appw, kdf: &str, user: &str, name: &str) -> (String, String) {
-    let v = appw
-        .run(&["--kdf", kdf, "create", "--user", user, name, "--json"])
-        .ok()
-        .json();
-    (
-        v["id"].as_str().unwrap().to_string(),
-        v["password"].as_str().unwrap().to_string(),
-    )
-}
-
 fn verified_events(appw: &Appw) -> Vec<Value> {
-    appw.run(&["log", "--json"])
-        .ok()
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["event"] == "verified")
-        .cloned()
-        .collect()
+    let mut events = appw.log(&[]);
+    events.retain(|e| e["event"] == "verified");
+    events
 }
 
 #[test]
 fn a_weaker_hash_is_upgraded_by_a_successful_verify_and_still_verifies() {
     let appw = Appw::sqlite();
-    let (id, pw) = create_with(&appw, WEAK, "ci", "deploy");
+    let (id, pw) = appw.create_with(WEAK, "ci", "deploy");
     let before = stored_hash(&appw, &id).unwrap();
     assert_eq!(params(&before), WEAK);
 
@@ -81,7 +64,7 @@ fn a_weaker_hash_is_upgraded_by_a_successful_verify_and_still_verifies() {
 #[test]
 fn the_verified_event_notes_the_rehash() {
     let appw = Appw::sqlite();
-    let (id, pw) = create_with(&appw, WEAK, "ci", "deploy");
+    let (id, pw) = appw.create_with(WEAK, "ci", "deploy");
     verify_with(&appw, STRONG, "ci", &pw).ok();
     verify_with(&appw, STRONG, "ci", &pw).ok();
     let events = verified_events(&appw);
@@ -98,7 +81,7 @@ fn the_verified_event_notes_the_rehash() {
 #[test]
 fn a_failed_verify_does_not_rehash() {
     let appw = Appw::sqlite();
-    let (id, pw) = create_with(&appw, WEAK, "ci", "deploy");
+    let (id, pw) = appw.create_with(WEAK, "ci", "deploy");
     let before = stored_hash(&appw, &id).unwrap();
 
     // Wrong secret for the right id (valid format and checksum): argon2 runs and fails.
@@ -141,7 +124,7 @@ fn an_expired_credential_is_not_rehashed() {
 #[test]
 fn an_equal_or_stronger_hash_is_left_alone() {
     let appw = Appw::sqlite();
-    let (id, pw) = create_with(&appw, STRONG, "ci", "deploy");
+    let (id, pw) = appw.create_with(STRONG, "ci", "deploy");
     let before = stored_hash(&appw, &id).unwrap();
     for policy in [
         STRONG,
@@ -160,7 +143,7 @@ fn an_equal_or_stronger_hash_is_left_alone() {
 fn a_stronger_policy_in_one_dimension_is_enough_to_rehash() {
     let appw = Appw::sqlite();
     for (i, policy) in ["m=128,t=1,p=1", "m=64,t=2,p=1"].into_iter().enumerate() {
-        let (id, pw) = create_with(&appw, WEAK, "ci", &format!("n{i}"));
+        let (id, pw) = appw.create_with(WEAK, "ci", &format!("n{i}"));
         verify_with(&appw, policy, "ci", &pw).ok();
         assert_eq!(params(&stored_hash(&appw, &id).unwrap()), policy);
     }
@@ -188,7 +171,7 @@ fn phc_with_salt(password: &str, salt: &[u8], m: u32, t: u32) -> String {
 fn new_hashes_are_salted_with_the_credential_id() {
     // What lets verify hash while the store opens: the salt is known from the password.
     let appw = Appw::sqlite();
-    let (id, _) = create_with(&appw, WEAK, "ci", "deploy");
+    let (id, _) = appw.create_with(WEAK, "ci", "deploy");
     let salt = stored_hash(&appw, &id)
         .unwrap()
         .split('$')
@@ -205,7 +188,7 @@ fn new_hashes_are_salted_with_the_credential_id() {
 #[test]
 fn a_hash_with_an_older_random_salt_verifies_and_is_resalted() {
     let appw = Appw::sqlite();
-    let (id, pw) = create_with(&appw, WEAK, "ci", "deploy");
+    let (id, pw) = appw.create_with(WEAK, "ci", "deploy");
     let legacy = phc_with_salt(&pw, b"0123456789abcdef", 64, 1);
     let conn = rusqlite::Connection::open(appw.path()).unwrap();
     conn.execute(

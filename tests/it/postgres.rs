@@ -298,11 +298,7 @@ fn verify_counts_every_use_exactly_across_processes() {
     let shown = appw.run(&["show", &id, "--json"]).ok().json();
     assert_eq!(shown["use_count"], threads * each);
     let verified = appw
-        .run(&["log", "--json"])
-        .ok()
-        .json()
-        .as_array()
-        .unwrap()
+        .log(&[])
         .iter()
         .filter(|e| e["event"] == "verified")
         .count();

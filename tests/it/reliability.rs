@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use appw::cmd::verify::{Outcome, check};
-use appw::secret::{KdfParams, Token, kdf};
+use appw::secret::{KdfParams, kdf};
 use appw::store::{Access, Location};
 use proptest::prelude::*;
 
@@ -84,15 +84,6 @@ fn matches_scanner_regex(s: &str) -> bool {
 
 fn show_json(appw: &Appw, id: &str) -> serde_json::Value {
     appw.run(&["show", id, "--json"]).ok().json()
-}
-
-fn log_events(appw: &Appw) -> Vec<serde_json::Value> {
-    appw.run(&["log", "--json"])
-        .ok()
-        .json()
-        .as_array()
-        .unwrap()
-        .clone()
 }
 
 /// The message of a failure that says the store was locked or busy.
@@ -338,7 +329,8 @@ fn load(shape: &LoadShape) -> LoadFigures {
         let want = successes.get(id).copied().unwrap_or(0) as i64;
         assert_eq!(listed[id], want, "use_count of {id}");
     }
-    let verified_events = log_events(&appw)
+    let verified_events = appw
+        .log(&[])
         .iter()
         .filter(|e| e["event"] == "verified")
         .count();
@@ -448,7 +440,7 @@ fn revoke_all_race(verifiers: usize, rounds: usize) {
         assert_eq!(*code, 1, "{id} verified after revoke-all committed");
     }
     // In the audit log, every `verified` of a race credential comes before the revoke-all.
-    let events = log_events(&appw);
+    let events = appw.log(&[]);
     let cut = events.iter().find(|e| e["event"] == "revoke-all").unwrap()["seq"]
         .as_i64()
         .unwrap();
@@ -1101,7 +1093,7 @@ fn nul_bytes_invalid_utf8_and_huge_inputs_are_refused_without_a_hash() {
     };
     // 10 MB on stdin: refused before any hashing (no `rejected` event: the store is not
     // even reached), whatever the content.
-    let before = log_events(&appw).len();
+    let before = appw.log(&[]).len();
     for big in [
         vec![b'a'; 10 << 20],
         [b"appw".as_slice(), &vec![b'0'; 10 << 20]].concat(),
@@ -1112,7 +1104,7 @@ fn nul_bytes_invalid_utf8_and_huge_inputs_are_refused_without_a_hash() {
         assert!(out.stderr.contains("longer than"), "{out:?}");
     }
     assert_eq!(
-        log_events(&appw).len(),
+        appw.log(&[]).len(),
         before,
         "a huge input reached the store"
     );
@@ -1413,45 +1405,14 @@ fn a_hash_made_under_other_parameters_costs_a_second_evaluation_until_rehashed()
     // password as for the right one; a successful verify rehashes a weaker hash, after which
     // its checks cost one again. A stronger hash stays as it is (and stays at two).
     let appw = Appw::new();
-    let weaker = |name: &str| {
-        let v = appw
-            .run(&[
-                "--kdf",
-                "m=32,t=1,p=1",
-                "create",
-                "--user",
-                "u",
-                name,
-                "--json",
-            ])
-            .ok()
-            .json();
-        v["password"].as_str().unwrap().to_string()
-    };
-    let weak_pw = weaker("weak");
-    let strong_pw = {
-        let v = appw
-            .run(&[
-                "--kdf",
-                "m=128,t=1,p=1",
-                "create",
-                "--user",
-                "u",
-                "strong",
-                "--json",
-            ])
-            .ok()
-            .json();
-        v["password"].as_str().unwrap().to_string()
-    };
+    let (weak_id, weak_pw) = appw.create_with("m=32,t=1,p=1", "u", "weak");
+    let (strong_id, strong_pw) = appw.create_with("m=128,t=1,p=1", "u", "strong");
     let policy: KdfParams = CHEAP_KDF.parse().unwrap();
     let location = Location::resolve(Some(PathBuf::from(&appw.db))).unwrap();
     let mut store = store_for(&location);
     let _counting = COUNTING.lock().unwrap_or_else(|e| e.into_inner());
     let now = appw::when::now().unwrap();
     let mut rng = Rng::seeded();
-    let weak_id = Token::parse(&weak_pw).unwrap().id().to_string();
-    let strong_id = Token::parse(&strong_pw).unwrap().id().to_string();
     let cases: [(&str, String, u64, bool); 5] = [
         (
             "wrong password, weaker hash",

@@ -263,14 +263,7 @@ fn bash_completes_commands_and_options() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
-    assert_eq!(
-        bash_complete("appw rev", home.path()),
-        set(&["revoke", "revoke-all"])
-    );
-    assert_eq!(
-        bash_complete("appw verify --ba", home.path()),
-        set(&["--basic"])
-    );
+    completes_commands_and_options(|line| bash_complete(line, home.path()));
     let shells = bash_complete("appw completions ", home.path());
     assert!(
         shells.contains("zsh") && shells.contains("fish"),
@@ -295,14 +288,14 @@ fn fish_completes_commands_and_options() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
-    assert_eq!(
-        fish_complete("appw rev", home.path()),
-        set(&["revoke", "revoke-all"])
-    );
-    assert_eq!(
-        fish_complete("appw verify --ba", home.path()),
-        set(&["--basic"])
-    );
+    completes_commands_and_options(|line| fish_complete(line, home.path()));
+}
+
+/// What every shell's completion must offer: both commands starting `rev`, and `--basic`
+/// for `verify --ba`.
+fn completes_commands_and_options(complete: impl Fn(&str) -> BTreeSet<String>) {
+    assert_eq!(complete("appw rev"), set(&["revoke", "revoke-all"]));
+    assert_eq!(complete("appw verify --ba"), set(&["--basic"]));
 }
 
 /// Types `line` and TAB into an interactive zsh (in a pseudo-terminal, through zsh's own

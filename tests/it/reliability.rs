@@ -986,6 +986,10 @@ fn hostile_text() -> impl Strategy<Value = String> {
         Just("%' OR name LIKE '%".to_string()),
         Just("\u{1b}]0;pwned\u{7}\u{1b}[2J".to_string()),
         Just("$(rm -rf /)`id`".to_string()),
+        // Text that looks like an option, which only `--flag=VALUE` and `--` carry safely.
+        Just("-h".to_string()),
+        Just("--json".to_string()),
+        "-[a-z -]{1,20}",
         "[a-z]{99,102}",
     ]
     // argv cannot carry NUL at all; NUL is tried on stdin and in `appw::input` below.
@@ -1006,7 +1010,11 @@ proptest! {
     ) {
         let appw = Appw::new();
         let seed = appw.create("seed", "seed");
-        let out = appw.run(&["create", "--user", &user, &name, "--app-id", &app_id, "--json"]);
+        // Values go in `--flag=VALUE` form and positionals after `--`, as a script passing
+        // arbitrary text must: otherwise a value starting with `-` is read as a flag.
+        let (user_arg, source_arg) = (format!("--user={user}"), format!("--source={source}"));
+        let app_id_arg = format!("--app-id={app_id}");
+        let out = appw.run(&["create", &user_arg, &app_id_arg, "--json", "--", &name]);
         prop_assert_ne!(out.code, 101);
         let valid = appw::input::user(&user).is_ok()
             && appw::input::name(&name).is_ok()
@@ -1018,7 +1026,7 @@ proptest! {
             prop_assert_eq!(v["app_id"].as_str().unwrap(), appw::input::app_id(&app_id).unwrap());
             let pw = v["password"].as_str().unwrap().to_string();
             let out = appw.run_stdin(
-                &["verify", "--user", &user, "--source", &source],
+                &["verify", &user_arg, &source_arg],
                 format!("{pw}\n").as_bytes(),
             );
             if source.trim().is_empty() {
@@ -1044,16 +1052,16 @@ proptest! {
             prop_assert!(!out.stderr.chars().any(|c| appw::input::is_unprintable(c) && c != '\n'));
         }
         // Filters and lookups with the same text never match what they should not.
-        let out = appw.run(&["list", "--user", &user, "--json"]);
+        let out = appw.run(&["list", &user_arg, "--json"]);
         prop_assert_ne!(out.code, 101);
         if out.code == 0 {
             for c in out.json().as_array().unwrap() {
                 prop_assert_eq!(c["user"].as_str().unwrap(), user.trim());
             }
         }
-        let out = appw.run(&["revoke", "--user", &user, "--name", &name]);
+        let out = appw.run(&["revoke", &user_arg, &format!("--name={name}")]);
         prop_assert!([0, 2, 3].contains(&out.code), "{:?}", out);
-        let out = appw.run(&["revoke", &name]);
+        let out = appw.run(&["revoke", "--", &name]);
         prop_assert!([2, 3].contains(&out.code), "{:?}", out);
         // The seed credential survived whatever the text was.
         appw.verify("seed", &seed.1).ok();

@@ -227,12 +227,22 @@ fn rotation_never_leaves_both_or_neither_password_valid() {
             })
         })
         .collect();
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Waits (polling, so a busy machine only makes it slower) until the verifiers' results
+    // satisfy `done`.
+    let wait_for = |done: &dyn Fn(&[i32]) -> bool| {
+        let began = std::time::Instant::now();
+        while !done(&old_results.lock().unwrap()) && began.elapsed().as_secs() < 60 {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    };
+    wait_for(&|r| r.len() >= 3);
     let rotated = appw.run(&["rotate", &old_id, "--porcelain"]).ok();
     // The moment the new password is printed it works, and the old one no longer does.
     appw.verify("deploy", rotated.stdout.trim()).ok();
     appw.verify("deploy", &old_pw).code(1);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Before the rotation the old password only succeeds, so a failure is a verifier's run
+    // after it.
+    wait_for(&|r| r.contains(&1));
     stop.store(true, Ordering::Relaxed);
     verifiers.into_iter().for_each(|v| v.join().unwrap());
 

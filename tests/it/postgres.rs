@@ -49,11 +49,14 @@ pub fn fresh_database() -> Option<String> {
     if !enabled() {
         return None;
     }
+    // Unique within the run, and (by the random part) across runs on a reused cluster, where
+    // pids repeat and the databases and per-test roles of earlier runs may still be there.
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let name = format!(
-        "appw_t{}_{}",
+        "appw_t{}_{}_{:08x}",
         std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        rand::random::<u32>()
     );
     client(&admin_url())
         .batch_execute(&format!("CREATE DATABASE {name}"))

@@ -527,8 +527,12 @@ fn basic(user: &str, password: &str) -> String {
 fn curl_authorization(userpass: &str) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
+    // -q first: no ~/.curlrc; and no proxy from the environment, so curl talks to us.
     let mut curl = Command::new("curl")
         .args([
+            "-q",
+            "--noproxy",
+            "*",
             "-s",
             "-o",
             "/dev/null",
@@ -800,13 +804,12 @@ fn auth_handler_behind_nginx_auth_request() {
     let bins = bin_dir();
     let handler = start_handler(&appw, bins.path(), &[]);
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let conf = format!(
-        "daemon off;\nmaster_process off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\n\
+    // A static file behind the check (`return` would answer before auth_request runs).
+    std::fs::create_dir(dir.path().join("www")).unwrap();
+    std::fs::write(dir.path().join("www/auth"), "secret\n").unwrap();
+    let (nginx, addr) = start_proxy(|port| {
+        let conf = format!(
+            "daemon off;\nmaster_process off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\n\
          events {{}}\n\
          http {{\n  access_log off;\n  client_body_temp_path {dir}/body;\n\
            proxy_temp_path {dir}/proxy;\n  fastcgi_temp_path {dir}/fastcgi;\n\
@@ -817,24 +820,19 @@ fn auth_handler_behind_nginx_auth_request() {
                proxy_pass http://{addr};\n      proxy_pass_request_body off;\n\
                proxy_set_header Content-Length \"\";\n\
                proxy_set_header X-Real-IP $remote_addr;\n    }}\n  }}\n}}\n",
-        dir = dir.path().display(),
-        addr = handler.addr,
-    );
-    std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
-    // A static file behind the check (`return` would answer before auth_request runs).
-    std::fs::create_dir(dir.path().join("www")).unwrap();
-    std::fs::write(dir.path().join("www/auth"), "secret\n").unwrap();
-    let nginx = Reaped(
+            dir = dir.path().display(),
+            addr = handler.addr,
+        );
+        std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
         Command::new("nginx")
             .arg("-p")
             .arg(dir.path())
             .arg("-c")
             .arg(dir.path().join("nginx.conf"))
-            .stderr(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
-            .unwrap(),
-    );
-    let addr = format!("127.0.0.1:{port}");
+            .unwrap()
+    });
     let seen = through_proxy(&addr, &password);
     drop(nginx);
     seen.check();
@@ -865,15 +863,34 @@ impl Seen {
     }
 }
 
-fn through_proxy(addr: &str, password: &str) -> Seen {
-    let start = Instant::now();
-    while TcpStream::connect(addr).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the proxy did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
+/// Starts a proxy with `spawn(port)` on a free loopback port and waits until it listens. The
+/// port is free when picked but may be taken before the proxy binds it; if the proxy exits
+/// for that, it is started again on another port.
+fn start_proxy(spawn: impl Fn(u16) -> std::process::Child) -> (Reaped, String) {
+    for _ in 0..5 {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut proxy = Reaped(spawn(port));
+        let addr = format!("127.0.0.1:{port}");
+        let start = Instant::now();
+        while proxy.0.try_wait().unwrap().is_none() {
+            if TcpStream::connect(&addr).is_ok() {
+                return (proxy, addr);
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the proxy did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
+    panic!("the proxy exited at start five times");
+}
+
+fn through_proxy(addr: &str, password: &str) -> Seen {
     Seen {
         good: http_get(addr, &[("Authorization", &basic("deploy", password))]),
         missing: http_get(addr, &[]),
@@ -900,22 +917,17 @@ fn auth_handler_behind_caddy_forward_auth() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("www")).unwrap();
     std::fs::write(dir.path().join("www/auth"), "secret\n").unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let conf = format!(
-        "{{\n  admin off\n  auto_https off\n}}\n\
+    let (caddy, addr) = start_proxy(|port| {
+        let conf = format!(
+            "{{\n  admin off\n  auto_https off\n}}\n\
          http://127.0.0.1:{port} {{\n\
            forward_auth {addr} {{\n    uri /auth\n    copy_headers X-Appw-User\n  }}\n\
            root * {dir}/www\n  file_server\n}}\n",
-        dir = dir.path().display(),
-        addr = handler.addr,
-    );
-    let file = dir.path().join("Caddyfile");
-    std::fs::write(&file, conf).unwrap();
-    let caddy = Reaped(
+            dir = dir.path().display(),
+            addr = handler.addr,
+        );
+        let file = dir.path().join("Caddyfile");
+        std::fs::write(&file, conf).unwrap();
         Command::new("caddy")
             .args(["run", "--adapter", "caddyfile", "--config"])
             .arg(&file)
@@ -925,9 +937,9 @@ fn auth_handler_behind_caddy_forward_auth() {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap(),
-    );
-    let seen = through_proxy(&format!("127.0.0.1:{port}"), &password);
+            .unwrap()
+    });
+    let seen = through_proxy(&addr, &password);
     drop(caddy);
     seen.check();
     // Caddy sends the client's address in X-Forwarded-For.

@@ -12,7 +12,7 @@ const T0: &str = "2027-01-01T12:00:00Z";
 
 fn at(appw: &Appw, now: &str, args: &[&str], stdin: &str) -> crate::harness::Out {
     let mut cmd = appw.command(args);
-    cmd.env("APPW_NOW", now);
+    crate::harness::set_clock(&mut cmd, now);
     appw.run_with(cmd, stdin.as_bytes())
 }
 

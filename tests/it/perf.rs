@@ -116,7 +116,7 @@ fn an_expired_credential_is_not_rehashed() {
     let (id, pw) = (v["id"].as_str().unwrap(), v["password"].as_str().unwrap());
     let before = stored_hash(&appw, id).unwrap();
     let mut cmd = appw.command(&["--kdf", STRONG, "verify", "--user", "ci"]);
-    cmd.env("APPW_NOW", "2099-01-01T00:00:00Z");
+    crate::harness::set_clock(&mut cmd, "2099-01-01T00:00:00Z");
     appw.run_with(cmd, format!("{pw}\n").as_bytes()).code(1);
     assert_eq!(stored_hash(&appw, id).unwrap(), before);
 }

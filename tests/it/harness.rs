@@ -261,10 +261,11 @@ pub fn typo(password: &str, at: usize) -> String {
 /// Sets the clock of the appw that `cmd` runs with `APPW_NOW`, which only debug builds honour
 /// (a release build's clock cannot be moved, or an expired password would verify).
 pub fn set_clock(cmd: &mut Command, now: &str) {
-    assert!(
-        cfg!(debug_assertions),
-        "this test sets appw's clock with APPW_NOW, which release builds ignore: run it with \
-         `cargo test`, without --release"
-    );
+    if !cfg!(debug_assertions) {
+        panic!(
+            "this test sets appw's clock with APPW_NOW, which release builds ignore: run it \
+             with `cargo test`, without --release"
+        );
+    }
     cmd.env("APPW_NOW", now);
 }

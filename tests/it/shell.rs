@@ -807,7 +807,7 @@ fn auth_handler_behind_nginx_auth_request() {
     // A static file behind the check (`return` would answer before auth_request runs).
     std::fs::create_dir(dir.path().join("www")).unwrap();
     std::fs::write(dir.path().join("www/auth"), "secret\n").unwrap();
-    let (nginx, addr) = start_proxy(|port| {
+    let (nginx, addr) = start_proxy(&dir.path().join("nginx.pid"), |port| {
         let conf = format!(
             "daemon off;\nmaster_process off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\n\
          events {{}}\n\
@@ -863,21 +863,26 @@ impl Seen {
     }
 }
 
-/// Starts a proxy with `spawn(port)` on a free loopback port and waits until it listens. The
-/// port is free when picked but may be taken before the proxy binds it; if the proxy exits
-/// for that, it is started again on another port.
-fn start_proxy(spawn: impl Fn(u16) -> std::process::Child) -> (Reaped, String) {
+/// Starts a proxy with `spawn(port)` on a free loopback port and waits until it listens, as
+/// told by `pidfile`, which the proxy writes once its port is bound. The port is free when
+/// picked, but something else may take it before the proxy binds it; then the proxy exits
+/// (or, were it listening, its pid file would not be this proxy's), and it is started again on
+/// another port.
+fn start_proxy(pidfile: &Path, spawn: impl Fn(u16) -> std::process::Child) -> (Reaped, String) {
     for _ in 0..5 {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
+        let _ = std::fs::remove_file(pidfile);
         let mut proxy = Reaped(spawn(port));
         let addr = format!("127.0.0.1:{port}");
+        let pid = proxy.0.id().to_string();
         let start = Instant::now();
         while proxy.0.try_wait().unwrap().is_none() {
-            if TcpStream::connect(&addr).is_ok() {
+            let bound = std::fs::read_to_string(pidfile).is_ok_and(|p| p.trim() == pid);
+            if bound && TcpStream::connect(&addr).is_ok() {
                 return (proxy, addr);
             }
             assert!(
@@ -917,7 +922,7 @@ fn auth_handler_behind_caddy_forward_auth() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("www")).unwrap();
     std::fs::write(dir.path().join("www/auth"), "secret\n").unwrap();
-    let (caddy, addr) = start_proxy(|port| {
+    let (caddy, addr) = start_proxy(&dir.path().join("caddy.pid"), |port| {
         let conf = format!(
             "{{\n  admin off\n  auto_https off\n}}\n\
          http://127.0.0.1:{port} {{\n\
@@ -931,6 +936,8 @@ fn auth_handler_behind_caddy_forward_auth() {
         Command::new("caddy")
             .args(["run", "--adapter", "caddyfile", "--config"])
             .arg(&file)
+            .arg("--pidfile")
+            .arg(dir.path().join("caddy.pid"))
             .env("HOME", dir.path())
             .env("XDG_DATA_HOME", dir.path().join("data"))
             .env("XDG_CONFIG_HOME", dir.path().join("config"))

@@ -12,7 +12,7 @@ pub fn now() -> Result<Timestamp> {
     #[cfg(debug_assertions)]
     if let Ok(s) = std::env::var("APPW_NOW") {
         return parse_rfc3339(&s)
-            .ok_or_else(|| Error::Usage(format!("APPW_NOW={s:?} is not an RFC 3339 time")));
+            .ok_or_else(|| Error::Usage(format!("APPW_NOW=\"{s}\" is not an RFC 3339 time")));
     }
     Ok(Utc::now().timestamp())
 }
@@ -24,7 +24,7 @@ pub const MAX_TIME: Timestamp = 253_402_300_799;
 pub fn parse_duration(s: &str) -> Result<i64> {
     let bad = || {
         Error::Usage(format!(
-            "{s:?} is not a duration; write e.g. 90d, 12h or 30m"
+            "\"{s}\" is not a duration; write e.g. 90d, 12h or 30m"
         ))
     };
     let s = s.trim();
@@ -52,11 +52,11 @@ pub fn parse_future(s: &str, now: Timestamp) -> Result<Timestamp> {
     };
     if at <= now {
         return Err(Error::Usage(format!(
-            "{s:?} is in the past; an expiry must be in the future"
+            "\"{s}\" is in the past; an expiry must be in the future"
         )));
     }
     if at > MAX_TIME {
-        return Err(Error::Usage(format!("{s:?} is after the year 9999")));
+        return Err(Error::Usage(format!("\"{s}\" is after the year 9999")));
     }
     Ok(at)
 }
@@ -71,7 +71,7 @@ pub fn parse_past(s: &str, now: Timestamp) -> Result<Timestamp> {
 
 fn when_error(s: &str) -> Error {
     Error::Usage(format!(
-        "{s:?} is neither a duration (90d, 12h, 30m) nor an RFC 3339 time (2027-01-31T12:00:00Z)"
+        "\"{s}\" is neither a duration (90d, 12h, 30m) nor an RFC 3339 time (2027-01-31T12:00:00Z)"
     ))
 }
 

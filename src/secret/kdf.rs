@@ -92,16 +92,16 @@ impl FromStr for KdfParams {
             let (key, value) = part
                 .trim()
                 .split_once('=')
-                .ok_or_else(|| format!("expected m=KIB,t=ITERATIONS,p=LANES, got {s:?}"))?;
+                .ok_or_else(|| format!("expected m=KIB,t=ITERATIONS,p=LANES, got \"{s}\""))?;
             let value: u32 = value
                 .trim()
                 .parse()
-                .map_err(|_| format!("{key}={value:?} is not a whole number"))?;
+                .map_err(|_| format!("{key}=\"{value}\" is not a whole number"))?;
             match key.trim() {
                 "m" => out.m = value,
                 "t" => out.t = value,
                 "p" => out.p = value,
-                other => return Err(format!("unknown parameter {other:?} (use m, t and p)")),
+                other => return Err(format!("unknown parameter \"{other}\" (use m, t and p)")),
             }
         }
         out.validate()

@@ -107,10 +107,11 @@ impl Token {
 }
 
 /// `text` with every run shaped like an appw password reduced to its public id, for messages
-/// that echo what someone typed. It errs towards hiding: a run is a whole or cut-short
-/// password, compact or grouped as `create` shows it, with the tag in any case, and once it
-/// has the shape of one (tag, id and four more characters) it also takes in stray spaces,
-/// invisible characters and mistyped punctuation up to a password's length.
+/// that echo what someone typed (so they must not quote it with `{:?}`, whose escapes break
+/// the run). It errs towards hiding: a run is a whole or cut-short password, compact or
+/// grouped as `create` shows it, in any case, and once it has the shape of one (its first
+/// 20 characters) it also takes in stray spaces, invisible characters and mistyped
+/// characters up to a password's length; see [`run_at`].
 pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
     let mut out = None::<String>;
     let mut handled = 0;
@@ -118,7 +119,7 @@ pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
     // by a whole one reads as one run that ends inside the second, and the second's own run
     // is what covers the rest of it.
     for start in tags(text) {
-        let Some(run) = run_at(&text[start..]) else {
+        let Some(run) = run_at(&text[start..], Reading::Lenient) else {
             continue;
         };
         let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
@@ -140,22 +141,40 @@ pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// True when `text` holds a whole appw password (its checksum right) anywhere, spaced out
-/// or not: what someone pasted into the wrong field. Exact, so that a name such as
-/// "appw integration for kubernetes" is not taken for one.
+/// True when `text` holds an appw password anywhere: what someone pasted into the wrong
+/// field. That is a whole one (its checksum right; spaced out anyhow, the tag in any case,
+/// or all in the wrong case from caps lock), or most of one: the tag, the id and at least
+/// four groups of the secret, compact or grouped as `create` shows it. Words after "appw",
+/// as in the name "appw integration for kubernetes", do not make one.
 pub fn contains_password(text: &str) -> bool {
     tags(text).any(|start| {
-        let rest = &text[start + TAG.len()..];
-        let mut candidate = Zeroizing::new(String::with_capacity(TOKEN_LEN));
-        candidate.push_str(TAG);
-        candidate.extend(
-            rest.chars()
-                .filter(|c| !c.is_whitespace())
-                .take_while(char::is_ascii_alphanumeric)
-                .take(TOKEN_LEN - TAG.len()),
-        );
-        Token::parse(&candidate).is_ok()
+        let at = &text[start..];
+        run_at(at, Reading::Strict).is_some_and(|run| run.seen >= ID_LEN + 16) || checksum_holds(at)
     })
+}
+
+/// Whether the 44 letters and digits after the tag at `at` (whitespace skipped) complete a
+/// password, as typed or with every letter's case swapped.
+fn checksum_holds(at: &str) -> bool {
+    let mut candidate = Zeroizing::new(String::with_capacity(TOKEN_LEN));
+    candidate.push_str(TAG);
+    candidate.extend(
+        at[TAG.len()..]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .take_while(char::is_ascii_alphanumeric)
+            .take(TOKEN_LEN - TAG.len()),
+    );
+    if Token::parse(&candidate).is_ok() {
+        return true;
+    }
+    let mut swapped = Zeroizing::new(String::with_capacity(TOKEN_LEN));
+    swapped.push_str(TAG);
+    swapped.extend(candidate[TAG.len()..].chars().map(|c| match c {
+        'a'..='z' => c.to_ascii_uppercase(),
+        _ => c.to_ascii_lowercase(),
+    }));
+    Token::parse(&swapped).is_ok()
 }
 
 /// Byte offsets where the tag starts, in any case (a phone writes `Appw`, caps lock `APPW`).
@@ -167,60 +186,77 @@ fn tags(text: &str) -> impl Iterator<Item = usize> + '_ {
         .map(|(i, _)| i)
 }
 
-/// A password-shaped run: its length in bytes from the tag, and its id in lower case.
+/// A password-shaped run: its length in bytes from the tag, how many of the 44 characters
+/// after the tag it holds, and its id in lower case.
 struct Run {
     len: usize,
+    seen: usize,
     id: [u8; ID_LEN],
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Reading {
+    /// Letters and digits only, whitespace only between groups of four.
+    Strict,
+    /// Past the shape of a password, also stray whitespace and mistyped characters.
+    Lenient,
 }
 
 /// The run that starts at `at` (which starts with a tag), if one does.
 ///
-/// Until it has the shape of a password (the id and four more characters), a run takes
-/// letters and digits, with whitespace only between groups of four, so ordinary words after
-/// "appw" rarely make one. From then on, up to a password's 44 characters after the tag, it
-/// skips whitespace and invisible characters anywhere and counts anything but a quote,
-/// bracket, comma or semicolon as a mistyped character.
-fn run_at(at: &str) -> Option<Run> {
+/// Until it has the shape of a password (the id, all lower case or all upper case, and four
+/// more characters: 20 in all), a run takes letters and digits, with whitespace only between
+/// groups of four, so ordinary words after "appw" rarely make one. Read leniently, from then
+/// on, up to a password's 44 characters after the tag, it skips whitespace and invisible
+/// characters anywhere and counts any other character as mistyped, but for a closing quote,
+/// bracket, comma or semicolon (one after which, past any whitespace, comes no letter or
+/// digit), which ends it.
+fn run_at(at: &str, reading: Reading) -> Option<Run> {
     const PAYLOAD: usize = TOKEN_LEN - TAG.len();
     const SHAPED: usize = ID_LEN + 4;
-    // Caps lock turns the id upper case; otherwise it is lower case, as generated.
-    let upper = at.as_bytes()[..TAG.len()]
-        .iter()
-        .all(u8::is_ascii_uppercase);
     let mut id = [0u8; ID_LEN];
+    // The id's letters are all lower case, as generated, or all upper case (caps lock).
+    let mut upper = None;
     let (mut seen, mut len) = (0, TAG.len());
-    for (i, c) in at[TAG.len()..].char_indices() {
+    let mut chars = at[TAG.len()..].char_indices();
+    while let Some((i, c)) = chars.next() {
         if seen == PAYLOAD {
             break;
         }
-        let shaped = seen >= SHAPED;
+        let lenient = reading == Reading::Lenient && seen >= SHAPED;
         if c.is_whitespace() || crate::input::is_unprintable(c) {
-            if shaped || seen % 4 == 0 {
+            if lenient || seen % 4 == 0 {
                 continue;
             }
             break;
         }
         if seen < ID_LEN {
-            let fits = c.is_ascii_digit()
-                || (upper && c.is_ascii_uppercase())
-                || (!upper && c.is_ascii_lowercase());
-            if !fits {
+            if c.is_ascii_alphabetic()
+                && *upper.get_or_insert(c.is_ascii_uppercase()) != c.is_ascii_uppercase()
+            {
+                return None;
+            }
+            if !c.is_ascii_alphanumeric() {
                 return None;
             }
             id[seen] = c.to_ascii_lowercase() as u8;
-        } else if !(c.is_ascii_alphanumeric()
-            || (shaped
-                && !matches!(
-                    c,
-                    '\'' | '"' | '`' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | ',' | ';'
-                )))
-        {
-            break;
+        } else if !c.is_ascii_alphanumeric() {
+            let closes = matches!(
+                c,
+                '\'' | '"' | '`' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | ',' | ';'
+            ) && !chars
+                .clone()
+                .map(|(_, n)| n)
+                .find(|n| !n.is_whitespace())
+                .is_some_and(|n| n.is_ascii_alphanumeric());
+            if !lenient || closes {
+                break;
+            }
         }
         seen += 1;
         len = TAG.len() + i + c.len_utf8();
     }
-    (seen >= SHAPED).then_some(Run { len, id })
+    (seen >= SHAPED).then_some(Run { len, seen, id })
 }
 
 /// True when `s` has the shape of a credential id (for friendlier errors, not for security).
@@ -352,23 +388,37 @@ mod tests {
     }
 
     #[test]
-    fn only_a_whole_password_counts_as_one_in_a_field() {
+    fn a_pasted_password_counts_as_one_in_a_field_and_words_do_not() {
         let t = Token::generate();
-        let grouped = t.grouped();
+        let (s, grouped) = (t.as_str(), t.grouped());
+        let caps_lock: String = s
+            .chars()
+            .map(|c| match c {
+                'a'..='z' => c.to_ascii_uppercase(),
+                _ => c.to_ascii_lowercase(),
+            })
+            .collect();
         for text in [
-            t.as_str().to_string(),
+            s.to_string(),
             format!("deploy {}", grouped.as_str()),
-            format!("{}x", t.as_str()),
-            format!("A{}", &t.as_str()[1..]),
+            format!("{s}x"),
+            format!("A{}", &s[1..]),
+            caps_lock,
+            // Most of one: without its checksum, without its last groups, or mistyped.
+            s[..TOKEN_LEN - CHECK_LEN].to_string(),
+            grouped[..45].to_string(),
+            typo_at(s, 30),
         ] {
             assert!(contains_password(&text), "{text}");
         }
         for text in [
-            "appw integration for kubernetes clusters".to_string(),
-            "Appwrite integrations for everything".to_string(),
-            typo_at(t.as_str(), 30),
+            "appw integration for kubernetes clusters",
+            "Appwrite integrations for everything",
+            "appw",
+            // A short piece is not refused: it gives too little of a secret to matter.
+            &s[..24],
         ] {
-            assert!(!contains_password(&text), "{text}");
+            assert!(!contains_password(text), "{text}");
         }
     }
 
@@ -423,7 +473,7 @@ mod tests {
         /// no tag is left alone, and a whole password is always reported as redacted.
         #[test]
         fn redaction_leaves_no_piece_of_a_secret(
-            pieces in proptest::collection::vec((0usize..14, 0usize..2, 0usize..TOKEN_LEN), 1..8)
+            pieces in proptest::collection::vec((0usize..15, 0usize..2, 0usize..TOKEN_LEN), 1..8)
         ) {
             let tokens = [Token::generate(), Token::generate()];
             let mut text = String::new();
@@ -440,13 +490,29 @@ mod tests {
                     4 => text.push(' '),
                     5 => text.push_str("\tb"),
                     6 => text.push('-'),
-                    7 => text.push_str(if cut % 2 == 0 { TAG } else { "Appw" }),
+                    7 => text.push_str(["appw", "Appw", "APPW", "aPPW"][cut % 4]),
                     8 => text.push_str(&format!("A{}", &t[1..])),
                     9 => text.push_str(&g.replace(' ', "\u{200b}")),
                     10 => text.push_str(&g.replace(' ', "\u{a0}\u{3000}")),
-                    11 => text.push_str(&format!("{}!{}", &t[..late], &t[late + 1..])),
+                    11 => {
+                        let typo = ['!', '(', '"', ',', '\''][cut % 5];
+                        text.push_str(&format!("{}{typo}{}", &t[..late], &t[late + 1..]));
+                    }
                     12 => text.push_str(&format!("{}\n{}", &t[..late], &t[late..])),
-                    _ => text.push('é'),
+                    13 => text.push('é'),
+                    // Caps lock, with or without the first letter shifted back.
+                    _ => {
+                        let swapped: String = t
+                            .chars()
+                            .map(|c| match c {
+                                'a'..='z' => c.to_ascii_uppercase(),
+                                _ => c.to_ascii_lowercase(),
+                            })
+                            .collect();
+                        let first = if cut % 2 == 0 { "A" } else { "a" };
+                        text.push_str(first);
+                        text.push_str(&swapped[1..]);
+                    }
                 }
             }
             let r = redact(&text);

@@ -864,7 +864,8 @@ impl Seen {
 }
 
 /// Starts a proxy with `spawn(port)` on a free loopback port and waits until it listens, as
-/// told by `pidfile`, which the proxy writes once its port is bound. The port is free when
+/// told by `pidfile`, which the proxy writes once its port is bound (nginx does, and Caddy
+/// 2.6; later Caddy versions write it sooner, and then it only says Caddy runs). The port is free when
 /// picked, but something else may take it before the proxy binds it; then the proxy exits
 /// (or, were it listening, its pid file would not be this proxy's), and it is started again on
 /// another port.

@@ -13,6 +13,12 @@ use crate::input::is_unprintable;
 use crate::store::{Credential, Event, Timestamp};
 use crate::when;
 
+/// `text` in double quotes for an error message, any password in it already redacted: an
+/// echoed value is redacted on its own, so the message's words around it stay readable.
+pub fn quoted(text: &str) -> String {
+    format!("\"{}\"", crate::secret::token::redact(text))
+}
+
 /// Writes `text` to stdout and flushes, so a closed pipe is reported here, as an error the
 /// caller can act on, rather than as a panic in `println!`.
 pub fn print(text: &str) -> io::Result<()> {

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Local, SecondsFormat, TimeZone, Utc};
 
 use crate::error::{Error, Result};
+use crate::output::quoted;
 use crate::store::Timestamp;
 
 /// The current time. In debug builds (what `cargo test` runs) `APPW_NOW` (RFC 3339)
@@ -11,8 +12,9 @@ use crate::store::Timestamp;
 pub fn now() -> Result<Timestamp> {
     #[cfg(debug_assertions)]
     if let Ok(s) = std::env::var("APPW_NOW") {
-        return parse_rfc3339(&s)
-            .ok_or_else(|| Error::Usage(format!("APPW_NOW=\"{s}\" is not an RFC 3339 time")));
+        return parse_rfc3339(&s).ok_or_else(|| {
+            Error::Usage(format!("APPW_NOW={} is not an RFC 3339 time", quoted(&s)))
+        });
     }
     Ok(Utc::now().timestamp())
 }
@@ -24,7 +26,8 @@ pub const MAX_TIME: Timestamp = 253_402_300_799;
 pub fn parse_duration(s: &str) -> Result<i64> {
     let bad = || {
         Error::Usage(format!(
-            "\"{s}\" is not a duration; write e.g. 90d, 12h or 30m"
+            "{} is not a duration; write e.g. 90d, 12h or 30m",
+            quoted(s)
         ))
     };
     let s = s.trim();
@@ -52,11 +55,15 @@ pub fn parse_future(s: &str, now: Timestamp) -> Result<Timestamp> {
     };
     if at <= now {
         return Err(Error::Usage(format!(
-            "\"{s}\" is in the past; an expiry must be in the future"
+            "{} is in the past; an expiry must be in the future",
+            quoted(s)
         )));
     }
     if at > MAX_TIME {
-        return Err(Error::Usage(format!("\"{s}\" is after the year 9999")));
+        return Err(Error::Usage(format!(
+            "{} is after the year 9999",
+            quoted(s)
+        )));
     }
     Ok(at)
 }
@@ -71,7 +78,8 @@ pub fn parse_past(s: &str, now: Timestamp) -> Result<Timestamp> {
 
 fn when_error(s: &str) -> Error {
     Error::Usage(format!(
-        "\"{s}\" is neither a duration (90d, 12h, 30m) nor an RFC 3339 time (2027-01-31T12:00:00Z)"
+        "{} is neither a duration (90d, 12h, 30m) nor an RFC 3339 time (2027-01-31T12:00:00Z)",
+        quoted(s)
     ))
 }
 

@@ -100,7 +100,9 @@ fn resolve(
             let (user, name) = (input::user(user)?, input::name(name)?);
             store.find_by_name(&user, &name)?.ok_or_else(|| {
                 Error::Refused(format!(
-                    "user \"{user}\" has no active credential named \"{name}\""
+                    "user {} has no active credential named {}",
+                    output::quoted(&user),
+                    output::quoted(&name)
                 ))
             })
         }
@@ -134,7 +136,8 @@ fn id_prefix(raw: &str) -> Result<String, Error> {
     }
     if id.len() < 8 {
         return Err(Error::Usage(format!(
-            "the id prefix \"{id}\" is too short; give at least 8 characters"
+            "the id prefix {} is too short; give at least 8 characters",
+            output::quoted(id)
         )));
     }
     Ok(id.to_string())

@@ -13,6 +13,8 @@ use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::output::quoted;
+
 use super::memory::{Memory, Strategy};
 
 const SALT_LEN: usize = 16;
@@ -92,16 +94,21 @@ impl FromStr for KdfParams {
             let (key, value) = part
                 .trim()
                 .split_once('=')
-                .ok_or_else(|| format!("expected m=KIB,t=ITERATIONS,p=LANES, got \"{s}\""))?;
+                .ok_or_else(|| format!("expected m=KIB,t=ITERATIONS,p=LANES, got {}", quoted(s)))?;
             let value: u32 = value
                 .trim()
                 .parse()
-                .map_err(|_| format!("{key}=\"{value}\" is not a whole number"))?;
+                .map_err(|_| format!("{key}={} is not a whole number", quoted(value)))?;
             match key.trim() {
                 "m" => out.m = value,
                 "t" => out.t = value,
                 "p" => out.p = value,
-                other => return Err(format!("unknown parameter \"{other}\" (use m, t and p)")),
+                other => {
+                    return Err(format!(
+                        "unknown parameter {} (use m, t and p)",
+                        quoted(other)
+                    ));
+                }
             }
         }
         out.validate()

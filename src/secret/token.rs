@@ -143,14 +143,40 @@ pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// True when `text` holds an appw password anywhere: what someone pasted into the wrong
 /// field. That is a whole one (its checksum right; spaced out anyhow, the tag in any case,
-/// or all in the wrong case from caps lock), or most of one: the tag, the id and at least
-/// four groups of the secret, compact or grouped as `create` shows it. Words after "appw",
-/// as in the name "appw integration for kubernetes", do not make one.
+/// or all in the wrong case from caps lock), or most of one: starting a word, the tag, the
+/// id and at least four groups of the secret, compact or in groups of four. Words after
+/// "appw", as in the name "appw integration for kubernetes", do not make one.
 pub fn contains_password(text: &str) -> bool {
     tags(text).any(|start| {
         let at = &text[start..];
-        run_at(at, Reading::Strict).is_some_and(|run| run.seen >= ID_LEN + 16) || checksum_holds(at)
+        let word_start = !text[..start]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+        (word_start && most_of_one(at)) || checksum_holds(at)
     })
+}
+
+/// Whether `at` holds the tag, the id and four groups of a secret in a password's strict
+/// shape, the secret in mixed case as base62 is (all in one case, which 16 random characters
+/// are about once in 3,000, is a product name more likely than a password).
+fn most_of_one(at: &str) -> bool {
+    let Some(run) = run_at(at, Reading::Strict) else {
+        return false;
+    };
+    if run.seen < ID_LEN + 16 {
+        return false;
+    }
+    let secret = at[..run.len]
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .skip(TAG.len() + ID_LEN);
+    let (mut lower, mut upper) = (false, false);
+    for c in secret {
+        lower |= c.is_ascii_lowercase();
+        upper |= c.is_ascii_uppercase();
+    }
+    lower && upper
 }
 
 /// Whether the 44 letters and digits after the tag at `at` (whitespace skipped) complete a
@@ -241,15 +267,14 @@ fn run_at(at: &str, reading: Reading) -> Option<Run> {
             }
             id[seen] = c.to_ascii_lowercase() as u8;
         } else if !c.is_ascii_alphanumeric() {
-            let closes = matches!(
+            if !lenient {
+                break;
+            }
+            let closing = matches!(
                 c,
                 '\'' | '"' | '`' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | ',' | ';'
-            ) && !chars
-                .clone()
-                .map(|(_, n)| n)
-                .find(|n| !n.is_whitespace())
-                .is_some_and(|n| n.is_ascii_alphanumeric());
-            if !lenient || closes {
+            );
+            if closing && !more_follows(chars.clone().map(|(_, n)| n)) {
                 break;
             }
         }
@@ -257,6 +282,12 @@ fn run_at(at: &str, reading: Reading) -> Option<Run> {
         len = TAG.len() + i + c.len_utf8();
     }
     (seen >= SHAPED).then_some(Run { len, seen, id })
+}
+
+/// Whether a letter or digit comes next in `rest`, past whitespace and invisible characters.
+fn more_follows(mut rest: impl Iterator<Item = char>) -> bool {
+    rest.find(|&c| !(c.is_whitespace() || crate::input::is_unprintable(c)))
+        .is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
 /// True when `s` has the shape of a credential id (for friendlier errors, not for security).
@@ -389,7 +420,15 @@ mod tests {
 
     #[test]
     fn a_pasted_password_counts_as_one_in_a_field_and_words_do_not() {
-        let t = Token::generate();
+        // Most of a password counts when its secret's first 16 characters mix cases, as they
+        // do but about once in 3,000: take such a one, so the test cannot fail by chance.
+        let t = std::iter::repeat_with(Token::generate)
+            .find(|t| {
+                let head = &t.as_str()[TAG.len() + ID_LEN..][..16];
+                head.bytes().any(|b| b.is_ascii_lowercase())
+                    && head.bytes().any(|b| b.is_ascii_uppercase())
+            })
+            .unwrap();
         let (s, grouped) = (t.as_str(), t.grouped());
         let caps_lock: String = s
             .chars()
@@ -414,6 +453,9 @@ mod tests {
         for text in [
             "appw integration for kubernetes clusters",
             "Appwrite integrations for everything",
+            "appwriteproductionbackendserver01",
+            "myappwebserverproductionclusterkey",
+            "appw test prod east main node sync user",
             "appw",
             // A short piece is not refused: it gives too little of a secret to matter.
             &s[..24],
@@ -473,7 +515,7 @@ mod tests {
         /// no tag is left alone, and a whole password is always reported as redacted.
         #[test]
         fn redaction_leaves_no_piece_of_a_secret(
-            pieces in proptest::collection::vec((0usize..15, 0usize..2, 0usize..TOKEN_LEN), 1..8)
+            pieces in proptest::collection::vec((0usize..16, 0usize..2, 0usize..TOKEN_LEN), 1..8)
         ) {
             let tokens = [Token::generate(), Token::generate()];
             let mut text = String::new();
@@ -500,6 +542,17 @@ mod tests {
                     }
                     12 => text.push_str(&format!("{}\n{}", &t[..late], &t[late..])),
                     13 => text.push('é'),
+                    // Grouped with zero-width spaces, and a closing character mistyped.
+                    15 => {
+                        let typo = ['(', '"', ','][cut % 3];
+                        let typed = format!("{}{typo}{}", &t[..late], &t[late + 1..]);
+                        for (i, c) in typed.chars().enumerate() {
+                            if i > 0 && i % 4 == 0 {
+                                text.push('\u{200b}');
+                            }
+                            text.push(c);
+                        }
+                    }
                     // Caps lock, with or without the first letter shifted back.
                     _ => {
                         let swapped: String = t
@@ -516,7 +569,12 @@ mod tests {
                 }
             }
             let r = redact(&text);
-            let lower = r.to_lowercase();
+            // Compared with the spacing taken out, as a reader (or a script) would join it.
+            let lower: String = r
+                .chars()
+                .filter(|&c| !(c.is_whitespace() || crate::input::is_unprintable(c)))
+                .collect::<String>()
+                .to_lowercase();
             for t in &tokens {
                 let secret = t.as_str()[TAG.len() + ID_LEN..TOKEN_LEN - CHECK_LEN].to_lowercase();
                 for i in 0..=secret.len() - 8 {

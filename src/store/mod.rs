@@ -285,8 +285,10 @@ fn check_empty(credentials: i64, events: i64) -> Result<()> {
 /// Refusal of a second active credential with the same name (case-insensitive) for a user.
 pub fn duplicate_name(user: &str, name: &str) -> Error {
     Error::Refused(format!(
-        "user \"{user}\" already has an active credential named \"{name}\"; pick another name or \
-         revoke that one first"
+        "user {} already has an active credential named {}; pick another name or \
+         revoke that one first",
+        crate::output::quoted(user),
+        crate::output::quoted(name)
     ))
 }
 
@@ -294,11 +296,13 @@ pub fn duplicate_name(user: &str, name: &str) -> Error {
 fn one_match(query: &str, mut found: Vec<Credential>) -> Result<Credential> {
     match found.len() {
         0 => Err(Error::Refused(format!(
-            "no credential has the id \"{query}\"; see appw list"
+            "no credential has the id {}; see appw list",
+            crate::output::quoted(query)
         ))),
         1 => Ok(found.remove(0)),
         _ => Err(Error::Refused(format!(
-            "the id prefix \"{query}\" matches more than one credential; give more characters"
+            "the id prefix {} matches more than one credential; give more characters",
+            crate::output::quoted(query)
         ))),
     }
 }

@@ -863,7 +863,12 @@ impl Target {
                         "require" => TlsMode::Require,
                         "verify-ca" => TlsMode::VerifyCa,
                         "verify-full" => TlsMode::VerifyFull,
-                        other => return Err(bad(format!("unknown sslmode {other:?}"))),
+                        other => {
+                            return Err(bad(format!(
+                                "unknown sslmode {}",
+                                crate::output::quoted(other)
+                            )));
+                        }
                     })
                 }
                 "sslrootcert" => root_cert = Some(value),
@@ -1127,7 +1132,11 @@ pub fn redact(url: &str) -> String {
     if let Some(query) = query {
         let kept: Vec<&str> = query
             .split('&')
-            .filter(|p| !p.to_ascii_lowercase().starts_with("password="))
+            // Keys are percent-decoded when the URL is read (`passw%6Frd=` sets the password).
+            .filter(|p| {
+                let key = p.split_once('=').map_or(*p, |(key, _)| key);
+                !percent_decode(key).eq_ignore_ascii_case("password")
+            })
             .collect();
         if !kept.is_empty() {
             shown.push('?');
@@ -1360,6 +1369,9 @@ mod tests {
         );
         assert_eq!(redact("postgres://h/d"), "postgres://h/d");
         assert!(!redact("postgres://u:topsecret@h/d").contains("topsecret"));
+        assert!(
+            !redact("postgres://h/d?passw%6Frd=topsecret&sslmode=require").contains("topsecret")
+        );
         for leaky in [
             "postgres://u:pa?ss@h/d",
             "postgres://u:a/b?c@h/d?sslmode=require",

@@ -196,11 +196,17 @@ fn checksum_holds(at: &str) -> bool {
     }
     let mut swapped = Zeroizing::new(String::with_capacity(TOKEN_LEN));
     swapped.push_str(TAG);
-    swapped.extend(candidate[TAG.len()..].chars().map(|c| match c {
-        'a'..='z' => c.to_ascii_uppercase(),
-        _ => c.to_ascii_lowercase(),
-    }));
+    swapped.extend(candidate[TAG.len()..].chars().map(swap_case));
     Token::parse(&swapped).is_ok()
+}
+
+/// `c` as typed with caps lock on: ASCII letters in the other case.
+fn swap_case(c: char) -> char {
+    if c.is_ascii_lowercase() {
+        c.to_ascii_uppercase()
+    } else {
+        c.to_ascii_lowercase()
+    }
 }
 
 /// Byte offsets where the tag starts, in any case (a phone writes `Appw`, caps lock `APPW`).
@@ -250,7 +256,7 @@ fn run_at(at: &str, reading: Reading) -> Option<Run> {
             break;
         }
         let lenient = reading == Reading::Lenient && seen >= SHAPED;
-        if c.is_whitespace() || crate::input::is_unprintable(c) {
+        if is_spacing(c) {
             if lenient || seen % 4 == 0 {
                 continue;
             }
@@ -286,8 +292,14 @@ fn run_at(at: &str, reading: Reading) -> Option<Run> {
 
 /// Whether a letter or digit comes next in `rest`, past whitespace and invisible characters.
 fn more_follows(mut rest: impl Iterator<Item = char>) -> bool {
-    rest.find(|&c| !(c.is_whitespace() || crate::input::is_unprintable(c)))
+    rest.find(|&c| !is_spacing(c))
         .is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+/// Whitespace, or a character a terminal does not show (zero-width spaces, controls): what
+/// may stand between a password's characters without changing what a reader copies.
+fn is_spacing(c: char) -> bool {
+    c.is_whitespace() || crate::input::is_unprintable(c)
 }
 
 /// True when `s` has the shape of a credential id (for friendlier errors, not for security).
@@ -404,10 +416,7 @@ mod tests {
             format!("x {} x", grouped.replace(' ', "\u{200b}")),
         ] {
             let r = redact(&text);
-            let joined: String = r
-                .chars()
-                .filter(|&c| !(c.is_whitespace() || crate::input::is_unprintable(c)))
-                .collect();
+            let joined: String = r.chars().filter(|&c| !is_spacing(c)).collect();
             assert!(!joined.contains(&t.as_str()[16..24]), "{r}");
             assert!(r.contains(t.id()), "{r}");
         }
@@ -434,13 +443,7 @@ mod tests {
             })
             .unwrap();
         let (s, grouped) = (t.as_str(), t.grouped());
-        let caps_lock: String = s
-            .chars()
-            .map(|c| match c {
-                'a'..='z' => c.to_ascii_uppercase(),
-                _ => c.to_ascii_lowercase(),
-            })
-            .collect();
+        let caps_lock: String = s.chars().map(swap_case).collect();
         for text in [
             s.to_string(),
             format!("deploy {}", grouped.as_str()),
@@ -559,13 +562,7 @@ mod tests {
                     }
                     // Caps lock, with or without the first letter shifted back.
                     _ => {
-                        let swapped: String = t
-                            .chars()
-                            .map(|c| match c {
-                                'a'..='z' => c.to_ascii_uppercase(),
-                                _ => c.to_ascii_lowercase(),
-                            })
-                            .collect();
+                        let swapped: String = t.chars().map(swap_case).collect();
                         let first = if cut % 2 == 0 { "A" } else { "a" };
                         text.push_str(first);
                         text.push_str(&swapped[1..]);
@@ -574,9 +571,9 @@ mod tests {
             }
             let r = redact(&text);
             // Compared with the spacing taken out, as a reader (or a script) would join it.
-            let lower: String = r
+            let lower = r
                 .chars()
-                .filter(|&c| !(c.is_whitespace() || crate::input::is_unprintable(c)))
+                .filter(|&c| !is_spacing(c))
                 .collect::<String>()
                 .to_lowercase();
             for t in &tokens {

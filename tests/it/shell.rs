@@ -796,18 +796,7 @@ fn auth_handler_behind_nginx_auth_request() {
     if !have("nginx", "nginx auth_request") {
         return;
     }
-    if !have("python3", "contrib/appw-auth-handler.py") {
-        return;
-    }
-    let appw = Appw::new();
-    let (_, password) = appw.create("deploy", "ci");
-    let bins = bin_dir();
-    let handler = start_handler(&appw, bins.path(), &[]);
-    let dir = tempfile::tempdir().unwrap();
-    // A static file behind the check (`return` would answer before auth_request runs).
-    std::fs::create_dir(dir.path().join("www")).unwrap();
-    std::fs::write(dir.path().join("www/auth"), "secret\n").unwrap();
-    let (nginx, addr) = start_proxy(&dir.path().join("nginx.pid"), |port| {
+    behind_proxy("nginx.pid", |dir, handler, port| {
         let conf = format!(
             "daemon off;\nmaster_process off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\n\
          events {{}}\n\
@@ -817,24 +806,83 @@ fn auth_handler_behind_nginx_auth_request() {
            server {{\n    listen 127.0.0.1:{port};\n\
              location / {{ auth_request /_appw; root {dir}/www; }}\n\
              location = /_appw {{\n      internal;\n\
-               proxy_pass http://{addr};\n      proxy_pass_request_body off;\n\
+               proxy_pass http://{handler};\n      proxy_pass_request_body off;\n\
                proxy_set_header Content-Length \"\";\n\
                proxy_set_header X-Real-IP $remote_addr;\n    }}\n  }}\n}}\n",
-            dir = dir.path().display(),
-            addr = handler.addr,
+            dir = dir.display(),
         );
-        std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();
+        std::fs::write(dir.join("nginx.conf"), conf).unwrap();
         Command::new("nginx")
             .arg("-p")
-            .arg(dir.path())
+            .arg(dir)
             .arg("-c")
-            .arg(dir.path().join("nginx.conf"))
+            .arg(dir.join("nginx.conf"))
             .stderr(Stdio::null())
             .spawn()
             .unwrap()
     });
+}
+
+/// Caddy's forward_auth in front of the handler, when Caddy is installed (CI does not
+/// install it).
+#[test]
+fn auth_handler_behind_caddy_forward_auth() {
+    let found = Command::new("sh")
+        .args(["-c", "command -v caddy"])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        eprintln!("skipped: Caddy forward_auth: caddy is not installed");
+        return;
+    }
+    // Caddy sends the client's address in X-Forwarded-For.
+    behind_proxy("caddy.pid", |dir, handler, port| {
+        let conf = format!(
+            "{{\n  admin off\n  auto_https off\n}}\n\
+         http://127.0.0.1:{port} {{\n\
+           forward_auth {handler} {{\n    uri /auth\n    copy_headers X-Appw-User\n  }}\n\
+           root * {dir}/www\n  file_server\n}}\n",
+            dir = dir.display(),
+        );
+        let file = dir.join("Caddyfile");
+        std::fs::write(&file, conf).unwrap();
+        Command::new("caddy")
+            .args(["run", "--adapter", "caddyfile", "--config"])
+            .arg(&file)
+            .arg("--pidfile")
+            .arg(dir.join("caddy.pid"))
+            .env("HOME", dir)
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env("XDG_CONFIG_HOME", dir.join("config"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    });
+}
+
+/// The handler behind a real proxy: `spawn(dir, handler address, port)` starts the proxy,
+/// configured in `dir` to serve `dir/www` on `port` to whoever the handler lets through, and
+/// to write its pid to `dir/pidfile`. A valid credential gets the file, a missing or wrong
+/// one a 401 with the challenge, and the use is recorded with the client's address.
+fn behind_proxy(pidfile: &str, spawn: impl Fn(&Path, &str, u16) -> std::process::Child) {
+    if !have("python3", "contrib/appw-auth-handler.py") {
+        return;
+    }
+    let appw = Appw::new();
+    let (_, password) = appw.create("deploy", "ci");
+    let bins = bin_dir();
+    let handler = start_handler(&appw, bins.path(), &[]);
+    let dir = tempfile::tempdir().unwrap();
+    // A static file behind the check (nginx's `return` would answer before auth_request).
+    std::fs::create_dir(dir.path().join("www")).unwrap();
+    std::fs::write(dir.path().join("www/auth"), "secret\n").unwrap();
+    let (proxy, addr) = start_proxy(&dir.path().join(pidfile), |port| {
+        spawn(dir.path(), &handler.addr, port)
+    });
     let seen = through_proxy(&addr, &password);
-    drop(nginx);
+    drop(proxy);
     seen.check();
     assert_eq!(appw.list()[0]["last_source"], "127.0.0.1");
 }
@@ -902,56 +950,6 @@ fn through_proxy(addr: &str, password: &str) -> Seen {
         missing: http_get(addr, &[]),
         wrong: http_get(addr, &[("Authorization", &basic("deploy", "wrong"))]),
     }
-}
-
-/// Caddy's forward_auth in front of the handler, when Caddy is installed (not in CI).
-#[test]
-fn auth_handler_behind_caddy_forward_auth() {
-    let found = Command::new("sh")
-        .args(["-c", "command -v caddy"])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found || !have("python3", "contrib/appw-auth-handler.py") {
-        eprintln!("skipped: Caddy forward_auth: caddy is not installed");
-        return;
-    }
-    let appw = Appw::new();
-    let (_, password) = appw.create("deploy", "ci");
-    let bins = bin_dir();
-    let handler = start_handler(&appw, bins.path(), &[]);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("www")).unwrap();
-    std::fs::write(dir.path().join("www/auth"), "secret\n").unwrap();
-    let (caddy, addr) = start_proxy(&dir.path().join("caddy.pid"), |port| {
-        let conf = format!(
-            "{{\n  admin off\n  auto_https off\n}}\n\
-         http://127.0.0.1:{port} {{\n\
-           forward_auth {addr} {{\n    uri /auth\n    copy_headers X-Appw-User\n  }}\n\
-           root * {dir}/www\n  file_server\n}}\n",
-            dir = dir.path().display(),
-            addr = handler.addr,
-        );
-        let file = dir.path().join("Caddyfile");
-        std::fs::write(&file, conf).unwrap();
-        Command::new("caddy")
-            .args(["run", "--adapter", "caddyfile", "--config"])
-            .arg(&file)
-            .arg("--pidfile")
-            .arg(dir.path().join("caddy.pid"))
-            .env("HOME", dir.path())
-            .env("XDG_DATA_HOME", dir.path().join("data"))
-            .env("XDG_CONFIG_HOME", dir.path().join("config"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
-    });
-    let seen = through_proxy(&addr, &password);
-    drop(caddy);
-    seen.check();
-    // Caddy sends the client's address in X-Forwarded-For.
-    assert_eq!(appw.list()[0]["last_source"], "127.0.0.1");
 }
 
 // ---- README recipes -----------------------------------------------------------------------

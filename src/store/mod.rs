@@ -125,6 +125,17 @@ pub mod kind {
     pub const ROTATED: &str = "rotated";
     pub const RENAMED: &str = "renamed";
     pub const EXPIRED_ON_USE: &str = "expired-on-use";
+    /// Every kind, in the order a credential's life meets them (for docs and tests).
+    pub const ALL: &[&str] = &[
+        CREATED,
+        VERIFIED,
+        REJECTED,
+        EXPIRED_ON_USE,
+        ROTATED,
+        RENAMED,
+        REVOKED,
+        REVOKE_ALL,
+    ];
 }
 
 /// Whether opening may create the store.

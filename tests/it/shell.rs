@@ -433,6 +433,12 @@ fn keys(v: &Value) -> Vec<String> {
     }
 }
 
+/// The event kinds `log --json`'s page names for the `event` key.
+fn documented_kinds<'a>(keys: &[(&str, &'a str)]) -> Vec<&'a str> {
+    let (_, text) = keys.iter().find(|(k, _)| *k == "event").unwrap();
+    text.split(", ").flat_map(|w| w.split(" or ")).collect()
+}
+
 /// Every data command takes --json, prints one JSON document, and every key in it is
 /// documented in that command's man page.
 #[test]
@@ -484,7 +490,20 @@ fn json_everywhere_and_documented() {
                 "{command} --json prints {key:?}, which its man page does not document"
             );
         }
+        if let Some(events) = doc.as_array().filter(|_| command == "log") {
+            for event in events {
+                let kind = event["event"].as_str().unwrap();
+                assert!(documented_kinds(&documented).contains(&kind), "{kind}");
+            }
+        }
     }
+    // Every kind of event the store writes is named on log's page, spelled as printed.
+    let (_, documented) = assets::json_output("log").unwrap();
+    let mut kinds = documented_kinds(&documented);
+    kinds.sort_unstable();
+    let mut all = appw::store::kind::ALL.to_vec();
+    all.sort_unstable();
+    assert_eq!(kinds, all);
     // Errors stay one line on stderr, with nothing on stdout.
     let out = appw
         .run(&["show", "zzzzzzzzzzzz", "--json"])

@@ -220,7 +220,7 @@ const EVENT_KEYS: &[(&str, &str)] = &[
     ("at", "when it happened"),
     (
         "event",
-        "created, verified, rejected, revoked, revoked-all, rotated or renamed",
+        "created, verified, rejected, expired-on-use, rotated, renamed, revoked or revoke-all",
     ),
     ("user", "the user concerned, or null"),
     ("credential_id", "the credential concerned, or null"),

@@ -24,7 +24,7 @@ first command that writes.";
 
 /// Manage application passwords: long random secrets issued per integration, shown once,
 /// stored only as argon2id hashes, checked with `verify`, revocable one by one or all at once.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "appw", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
     /// The store: a SQLite file, or a postgres:// URL for a shared server
@@ -51,7 +51,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub enum Command {
     /// Issue a new application password for a user and print it once
     Create(CreateArgs),
@@ -78,7 +78,7 @@ pub enum Command {
 }
 
 /// How create and rotate print the new password.
-#[derive(Debug, Args, Clone, Copy)]
+#[derive(Args, Clone, Copy)]
 #[group(multiple = false)]
 pub struct SecretOutput {
     /// Print one JSON object, the password included
@@ -89,7 +89,7 @@ pub struct SecretOutput {
     pub porcelain: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(
     after_help = "Examples:\n  appw create --user deploy \"GitHub Actions\"\n  \
     PASS=$(appw create --user backup nightly --expires 90d --porcelain)"
@@ -110,7 +110,7 @@ pub struct CreateArgs {
     pub output: SecretOutput,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(
     after_help = "Examples:\n  appw list\n  appw list --user deploy --json\n  \
     appw list --expiring 7d"
@@ -130,7 +130,7 @@ pub struct ListArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(after_help = "Examples:\n  appw revoke k3j4h5g6\n  \
     appw revoke --user deploy --name \"GitHub Actions\"")]
 pub struct RevokeArgs {
@@ -148,7 +148,7 @@ pub struct RevokeArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(after_help = "Examples:\n  appw revoke-all --user deploy\n  appw revoke-all --yes")]
 pub struct RevokeAllArgs {
     /// Only this user's credentials
@@ -162,7 +162,7 @@ pub struct RevokeAllArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(
     after_help = "The password is read from $VAR with --password-env, else from the \
     first line of standard input, else from a hidden prompt; never from an argument. \
@@ -191,7 +191,7 @@ pub struct VerifyArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(after_help = "Examples:\n  appw rotate k3j4h5g6 --porcelain\n  \
     appw rotate --user deploy --name \"GitHub Actions\" --json")]
 pub struct RotateArgs {
@@ -208,7 +208,7 @@ pub struct RotateArgs {
     pub output: SecretOutput,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(after_help = "Examples:\n  appw show k3j4h5g6\n  appw show k3j4h5g6 --json")]
 pub struct ShowArgs {
     /// Credential id or unambiguous prefix
@@ -218,7 +218,7 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(after_help = "Examples:\n  appw rename k3j4h5g6 \"GitHub Actions (prod)\"")]
 pub struct RenameArgs {
     /// Credential id or unambiguous prefix
@@ -230,7 +230,7 @@ pub struct RenameArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(
     after_help = "Examples:\n  appw log --since 24h\n  appw log --user deploy --json\n  \
     appw log --prune 180d"
@@ -250,7 +250,7 @@ pub struct LogArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(
     after_help = "Examples:\n  appw completions bash > ~/.local/share/bash-completion/completions/appw\n  \
     appw completions zsh > ~/.zfunc/_appw\n  \
@@ -270,7 +270,7 @@ pub enum Shell {
     Powershell,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(
     after_help = "Passwords keep working: hashes and metadata move as they are, in one \
     transaction on the destination. A password in a --to URL is visible to other users in the \

@@ -10,7 +10,8 @@ use crate::store::{self, Access, Location, Store};
 
 pub fn run(mut source: Box<dyn Store>, args: CopyStoreArgs, _ctx: &Context) -> Result<()> {
     let to = Location::resolve(Some(args.to.into()))?;
-    // Read first: a source that cannot be read leaves no new destination behind.
+    // Read first: a source that cannot be read leaves no new destination behind. (A failed
+    // import leaves the destination empty, which a second copy-store may fill.)
     let dump = source.export()?;
     let mut dest = store::open(&to, Access::Create)?
         .ok_or_else(|| Error::Store("the destination store could not be created".into()))?;

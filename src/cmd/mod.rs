@@ -130,8 +130,8 @@ fn id_prefix(raw: &str) -> Result<String, Error> {
             ));
         }
         return Err(Error::Usage(format!(
-            "{:?} is not a credential id (ids are 12 lowercase letters and digits)",
-            output::clean(raw)
+            "{} is not a credential id (ids are 12 lowercase letters and digits)",
+            output::quoted(raw)
         )));
     }
     if id.len() < 8 {
@@ -220,13 +220,25 @@ fn print_secret(
     Ok(())
 }
 
-/// Formats text that holds a password into a buffer allocated big enough up front:
-/// `format!` grows its String as it goes, and each reallocation would free a copy of the
-/// password without zeroizing it.
+/// Formats text that holds a password into a buffer of exactly its size, measured by a
+/// first pass that only counts: `format!` grows its String as it goes, and each reallocation
+/// would free a copy of the password without zeroizing it (names and users read back from a
+/// store have no length limit, so no fixed size is enough).
 fn secret_text(args: std::fmt::Arguments<'_>) -> zeroize::Zeroizing<String> {
-    let mut text = zeroize::Zeroizing::new(String::with_capacity(4096));
-    // Writing into a String cannot fail.
+    struct Length(usize);
+    impl std::fmt::Write for Length {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut length = Length(0);
+    // Neither writer can fail.
+    let _ = std::fmt::Write::write_fmt(&mut length, args);
+    let mut text = zeroize::Zeroizing::new(String::with_capacity(length.0));
+    let capacity = text.capacity();
     let _ = std::fmt::Write::write_fmt(&mut *text, args);
+    debug_assert_eq!(text.capacity(), capacity, "the buffer grew");
     text
 }
 

@@ -270,22 +270,22 @@ impl<'a> Attempt<'a> {
             let out = compute(self.password, &phc.salt, phc.params, Strategy::from_env());
             bool::from(out.as_slice().ct_eq(&phc.hash))
         };
-        let upgrade = phc.params.upgrade_to(&self.params);
-        let rehash = match upgrade {
-            None if own_salt => None,
-            _ => Some(upgrade.unwrap_or(phc.params)),
-        };
+        // Up to the policy where weaker, and re-salted (at its own parameters) where the
+        // salt is not the id's.
+        let rehash = phc
+            .params
+            .upgrade_to(&self.params)
+            .or((!own_salt).then_some(phc.params));
         Ok(Checked { valid, rehash })
     }
 
     /// Spends what [`Attempt::check`] would have spent on `stored`, for a credential that
     /// cannot be used (it belongs to another user): the answer is always false, the time is
     /// not.
-    pub fn spend_like(&self, stored: Option<&str>) -> bool {
+    pub fn spend_like(&self, stored: Option<&str>) {
         if let Some(stored) = stored {
             let _ = self.check(stored);
         }
-        false
     }
 
     /// The credential's hash at `target`, reusing the early evaluation when it is that very

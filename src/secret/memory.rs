@@ -87,7 +87,8 @@ impl Memory {
     }
 
     /// True when the blocks live in a huge-page-advised mapping.
-    pub fn is_mapped(&self) -> bool {
+    #[cfg(test)]
+    fn is_mapped(&self) -> bool {
         !matches!(self.inner, Inner::Boxed(_))
     }
 

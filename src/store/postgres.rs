@@ -836,8 +836,6 @@ struct Target {
     tls: TlsMode,
     root_cert: Option<String>,
     shown: String,
-    /// Only to scrub it from messages that quote server or library text.
-    password: Option<Vec<u8>>,
 }
 
 impl Target {
@@ -856,21 +854,7 @@ impl Target {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let value = percent_decode(value);
             match percent_decode(key).as_str() {
-                "sslmode" => {
-                    tls = Some(match value.as_str() {
-                        "disable" => TlsMode::Disable,
-                        "allow" | "prefer" => TlsMode::Prefer,
-                        "require" => TlsMode::Require,
-                        "verify-ca" => TlsMode::VerifyCa,
-                        "verify-full" => TlsMode::VerifyFull,
-                        other => {
-                            return Err(bad(format!(
-                                "unknown sslmode {}",
-                                crate::output::quoted(other)
-                            )));
-                        }
-                    })
-                }
+                "sslmode" => tls = Some(tls_mode(&value).map_err(bad)?),
                 "sslrootcert" => root_cert = Some(value),
                 "passfile" => passfile = Some(value),
                 "sslcert" | "sslkey" => {
@@ -893,7 +877,12 @@ impl Target {
         let mut config: Config = rebuilt
             .parse()
             .map_err(|e: postgres::Error| bad(scrub(&chain(&e), url_password(url).as_deref())))?;
-        let tls = match tls.or_else(env_tls_mode) {
+        let from_env = || {
+            std::env::var("PGSSLMODE")
+                .ok()
+                .map(|mode| tls_mode(&mode).map_err(|what| bad(format!("$PGSSLMODE: {what}"))))
+        };
+        let tls = match tls.map(Ok).or_else(from_env).transpose()? {
             // libpq: sslmode=require with a root certificate given verifies the chain.
             Some(TlsMode::Require) if root_cert.is_some() => TlsMode::VerifyCa,
             Some(mode) => mode,
@@ -912,13 +901,11 @@ impl Target {
                 config.password(pw);
             }
         }
-        let password = config.get_password().map(<[u8]>::to_vec);
         Ok(Target {
             config,
             tls,
             root_cert: root_cert.or_else(|| std::env::var("PGSSLROOTCERT").ok()),
             shown,
-            password,
         })
     }
 
@@ -932,14 +919,12 @@ impl Target {
         self.config
             .connect(MakeRustlsConnect::new(tls))
             .map_err(|err| {
-                let password = self
-                    .password
-                    .as_deref()
-                    .map(|p| String::from_utf8_lossy(p).into_owned());
-                let mut what = scrub(&chain(&err), password.as_deref());
-                if let Some(db) = err.as_db_error() {
-                    what = scrub(db.message(), password.as_deref());
-                }
+                // Server and library text may quote the password; scrub whatever was used.
+                let password = self.config.get_password().map(String::from_utf8_lossy);
+                let raw = err
+                    .as_db_error()
+                    .map_or_else(|| chain(&err), |db| db.message().to_string());
+                let what = scrub(&raw, password.as_deref());
                 Error::Store(format!(
                     "cannot connect to the store {}: {what}",
                     self.shown
@@ -948,15 +933,17 @@ impl Target {
     }
 }
 
-fn env_tls_mode() -> Option<TlsMode> {
-    match std::env::var("PGSSLMODE").ok()?.as_str() {
-        "disable" => Some(TlsMode::Disable),
-        "allow" | "prefer" => Some(TlsMode::Prefer),
-        "require" => Some(TlsMode::Require),
-        "verify-ca" => Some(TlsMode::VerifyCa),
-        "verify-full" => Some(TlsMode::VerifyFull),
-        _ => None,
-    }
+/// An `sslmode` value, from the URL or `$PGSSLMODE`. An unknown one is an error, as in libpq:
+/// taking a typo for the default would quietly drop the certificate check asked for.
+fn tls_mode(mode: &str) -> std::result::Result<TlsMode, String> {
+    Ok(match mode {
+        "disable" => TlsMode::Disable,
+        "allow" | "prefer" => TlsMode::Prefer,
+        "require" => TlsMode::Require,
+        "verify-ca" => TlsMode::VerifyCa,
+        "verify-full" => TlsMode::VerifyFull,
+        other => return Err(format!("unknown sslmode {}", crate::output::quoted(other))),
+    })
 }
 
 /// What libpq fills in when the URL leaves it out: user, host, port, plus appw's own

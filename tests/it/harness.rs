@@ -188,6 +188,11 @@ impl Appw {
         self.json_array(&["list", "--json"])
     }
 
+    /// One credential, as `show ID --json` prints it.
+    pub fn show(&self, id: &str) -> serde_json::Value {
+        self.run(&["show", id, "--json"]).ok().json()
+    }
+
     /// The audit log's events, as `log --json ARGS...` prints them.
     pub fn log(&self, args: &[&str]) -> Vec<serde_json::Value> {
         let mut all = vec!["log", "--json"];
@@ -268,4 +273,42 @@ pub fn set_clock(cmd: &mut Command, now: &str) {
         );
     }
     cmd.env("APPW_NOW", now);
+}
+
+/// Panics when `text` holds any 8 characters of `password`'s secret in a row, whatever
+/// spaces, escapes or other punctuation stand between them (8 given characters turn up by
+/// chance in a few KB of output about once in 10^10).
+#[track_caller]
+pub fn assert_no_secret(text: &str, password: &str, what: &str) {
+    let letters: String = text
+        .replace("\\u{a0}", "")
+        .replace("\\u{200b}", "")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let secret = &password[16..42];
+    for i in 0..=secret.len() - 8 {
+        assert!(
+            !letters.contains(&secret[i..i + 8]),
+            "{what} shows part of a password's secret: {text:?}"
+        );
+    }
+}
+
+/// Whether `s` has the shape of an appw password: SECURITY.md's scanner regex,
+/// `\bappw[0-9a-z]{12}[0-9A-Za-z]{32}\b`, written out by hand (no regex dependency).
+pub fn is_token(s: &str) -> bool {
+    s.len() == 48
+        && s.starts_with("appw")
+        && s[4..16]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        && s[16..].bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The same id with a different secret and a valid checksum: what a guesser would send.
+pub fn forge(password: &str) -> String {
+    let mut body = password.as_bytes()[..42].to_vec();
+    body[20] = if body[20] == b'a' { b'b' } else { b'a' };
+    with_checksum(std::str::from_utf8(&body).unwrap())
 }

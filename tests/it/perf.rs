@@ -5,8 +5,8 @@
 
 use serde_json::Value;
 
-use crate::features::forge;
 use crate::harness::Appw;
+use crate::harness::forge;
 
 const WEAK: &str = "m=64,t=1,p=1";
 const STRONG: &str = "m=256,t=2,p=1";

@@ -298,7 +298,7 @@ fn verify_counts_every_use_exactly_across_processes() {
         })
         .collect();
     workers.into_iter().for_each(|w| w.join().unwrap());
-    let shown = appw.run(&["show", &id, "--json"]).ok().json();
+    let shown = appw.show(&id);
     assert_eq!(shown["use_count"], threads * each);
     let verified = appw
         .log(&[])
@@ -328,8 +328,12 @@ fn copy_store_moves_sqlite_to_postgres_and_back_with_passwords_intact() {
         )),
         "{out:?}"
     );
+    let (userinfo, _) = pg.db.split_once("://").unwrap().1.split_once('@').unwrap();
+    let (_, db_password) = userinfo
+        .split_once(':')
+        .expect("the test cluster's URL carries a password");
     assert!(
-        !out.stdout.contains("appw_admin:"),
+        !out.stdout.contains(db_password) && !out.stderr.contains(db_password),
         "no password printed: {out:?}"
     );
     assert_eq!(pg.list(), lite.list(), "same metadata, same JSON");
@@ -341,7 +345,7 @@ fn copy_store_moves_sqlite_to_postgres_and_back_with_passwords_intact() {
     pg.verify("deploy", &pw_a).ok();
     pg.verify("backup", &pw_b).ok();
     pg.verify("deploy", &pw_c).code(1);
-    let shown = pg.run(&["show", &a, "--json"]).ok().json();
+    let shown = pg.show(&a);
     assert_eq!(shown["use_count"], 3);
     // The copied numbering goes on: new events come after the copied ones.
     let log = pg.run(&["log", "--json"]).ok().json();
@@ -371,21 +375,30 @@ fn copy_store_moves_sqlite_to_postgres_and_back_with_passwords_intact() {
     back.verify("deploy", &pw_a).ok();
     back.verify("backup", &pw_b).ok();
     back.verify("deploy", &pw_c).code(1);
-    assert_eq!(
-        back.run(&["show", &a, "--json"]).ok().json()["use_count"],
-        4
-    );
+    assert_eq!(back.show(&a)["use_count"], 4);
     back.create("deploy", "after the move");
 }
 
-/// The verify-only role the fleet docs (docs-fleet.md) recommend, as SQL.
-fn verifier_grants(role: &str) -> String {
-    format!(
-        "GRANT SELECT ON appw_meta, appw_credentials TO {role};
-         GRANT UPDATE (use_count, last_used, last_source, last_failed, last_failed_source)
-             ON appw_credentials TO {role};
-         GRANT INSERT ON appw_events TO {role};"
-    )
+/// The verify-only role as README ("Least privilege") sets it up, word for word, for `role`
+/// (password `password`) on `database`: the test holds the documented SQL to its promise.
+fn documented_verifier_role(role: &str, password: &str, database: &str) -> String {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme
+        .find("### Least privilege")
+        .expect("README documents a verify-only role")..];
+    let sql = section
+        .split_once("```sql\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .expect("an sql block in that section")
+        .0;
+    assert!(
+        sql.contains("appw_verifier") && sql.contains("'choose-one'"),
+        "{sql}"
+    );
+    sql.replace("appw_verifier", role)
+        .replace("'choose-one'", &format!("'{password}'"))
+        .replace("ON DATABASE appw ", &format!("ON DATABASE {database} "))
 }
 
 #[test]
@@ -394,9 +407,10 @@ fn a_verify_only_role_verifies_but_cannot_create_or_revoke() {
     let (id, pw) = appw.create("deploy", "ci");
     let role = format!("{}_verifier", database(&appw));
     let mut db = client(&appw.db);
-    db.batch_execute(&format!(
-        "CREATE ROLE {role} LOGIN PASSWORD 'verifier-pw';\n{}",
-        verifier_grants(&role)
+    db.batch_execute(&documented_verifier_role(
+        &role,
+        "verifier-pw",
+        &database(&appw),
     ))
     .unwrap();
     let host = with_db(&as_role(&appw, &role, "verifier-pw"));
@@ -408,15 +422,28 @@ fn a_verify_only_role_verifies_but_cannot_create_or_revoke() {
     )
     .ok();
     host.verify("deploy", "not a password").code(1);
+    // A wrong password in the right format reaches the store: the role records the failure.
+    host.run_stdin(
+        &["verify", "--user", "deploy", "--source", "web-2"],
+        crate::harness::forge(&pw).as_bytes(),
+    )
+    .code(1);
+    let shown = appw.show(&id);
+    assert_eq!(shown["last_failed_source"], "web-2", "{shown}");
     // A stored hash weaker than this host's --kdf would be rehashed; this role may not
     // write hashes, so the use is recorded and the hash left as it was.
+    let stored_hash = || -> String {
+        client(&appw.db)
+            .query_one("SELECT hash FROM appw_credentials WHERE id = $1", &[&id])
+            .unwrap()
+            .get(0)
+    };
+    let before = stored_hash();
     let mut cmd = host.command(&["verify", "--user", "deploy"]);
     cmd.env("APPW_KDF", "m=128,t=1,p=1");
     host.run_with(cmd, pw.as_bytes()).ok();
-    assert_eq!(
-        appw.run(&["show", &id, "--json"]).ok().json()["use_count"],
-        3
-    );
+    assert_eq!(stored_hash(), before);
+    assert_eq!(appw.show(&id)["use_count"], 3);
 
     for args in [
         &["create", "--user", "deploy", "sneaky"][..],

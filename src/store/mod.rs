@@ -293,6 +293,26 @@ fn check_empty(credentials: i64, events: i64) -> Result<()> {
     Ok(())
 }
 
+/// Refusal of a change to a revoked credential: "credential ID is {how}".
+fn refuse_revoked(id: &str, how: &str) -> Error {
+    Error::Refused(format!("credential {id} is {how}"))
+}
+
+/// The `detail` of the events both backends write the same way.
+mod detail {
+    pub fn revoke_all(count: impl std::fmt::Display) -> String {
+        format!("count={count}")
+    }
+
+    pub fn rotated(old_id: &str) -> String {
+        format!("replaced {old_id}")
+    }
+
+    pub fn renamed(old_name: &str) -> String {
+        format!("was {old_name:?}")
+    }
+}
+
 /// Refusal of a second active credential with the same name (case-insensitive) for a user.
 pub fn duplicate_name(user: &str, name: &str) -> Error {
     Error::Refused(format!(

@@ -197,6 +197,16 @@ impl PgStore {
         &mut self,
         f: impl FnOnce(&mut postgres::Transaction<'_>, &dyn Fn(postgres::Error) -> Error) -> Result<T>,
     ) -> Result<T> {
+        self.write_if(|_| true, f)
+    }
+
+    /// As [`Self::write`], but commits only when `keep` approves what `f` returned, and
+    /// otherwise rolls back.
+    fn write_if<T>(
+        &mut self,
+        keep: impl FnOnce(&T) -> bool,
+        f: impl FnOnce(&mut postgres::Transaction<'_>, &dyn Fn(postgres::Error) -> Error) -> Result<T>,
+    ) -> Result<T> {
         let shown = self.shown.clone();
         let e = move |err: postgres::Error| pg_error(&shown, &err);
         let mut tx = self
@@ -206,7 +216,10 @@ impl PgStore {
             .start()
             .map_err(e.clone())?;
         let out = f(&mut tx, &e)?;
-        tx.commit().map_err(e)?;
+        if keep(&out) {
+            tx.commit().map_err(e)?;
+        }
+        // Otherwise dropping `tx` rolls everything back.
         Ok(out)
     }
 
@@ -385,41 +398,35 @@ impl Store for PgStore {
         // is not revoked (re-checked after waiting for any concurrent writer of the row, so a
         // revoke or rotate that commits first wins), counts with use_count + 1, replaces the
         // hash only if it is still the one that was checked, and the event is written by the
-        // same statement. A role without UPDATE on `hash` (a verify-only
-        // role) still records the use; the rehash waits for a role that may write hashes.
-        let detail = u.rehash.map(|_| REHASHED);
-        let sql = "WITH used AS (
-                UPDATE appw_credentials
-                SET use_count = use_count + 1, last_used = $2, last_source = $3,
-                    hash = CASE WHEN hash = $5 THEN coalesce($4, hash) ELSE hash END
-                WHERE id = $1 AND revoked_at IS NULL
-                RETURNING username, name
-            )
-            INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
-            SELECT $2, $6, username, $1, name, $3, $7 FROM used";
-        let without_rehash = "WITH used AS (
-                UPDATE appw_credentials
-                SET use_count = use_count + 1, last_used = $2, last_source = $3
-                WHERE id = $1 AND revoked_at IS NULL
-                RETURNING username, name
-            )
-            INSERT INTO appw_events (at, kind, username, credential_id, name, source)
-            SELECT $2, $4, username, $1, name, $3 FROM used";
-        let plain = |client: &mut Client| {
-            client.execute_typed(
-                without_rehash,
+        // same statement. `verify` sends a rehash only when `may_rehash` says this role may
+        // write hashes; a verify-only role's statement leaves `hash` out of its SET.
+        let counted = match u.rehash {
+            None => self.client.execute_typed(
+                "WITH used AS (
+                    UPDATE appw_credentials
+                    SET use_count = use_count + 1, last_used = $2, last_source = $3
+                    WHERE id = $1 AND revoked_at IS NULL
+                    RETURNING username, name
+                )
+                INSERT INTO appw_events (at, kind, username, credential_id, name, source)
+                SELECT $2, $4, username, $1, name, $3 FROM used",
                 &[
                     (&u.id, Type::TEXT),
                     (&now, Type::INT8),
                     (&u.source, Type::TEXT),
                     (&kind::VERIFIED, Type::TEXT),
                 ],
-            )
-        };
-        let counted = match u.rehash {
-            None => plain(&mut self.client),
-            Some(rehash) => match self.client.execute_typed(
-                sql,
+            ),
+            Some(rehash) => self.client.execute_typed(
+                "WITH used AS (
+                    UPDATE appw_credentials
+                    SET use_count = use_count + 1, last_used = $2, last_source = $3,
+                        hash = CASE WHEN hash = $5 THEN $4 ELSE hash END
+                    WHERE id = $1 AND revoked_at IS NULL
+                    RETURNING username, name
+                )
+                INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
+                SELECT $2, $6, username, $1, name, $3, $7 FROM used",
                 &[
                     (&u.id, Type::TEXT),
                     (&now, Type::INT8),
@@ -427,14 +434,9 @@ impl Store for PgStore {
                     (&rehash, Type::TEXT),
                     (&u.checked_hash, Type::TEXT),
                     (&kind::VERIFIED, Type::TEXT),
-                    (&detail, Type::TEXT),
+                    (&REHASHED, Type::TEXT),
                 ],
-            ) {
-                Err(e) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => {
-                    plain(&mut self.client)
-                }
-                other => other,
-            },
+            ),
         };
         counted.map(|n| n == 1).map_err(|e| self.err(&e))
     }
@@ -534,9 +536,7 @@ impl Store for PgStore {
                     )
                     .map_err(e)?;
                 if revoked == 0 {
-                    return Err(Error::Refused(format!(
-                        "credential {id} is already revoked"
-                    )));
+                    return Err(super::refuse_revoked(id, "already revoked"));
                 }
             }
             Ok(())
@@ -555,7 +555,7 @@ impl Store for PgStore {
                     &[&user, &now],
                 )
                 .map_err(e)?;
-            let detail = format!("count={count}");
+            let detail = super::detail::revoke_all(count);
             tx.execute(
                 INSERT_EVENT,
                 &[
@@ -576,38 +576,35 @@ impl Store for PgStore {
     fn rotate(&mut self, old_id: &str, new: &NewCredential, now: Timestamp) -> Result<bool> {
         // One READ COMMITTED transaction: retiring the old row takes its lock first, so a
         // verifier's record_use either committed before (and counts) or waits and then finds
-        // the hash gone. The new row becomes visible at the same commit.
-        // Not `write`: when the new id is taken, the retirement must roll back too.
-        let shown = self.shown.clone();
-        let e = |err: postgres::Error| pg_error(&shown, &err);
-        let mut tx = self
-            .client
-            .build_transaction()
-            .isolation_level(IsolationLevel::ReadCommitted)
-            .start()
-            .map_err(e)?;
-        let retired = tx
-            .execute(
-                "UPDATE appw_credentials SET revoked_at = $2, hash = NULL, replaced_by = $3
-                 WHERE id = $1 AND revoked_at IS NULL",
-                &[&old_id, &now, &new.id],
-            )
-            .map_err(e)?;
-        if retired == 0 {
-            return Err(Error::Refused(format!(
-                "credential {old_id} is revoked; create a new one instead"
-            )));
-        }
-        let detail = format!("replaced {old_id}");
-        match insert_row(&mut tx, new, now, kind::ROTATED, Some(&detail)) {
-            Ok(true) => tx.commit().map(|()| true).map_err(e),
-            // Dropping the transaction rolls the retirement back.
-            Ok(false) => Ok(false),
-            Err(err) if is_violation(&err, ACTIVE_NAME) => {
-                Err(duplicate_name(&new.user, &new.name))
-            }
-            Err(err) => Err(e(err)),
-        }
+        // the hash gone. The new row becomes visible at the same commit; when its id is
+        // taken, the retirement rolls back too and the caller draws anew.
+        self.write_if(
+            |&inserted| inserted,
+            |tx, e| {
+                let retired = tx
+                    .execute(
+                        "UPDATE appw_credentials SET revoked_at = $2, hash = NULL,
+                            replaced_by = $3
+                         WHERE id = $1 AND revoked_at IS NULL",
+                        &[&old_id, &now, &new.id],
+                    )
+                    .map_err(e)?;
+                if retired == 0 {
+                    return Err(super::refuse_revoked(
+                        old_id,
+                        "revoked; create a new one instead",
+                    ));
+                }
+                let detail = super::detail::rotated(old_id);
+                match insert_row(tx, new, now, kind::ROTATED, Some(&detail)) {
+                    Ok(inserted) => Ok(inserted),
+                    Err(err) if is_violation(&err, ACTIVE_NAME) => {
+                        Err(duplicate_name(&new.user, &new.name))
+                    }
+                    Err(err) => Err(e(err)),
+                }
+            },
+        )
     }
 
     fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<()> {
@@ -622,9 +619,7 @@ impl Store for PgStore {
                 )
                 .map_err(e)?;
             let Some(old) = old else {
-                return Err(Error::Refused(format!(
-                    "credential {id} is revoked; it cannot be renamed"
-                )));
+                return Err(super::refuse_revoked(id, "revoked; it cannot be renamed"));
             };
             let (user, old_name): (String, String) =
                 (old.try_get(0).map_err(e)?, old.try_get(1).map_err(e)?);
@@ -638,7 +633,7 @@ impl Store for PgStore {
                 }
                 Err(err) => return Err(e(err)),
             }
-            let detail = format!("was {old_name:?}");
+            let detail = super::detail::renamed(&old_name);
             tx.execute(
                 INSERT_EVENT,
                 &[

@@ -611,9 +611,7 @@ impl Store for SqliteStore {
                     .optional()
                     .map_err(e)?;
                 let Some((user, name)) = row else {
-                    return Err(Error::Refused(format!(
-                        "credential {id} is already revoked"
-                    )));
+                    return Err(super::refuse_revoked(id, "already revoked"));
                 };
                 log_event(
                     tx,
@@ -642,7 +640,7 @@ impl Store for SqliteStore {
                     params![user, now],
                 )
                 .map_err(e)?;
-            let detail = format!("count={count}");
+            let detail = super::detail::revoke_all(count);
             log_event(
                 tx,
                 now,
@@ -670,9 +668,10 @@ impl Store for SqliteStore {
                 )
                 .map_err(e)?;
             if retired == 0 {
-                return Err(Error::Refused(format!(
-                    "credential {old_id} is revoked; create a new one instead"
-                )));
+                return Err(super::refuse_revoked(
+                    old_id,
+                    "revoked; create a new one instead",
+                ));
             }
             match insert_row(tx, new, now) {
                 Ok(true) => {}
@@ -680,7 +679,7 @@ impl Store for SqliteStore {
                 Ok(false) => return Ok(None),
                 Err(err) => return Err(e(err)),
             }
-            let detail = format!("replaced {old_id}");
+            let detail = super::detail::rotated(old_id);
             log_event(
                 tx,
                 now,
@@ -710,9 +709,7 @@ impl Store for SqliteStore {
                 .optional()
                 .map_err(e)?;
             let Some((user, old_name)) = old else {
-                return Err(Error::Refused(format!(
-                    "credential {id} is revoked; it cannot be renamed"
-                )));
+                return Err(super::refuse_revoked(id, "revoked; it cannot be renamed"));
             };
             match tx.execute(
                 "UPDATE credentials SET name = ?2, name_key = ?3 WHERE id = ?1",
@@ -724,7 +721,7 @@ impl Store for SqliteStore {
                 }
                 Err(err) => return Err(e(err)),
             }
-            let detail = format!("was {old_name:?}");
+            let detail = super::detail::renamed(&old_name);
             log_event(
                 tx,
                 now,

@@ -784,6 +784,16 @@ fn auth_handler_answers_over_http_on_loopback() {
         listed[0]["last_source"], "198.51.100.7",
         "the proxy's client address is recorded"
     );
+    // Caddy (and most proxies) send X-Forwarded-For instead: its first address is the client.
+    let (status, head) = http_get(
+        &handler.addr,
+        &[
+            ("Authorization", &good),
+            ("X-Forwarded-For", "203.0.113.5, 10.0.0.1"),
+        ],
+    );
+    assert_eq!(status, 204, "{head}");
+    assert_eq!(appw.list()[0]["last_source"], "203.0.113.5");
 
     let (status, head) = http_get(&handler.addr, &[]);
     assert_eq!(status, 401, "{head}");

@@ -6,8 +6,12 @@
 # as root), listens on 127.0.0.1 only at a free port with password (SCRAM) authentication,
 # serves TLS with a certificate for "localhost" from a throwaway CA, exports
 # APPW_TEST_BACKEND=postgres, APPW_TEST_PG_URL (a superuser URL the tests create their
-# databases through) and APPW_TEST_PG_CA (the CA's PEM), runs the command, and always stops
-# and deletes the cluster.
+# databases through), APPW_TEST_PG_CA (the CA's PEM) and a client certificate the CA signed
+# for the role APPW_TEST_PG_CERT_USER (APPW_TEST_PG_CLIENT_CERT, APPW_TEST_PG_CLIENT_KEY),
+# runs the command, and always stops and deletes the cluster.
+#
+# The cluster runs with durability off (fsync, synchronous_commit, full_page_writes), which
+# suits tests; APPW_PG_DURABLE=1 keeps PostgreSQL's defaults instead (for benchmarks).
 set -euo pipefail
 
 find_bin() {
@@ -73,8 +77,15 @@ chmod 600 "$WORK/pwfile"
     { cat "$WORK/initdb.log"; exit 1; }
 rm -f "$WORK/pwfile"
 # The role appw_tls_only may connect over TLS only: how the tests tell that sslmode=require
-# really encrypts.
-{ echo "hostnossl all appw_tls_only 127.0.0.1/32 reject"; cat "$DATA/pg_hba.conf"; } >"$WORK/hba"
+# really encrypts. The role appw_cert_only may connect only with a client certificate for its
+# name signed by the CA below (and no password).
+CERT_USER=appw_cert_only
+{
+    echo "hostnossl all appw_tls_only 127.0.0.1/32 reject"
+    echo "hostssl all $CERT_USER 127.0.0.1/32 cert"
+    echo "host all $CERT_USER 127.0.0.1/32 reject"
+    cat "$DATA/pg_hba.conf"
+} >"$WORK/hba"
 cat "$WORK/hba" >"$DATA/pg_hba.conf"
 
 # TLS with a throwaway CA, so the tests can check sslmode=require/verify-ca/verify-full:
@@ -89,21 +100,35 @@ ec -subj /CN=localhost -keyout "$TLS/server.key" -out "$TLS/server.csr"
 printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$TLS/ext"
 openssl x509 -req -days 2 -in "$TLS/server.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" \
     -CAcreateserial -extfile "$TLS/ext" -out "$TLS/server.pem" 2>/dev/null
+# The client's certificate, for $CERT_USER (cert authentication matches the CN to the role).
+ec -subj "/CN=$CERT_USER" -keyout "$TLS/client.key" -out "$TLS/client.csr"
+printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' >"$TLS/client-ext"
+openssl x509 -req -days 2 -in "$TLS/client.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" \
+    -CAcreateserial -extfile "$TLS/client-ext" -out "$TLS/client.pem" 2>/dev/null
 chown -R "$PG_OS_USER" "$TLS"
 chmod 600 "$TLS/server.key"
+# The tests run as the invoking user (root here): the client's key stays theirs.
+chown "$(id -u)" "$TLS/client.key"
+chmod 644 "$TLS/client.pem"
 chmod 644 "$TLS/ca.pem"
 
-# A test cluster: durability off (the data is thrown away), room for the load tests.
+# A test cluster: durability off (the data is thrown away) unless APPW_PG_DURABLE=1, room
+# for the load tests.
+DURABILITY="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+[ "${APPW_PG_DURABLE:-0}" = 1 ] && DURABILITY=""
 "${RUN_AS[@]}" "$PG_CTL" -D "$DATA" -l "$WORK/server.log" -w -t 60 start -o \
     "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$SOCKETS \
-     -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+     -c max_connections=400 $DURABILITY \
      -c shared_buffers=64MB -c ssl=on -c ssl_cert_file=$TLS/server.pem \
-     -c ssl_key_file=$TLS/server.key" >/dev/null ||
+     -c ssl_key_file=$TLS/server.key -c ssl_ca_file=$TLS/ca.pem" >/dev/null ||
     { cat "$WORK/server.log"; exit 1; }
 
 export APPW_TEST_BACKEND=postgres
 export APPW_TEST_PG_URL="postgres://$ADMIN:$PASSWORD@127.0.0.1:$PORT/postgres"
 export APPW_TEST_PG_CA=$TLS/ca.pem
+export APPW_TEST_PG_CERT_USER=$CERT_USER
+export APPW_TEST_PG_CLIENT_CERT=$TLS/client.pem
+export APPW_TEST_PG_CLIENT_KEY=$TLS/client.key
 echo "== PostgreSQL $("${RUN_AS[@]}" "$(dirname "$PG_CTL")/postgres" --version | sed "s/.*) //") on 127.0.0.1:$PORT (cluster in $WORK)"
 
 set +e

@@ -6,6 +6,7 @@
 //! always come in as `now`, so tests control the clock.
 
 pub mod postgres;
+mod rows;
 pub mod sqlite;
 
 use std::path::PathBuf;
@@ -296,21 +297,6 @@ fn check_empty(credentials: i64, events: i64) -> Result<()> {
 /// Refusal of a change to a revoked credential: "credential ID is {how}".
 fn refuse_revoked(id: &str, how: &str) -> Error {
     Error::Refused(format!("credential {id} is {how}"))
-}
-
-/// The `detail` of the events both backends write the same way.
-mod detail {
-    pub fn revoke_all(count: impl std::fmt::Display) -> String {
-        format!("count={count}")
-    }
-
-    pub fn rotated(old_id: &str) -> String {
-        format!("replaced {old_id}")
-    }
-
-    pub fn renamed(old_name: &str) -> String {
-        format!("was {old_name:?}")
-    }
 }
 
 /// Refusal of a second active credential with the same name (case-insensitive) for a user.

@@ -11,9 +11,10 @@ use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior, params,
 };
 
+use super::rows::{CredentialRow, EventRow, HashRow, NewEvent, StoredRow};
 use super::{
-    Access, Credential, Dump, Event, HashRecord, ListFilter, LogFilter, NewCredential, REHASHED,
-    Rejection, Store, StoredCredential, Timestamp, Use, duplicate_name, kind, name_key,
+    Access, Credential, Dump, Event, HashRecord, ListFilter, LogFilter, NewCredential, Rejection,
+    Store, Timestamp, Use, duplicate_name, name_key,
 };
 use crate::error::{Error, Result};
 
@@ -350,50 +351,30 @@ fn is_constraint(err: &rusqlite::Error, extended: i32) -> bool {
 
 /// An `events` row, selected as `seq, at, kind, user, credential_id, name, source, detail`.
 fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
-    Ok(Event {
-        seq: row.get(0)?,
-        at: row.get(1)?,
-        kind: row.get(2)?,
-        user: row.get(3)?,
-        credential_id: row.get(4)?,
-        name: row.get(5)?,
-        source: row.get(6)?,
-        detail: row.get(7)?,
-    })
+    EventRow::try_from(row).map(Event::from)
 }
 
 fn credential(row: &Row<'_>) -> rusqlite::Result<Credential> {
-    Ok(Credential {
-        id: row.get(0)?,
-        user: row.get(1)?,
-        name: row.get(2)?,
-        app_id: row.get(3)?,
-        created: row.get(4)?,
-        last_used: row.get(5)?,
-        last_source: row.get(6)?,
-        use_count: row.get(7)?,
-        expires_at: row.get(8)?,
-        last_failed: row.get(9)?,
-        last_failed_source: row.get(10)?,
-        revoked_at: row.get(11)?,
-    })
+    CredentialRow::try_from(row).map(Credential::from)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn log_event(
     tx: &rusqlite::Transaction<'_>,
     now: Timestamp,
-    kind: &str,
-    user: Option<&str>,
-    id: Option<&str>,
-    name: Option<&str>,
-    source: Option<&str>,
-    detail: Option<&str>,
+    ev: &NewEvent<'_>,
 ) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO events (at, kind, user, credential_id, name, source, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![now, kind, user, id, name, source, detail],
+        params![
+            now,
+            ev.kind,
+            ev.user,
+            ev.credential_id,
+            ev.name,
+            ev.source,
+            ev.detail()
+        ],
     )
     .map(drop)
 }
@@ -437,17 +418,7 @@ impl Store for SqliteStore {
                 }
                 Err(e) => return Err(sql_error(&path, &e)),
             }
-            log_event(
-                tx,
-                now,
-                kind::CREATED,
-                Some(&new.user),
-                Some(&new.id),
-                Some(&new.name),
-                None,
-                None,
-            )
-            .map_err(|e| sql_error(&path, &e))?;
+            log_event(tx, now, &NewEvent::created(new)).map_err(|e| sql_error(&path, &e))?;
             Ok(true)
         })
     }
@@ -457,15 +428,7 @@ impl Store for SqliteStore {
             .query_row(
                 "SELECT id, user, name, hash, expires_at FROM credentials WHERE id = ?1",
                 [id],
-                |r| {
-                    Ok(HashRecord {
-                        id: r.get(0)?,
-                        user: r.get(1)?,
-                        name: r.get(2)?,
-                        hash: r.get(3)?,
-                        expires_at: r.get(4)?,
-                    })
-                },
+                |r| HashRow::try_from(r).map(HashRecord::from),
             )
             .optional()
             .map_err(|e| self.err(e))
@@ -490,18 +453,7 @@ impl Store for SqliteStore {
             let Some((user, name)) = row else {
                 return Ok(false);
             };
-            let detail = u.rehash.map(|_| REHASHED);
-            log_event(
-                tx,
-                now,
-                kind::VERIFIED,
-                Some(&user),
-                Some(u.id),
-                Some(&name),
-                u.source,
-                detail,
-            )
-            .map_err(e)?;
+            log_event(tx, now, &NewEvent::verified(u).about(&user, Some(&name))).map_err(e)?;
             Ok(true)
         })
     }
@@ -522,22 +474,8 @@ impl Store for SqliteStore {
                     .optional()
                     .map_err(e)?;
             }
-            let kind = if r.expired {
-                kind::EXPIRED_ON_USE
-            } else {
-                kind::REJECTED
-            };
-            log_event(
-                tx,
-                now,
-                kind,
-                Some(r.claimed_user),
-                r.id,
-                name.as_deref(),
-                r.source,
-                Some(r.reason),
-            )
-            .map_err(e)
+            let ev = NewEvent::rejected(r).about(r.claimed_user, name.as_deref());
+            log_event(tx, now, &ev).map_err(e)
         })
     }
 
@@ -613,17 +551,7 @@ impl Store for SqliteStore {
                 let Some((user, name)) = row else {
                     return Err(super::refuse_revoked(id, "already revoked"));
                 };
-                log_event(
-                    tx,
-                    now,
-                    kind::REVOKED,
-                    Some(&user),
-                    Some(id),
-                    Some(&name),
-                    None,
-                    None,
-                )
-                .map_err(e)?;
+                log_event(tx, now, &NewEvent::revoked(id, &user, &name)).map_err(e)?;
             }
             Ok(())
         })
@@ -640,18 +568,7 @@ impl Store for SqliteStore {
                     params![user, now],
                 )
                 .map_err(e)?;
-            let detail = super::detail::revoke_all(count);
-            log_event(
-                tx,
-                now,
-                kind::REVOKE_ALL,
-                user,
-                None,
-                None,
-                None,
-                Some(&detail),
-            )
-            .map_err(e)?;
+            log_event(tx, now, &NewEvent::revoke_all(user, count as u64)).map_err(e)?;
             Ok(count as u64)
         })
     }
@@ -679,18 +596,7 @@ impl Store for SqliteStore {
                 Ok(false) => return Ok(None),
                 Err(err) => return Err(e(err)),
             }
-            let detail = super::detail::rotated(old_id);
-            log_event(
-                tx,
-                now,
-                kind::ROTATED,
-                Some(&new.user),
-                Some(&new.id),
-                Some(&new.name),
-                None,
-                Some(&detail),
-            )
-            .map_err(e)?;
+            log_event(tx, now, &NewEvent::rotated(new, old_id)).map_err(e)?;
             Ok(Some(()))
         })?;
         Ok(rotated.is_some())
@@ -721,18 +627,8 @@ impl Store for SqliteStore {
                 }
                 Err(err) => return Err(e(err)),
             }
-            let detail = super::detail::renamed(&old_name);
-            log_event(
-                tx,
-                now,
-                kind::RENAMED,
-                Some(&user),
-                Some(id),
-                Some(new_name),
-                None,
-                Some(&detail),
-            )
-            .map_err(e)
+            let ev = NewEvent::renamed(id, &user, new_name, &old_name);
+            log_event(tx, now, &ev).map_err(e)
         })
     }
 
@@ -772,14 +668,8 @@ impl Store for SqliteStore {
                  ORDER BY created, id"
             ))
             .and_then(|mut stmt| {
-                stmt.query_map([], |r| {
-                    Ok(StoredCredential {
-                        credential: credential(r)?,
-                        hash: r.get(12)?,
-                        replaced_by: r.get(13)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()
+                stmt.query_map([], |r| StoredRow::try_from(r).map(Into::into))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
             })
             .map_err(e)?;
         let events = tx

@@ -476,7 +476,10 @@ fn an_unknown_sslmode_is_refused_not_taken_for_the_default() {
         .run(&["--db", &format!("{url}?sslmode=verify_full"), "list"])
         .code(2)
         .one_error_line();
-    assert!(out.stderr.contains("unknown sslmode"), "{out:?}");
+    assert!(
+        out.stderr.contains(r#"unknown value "verify_full""#),
+        "{out:?}"
+    );
     // libpq refuses a bad $PGSSLMODE too; taking it for `prefer` would drop the check.
     let mut cmd = appw.command(&["--db", url, "list"]);
     cmd.env("PGSSLMODE", "verify_full");
@@ -556,4 +559,60 @@ fn sslmodes_encrypt_and_verify_as_libpq_does() {
     .code(4)
     .one_error_line();
     assert!(out.stderr.contains("sslrootcert"), "{out:?}");
+}
+
+#[test]
+fn a_client_certificate_opens_a_role_that_requires_one() {
+    let Some(appw) = pg() else { return };
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| panic!("{name}: set by .ci/with-postgres.sh"))
+    };
+    let (ca, cert, key) = (
+        var("APPW_TEST_PG_CA"),
+        var("APPW_TEST_PG_CLIENT_CERT"),
+        var("APPW_TEST_PG_CLIENT_KEY"),
+    );
+    // The role the test cluster admits with a client certificate only (`hostssl ... cert`).
+    let role = var("APPW_TEST_PG_CERT_USER");
+    appw.create("deploy", "ci");
+    let mut db = client(&appw.db);
+    db.batch_execute(&format!(
+        "DO $$ BEGIN
+             IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
+                 CREATE ROLE {role} LOGIN;
+             END IF;
+         END $$;
+         GRANT SELECT ON appw_meta, appw_credentials TO {role};"
+    ))
+    .unwrap();
+    let (scheme, rest) = appw.db.split_once("://").unwrap();
+    let (admin, server) = rest.rsplit_once('@').unwrap();
+    let admin_password = admin.split_once(':').unwrap().1;
+    let base = format!(
+        "{scheme}://{role}@{}?sslmode=verify-full&sslrootcert={ca}",
+        server.replace("127.0.0.1", "localhost")
+    );
+
+    let listed = appw
+        .run(&[
+            "--db",
+            &format!("{base}&sslcert={cert}&sslkey={key}"),
+            "list",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    // As libpq, also from $PGSSLCERT and $PGSSLKEY.
+    let mut cmd = appw.command(&["--db", &base, "list", "--json"]);
+    cmd.env("PGSSLCERT", &cert).env("PGSSLKEY", &key);
+    appw.run_with(cmd, b"").ok();
+
+    // Without the certificate the server refuses the role: exit 4, one line, no secret.
+    let out = appw.run(&["--db", &base, "list"]).code(4).one_error_line();
+    assert!(out.stderr.contains("certificate"), "{out:?}");
+    let key_text = std::fs::read_to_string(&key).unwrap();
+    for secret in [admin_password, key_text.trim(), "PRIVATE KEY"] {
+        assert!(!out.stderr.contains(secret), "{out:?}");
+    }
 }

@@ -1,0 +1,249 @@
+//! From a URL to a pool of connections. sqlx reads the URL, the `PG*` environment variables
+//! and the pgpass file as libpq does, and does every sslmode and client certificates on
+//! rustls. appw adds only what it needs on top: its session settings, a refusal of a bad
+//! `$PGSSLMODE`, libpq's `require` + root certificate rule, `connect_timeout`, and errors
+//! that name what is wrong without a password.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use percent_encoding::percent_decode_str;
+use sqlx::ConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
+use url::Url;
+
+use crate::error::{Error, Result};
+
+/// How long getting a connection may take (connecting, or waiting for one of the pool's),
+/// unless the URL says `connect_timeout=SECONDS`: an unreachable server fails the command
+/// (or a server's request) after this, never hangs it.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What a URL asks for, read and checked before any connection is tried.
+pub struct Target {
+    pub options: PgConnectOptions,
+    pub acquire_timeout: Duration,
+    /// The URL without its password: what messages name.
+    pub shown: String,
+}
+
+impl Target {
+    pub fn parse(url: &str) -> Result<Target> {
+        let shown = redact(url);
+        let bad = |what: String| {
+            Error::Usage(format!(
+                "the PostgreSQL URL {shown} is not valid: {what}; the form is \
+                 postgres://USER@HOST[:PORT]/DATABASE[?sslmode=verify-full]"
+            ))
+        };
+        // sqlx takes a bad $PGSSLMODE for the default (`prefer`); libpq refuses it, and so
+        // does appw: taking a typo for the default would quietly drop the check asked for.
+        if let Ok(mode) = std::env::var("PGSSLMODE") {
+            mode.parse::<PgSslMode>().map_err(|e| {
+                Error::Usage(format!(
+                    "$PGSSLMODE is not valid: {}; use disable, prefer, require, verify-ca or \
+                     verify-full",
+                    config_text(e)
+                ))
+            })?;
+        }
+        let parsed = Url::parse(url).map_err(|e| bad(e.to_string()))?;
+        let mut options = PgConnectOptions::from_url(&parsed).map_err(|e| bad(config_text(e)))?;
+        let param = |key: &str| {
+            parsed
+                .query_pairs()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.into_owned())
+        };
+        let setting = |key: &str, var: &str| param(key).or_else(|| std::env::var(var).ok());
+        // libpq checks the chain under `require` when a root certificate is given; sqlx
+        // would not look at it.
+        if matches!(options.get_ssl_mode(), PgSslMode::Require)
+            && setting("sslrootcert", "PGSSLROOTCERT").is_some()
+        {
+            options = options.ssl_mode(PgSslMode::VerifyCa);
+        }
+        // sqlx reads these files only once connected; name a missing one plainly.
+        for (key, var) in [
+            ("sslrootcert", "PGSSLROOTCERT"),
+            ("sslcert", "PGSSLCERT"),
+            ("sslkey", "PGSSLKEY"),
+        ] {
+            let Some(path) = setting(key, var).filter(|p| !p.starts_with("-----BEGIN")) else {
+                continue;
+            };
+            if let Err(e) = std::fs::File::open(&path) {
+                return Err(Error::Store(format!(
+                    "cannot read {key} {} for the store {shown}: {e}",
+                    crate::output::quoted(&path)
+                )));
+            }
+        }
+        let acquire_timeout = match param("connect_timeout") {
+            None => ACQUIRE_TIMEOUT,
+            Some(secs) => match secs.parse::<u64>() {
+                Ok(secs) => Duration::from_secs(secs.max(1)),
+                Err(_) => return Err(bad("connect_timeout is not a number of seconds".into())),
+            },
+        };
+        if options.get_application_name().is_none() {
+            options = options.application_name("appw");
+        }
+        // Every write's safety argument assumes READ COMMITTED; a server whose default is
+        // stricter would add serialisation failures, so pin it for appw's sessions.
+        let options = options
+            .options([("default_transaction_isolation", r"read\ committed")])
+            .disable_statement_logging();
+        Ok(Target {
+            options,
+            acquire_timeout,
+            shown,
+        })
+    }
+
+    /// A pool that opens connections when first asked, at most `max_connections`, checks an
+    /// idle one before handing it out (so a server reconnects after PostgreSQL restarts),
+    /// and waits at most the acquire timeout. Must be called inside a Tokio runtime.
+    pub fn pool(&self, max_connections: u32) -> PgPool {
+        PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .min_connections(0)
+            .acquire_timeout(self.acquire_timeout)
+            .test_before_acquire(true)
+            .connect_lazy_with(self.options.clone())
+    }
+
+    /// Why no connection could be had.
+    pub fn connect_error(&self, err: sqlx::Error) -> Error {
+        let what = match err {
+            sqlx::Error::PoolTimedOut => format!(
+                "no connection within {} s: the server refused or did not answer (is it \
+                 running there? connect_timeout=SECONDS in the URL waits longer)",
+                self.acquire_timeout.as_secs()
+            ),
+            sqlx::Error::Database(db) => db.message().to_string(),
+            sqlx::Error::Configuration(e) => e.to_string(),
+            other => other.to_string(),
+        };
+        let hint = ignored_pgpass()
+            .map(|why| format!("; {why}"))
+            .unwrap_or_default();
+        Error::Store(format!(
+            "cannot connect to the store {}: {what}{hint}",
+            self.shown
+        ))
+    }
+}
+
+/// The text of a configuration error, without sqlx's prefix (which it may nest).
+fn config_text(err: sqlx::Error) -> String {
+    let text = err.to_string();
+    let mut rest = text.as_str();
+    while let Some(inner) = rest.strip_prefix("error with configuration: ") {
+        rest = inner;
+    }
+    rest.to_string()
+}
+
+/// sqlx skips a pgpass file that others may read, as libpq does, but silently: when a
+/// connection fails, say so.
+fn ignored_pgpass() -> Option<String> {
+    let path = std::env::var_os("PGPASSFILE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".pgpass")))?;
+    let mode = std::fs::metadata(&path).ok()?.permissions().mode();
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "{} was ignored because others can read it (mode {:04o}); run chmod 600 on it",
+            path.display(),
+            mode & 0o7777
+        )
+    })
+}
+
+/// The URL as it may be shown: the password in the user part and any `password=`
+/// parameter taken out.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "(a PostgreSQL URL)".into();
+    };
+    // The userinfo ends at the last '@': a password may hold '?', '/' or '@' unencoded, so
+    // nothing before that '@' is ever shown but the user name.
+    let (user, after) = match rest.rsplit_once('@') {
+        Some((userinfo, after)) => (Some(userinfo.split(':').next().unwrap_or("")), after),
+        None => (None, rest),
+    };
+    let (host, query) = match after.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (after, None),
+    };
+    let main = match user {
+        Some(user) => format!("{user}@{host}"),
+        None => host.to_string(),
+    };
+    let mut shown = format!("{scheme}://{main}");
+    if let Some(query) = query {
+        let kept: Vec<&str> = query
+            .split('&')
+            // Keys are percent-decoded when the URL is read (`passw%6Frd=` sets the password).
+            .filter(|p| {
+                let key = p.split_once('=').map_or(*p, |(key, _)| key);
+                !percent_decode_str(key)
+                    .decode_utf8_lossy()
+                    .eq_ignore_ascii_case("password")
+            })
+            .collect();
+        if !kept.is_empty() {
+            shown.push('?');
+            shown.push_str(&kept.join("&"));
+        }
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_takes_out_every_password() {
+        assert_eq!(
+            redact("postgres://appw:s3cret@db.example:5432/appw?sslmode=require"),
+            "postgres://appw@db.example:5432/appw?sslmode=require"
+        );
+        assert_eq!(
+            redact("postgresql://u:p@ss:w@rd@h/d?password=x&sslmode=disable"),
+            "postgresql://u@h/d?sslmode=disable"
+        );
+        assert_eq!(redact("postgres://h/d"), "postgres://h/d");
+        assert!(!redact("postgres://u:topsecret@h/d").contains("topsecret"));
+        assert!(
+            !redact("postgres://h/d?passw%6Frd=topsecret&sslmode=require").contains("topsecret")
+        );
+        for leaky in [
+            "postgres://u:pa?ss@h/d",
+            "postgres://u:a/b?c@h/d?sslmode=require",
+        ] {
+            let shown = redact(leaky);
+            assert!(shown.starts_with("postgres://u@h/d"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn url_settings_sqlx_leaves_out_are_applied() {
+        let t = Target::parse("postgres://u:pw@h:1/d?sslmode=require&sslrootcert=/").unwrap();
+        assert!(matches!(t.options.get_ssl_mode(), PgSslMode::VerifyCa));
+        assert_eq!(t.acquire_timeout, ACQUIRE_TIMEOUT);
+        let t = Target::parse("postgres://u@h/d?sslmode=verify-full&connect_timeout=7").unwrap();
+        assert!(matches!(t.options.get_ssl_mode(), PgSslMode::VerifyFull));
+        assert_eq!(t.acquire_timeout, Duration::from_secs(7));
+        assert_eq!(t.options.get_application_name(), Some("appw"));
+        assert!(Target::parse("postgres://u@h/d?sslmode=bogus").is_err());
+        let err = Target::parse("postgres://u:hunter22@h:notaport/d")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(!err.contains("hunter22"), "{err}");
+    }
+}

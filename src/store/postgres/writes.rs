@@ -1,0 +1,381 @@
+//! The statements that write. Each write is one transaction (or one statement) that records
+//! its audit event with it; the events' fields come from [`NewEvent`].
+
+use sqlx::postgres::PgConnection;
+
+use super::super::rows::NewEvent;
+use super::super::{
+    Dump, NewCredential, Rejection, Timestamp, Use, check_empty, duplicate_name, name_key,
+    refuse_revoked,
+};
+use super::{Db, is_violation, pg_error};
+use crate::error::Result;
+
+/// Constraint names the error mapping tells apart.
+const PRIMARY_KEY: &str = "appw_credentials_pkey";
+const ACTIVE_NAME: &str = "appw_credentials_active_name";
+
+/// How the hot path's transactions begin. A use or a failure recorded is only a count and a
+/// time: it may commit without waiting for the WAL to reach the disk (a crash can lose the
+/// last few, never a revoke). Every write that grants or takes away access (create, revoke,
+/// revoke-all, rotate, rename, import) keeps the server's synchronous commit, so once appw
+/// reports it, it survives a crash.
+const ASYNC_COMMIT: &str = "BEGIN; SET LOCAL synchronous_commit = off";
+
+const INSERT_EVENT: &str = "INSERT INTO appw_events
+    (at, kind, username, credential_id, name, source, detail)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+async fn log(conn: &mut PgConnection, now: Timestamp, ev: &NewEvent<'_>) -> sqlx::Result<()> {
+    sqlx::query(INSERT_EVENT)
+        .bind(now)
+        .bind(ev.kind)
+        .bind(ev.user)
+        .bind(ev.credential_id)
+        .bind(ev.name)
+        .bind(ev.source)
+        .bind(ev.detail())
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Inserts `new` and its event in one statement; `Ok(false)` when the id is taken.
+async fn insert_row(
+    conn: &mut PgConnection,
+    new: &NewCredential,
+    now: Timestamp,
+    ev: &NewEvent<'_>,
+) -> sqlx::Result<bool> {
+    let inserted = sqlx::query(
+        "WITH c AS (
+            INSERT INTO appw_credentials
+                (id, username, name, name_key, app_id, hash, created, expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            RETURNING id
+         )
+         INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
+         SELECT $7, $9, $10, $11, $12, $13, $14 FROM c",
+    )
+    .bind(&new.id)
+    .bind(&new.user)
+    .bind(&new.name)
+    .bind(name_key(&new.name))
+    .bind(new.app_id.as_deref())
+    .bind(&new.hash)
+    .bind(now)
+    .bind(new.expires_at)
+    .bind(ev.kind)
+    .bind(ev.user)
+    .bind(ev.credential_id)
+    .bind(ev.name)
+    .bind(ev.source)
+    .bind(ev.detail())
+    .execute(conn)
+    .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if is_violation(&e, PRIMARY_KEY) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+impl Db<'_> {
+    pub async fn insert(&mut self, new: &NewCredential, now: Timestamp) -> Result<bool> {
+        // One statement (credential and event together), committed before this returns, so
+        // the password is printed only once it is durable. The partial unique index decides
+        // races between two creators of the same name.
+        match insert_row(self.conn, new, now, &NewEvent::created(new)).await {
+            Ok(inserted) => Ok(inserted),
+            Err(err) if is_violation(&err, ACTIVE_NAME) => {
+                Err(duplicate_name(&new.user, &new.name))
+            }
+            Err(err) => Err(pg_error(self.shown, err)),
+        }
+    }
+
+    pub async fn record_use(&mut self, u: &Use<'_>, now: Timestamp) -> Result<bool> {
+        // One statement: the UPDATE only matches while the row is not revoked (re-checked
+        // after waiting for any concurrent writer of the row, so a revoke or rotate that
+        // commits first wins), counts with use_count + 1, replaces the hash only if it is
+        // still the one that was checked, and the event (owner and name from the row) is
+        // written with it. `verify` sends a rehash only when `may_rehash` says this role may
+        // write hashes; a verify-only role's statement leaves `hash` out of its SET.
+        let e = |err| pg_error(self.shown, err);
+        let ev = NewEvent::verified(u);
+        let statement = match u.rehash {
+            None => sqlx::query(
+                "WITH used AS (
+                    UPDATE appw_credentials
+                    SET use_count = use_count + 1, last_used = $2, last_source = $3
+                    WHERE id = $1 AND revoked_at IS NULL
+                    RETURNING username, name
+                )
+                INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
+                SELECT $2, $4, username, $1, name, $3, $5 FROM used",
+            ),
+            Some(_) => sqlx::query(
+                "WITH used AS (
+                    UPDATE appw_credentials
+                    SET use_count = use_count + 1, last_used = $2, last_source = $3,
+                        hash = CASE WHEN hash = $7 THEN $6 ELSE hash END
+                    WHERE id = $1 AND revoked_at IS NULL
+                    RETURNING username, name
+                )
+                INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
+                SELECT $2, $4, username, $1, name, $3, $5 FROM used",
+            ),
+        };
+        let mut statement = statement
+            .bind(u.id)
+            .bind(now)
+            .bind(ev.source)
+            .bind(ev.kind)
+            .bind(ev.detail());
+        if let Some(rehash) = u.rehash {
+            statement = statement.bind(rehash).bind(u.checked_hash);
+        }
+        let mut tx = sqlx::Connection::begin_with(&mut *self.conn, ASYNC_COMMIT)
+            .await
+            .map_err(e)?;
+        let counted = statement.execute(&mut *tx).await.map_err(e)?;
+        tx.commit().await.map_err(e)?;
+        Ok(counted.rows_affected() == 1)
+    }
+
+    pub async fn record_rejection(&mut self, r: &Rejection<'_>, now: Timestamp) -> Result<()> {
+        // One statement: the failure on the credential (if the password named one) and the
+        // event (with the credential's name), together.
+        let e = |err| pg_error(self.shown, err);
+        let ev = NewEvent::rejected(r);
+        let mut tx = sqlx::Connection::begin_with(&mut *self.conn, ASYNC_COMMIT)
+            .await
+            .map_err(e)?;
+        sqlx::query(
+            "WITH failed AS (
+                UPDATE appw_credentials SET last_failed = $2, last_failed_source = $3
+                WHERE id = $1 RETURNING name
+            )
+            INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
+            VALUES ($2, $4, $5, $1, (SELECT name FROM failed), $3, $6)",
+        )
+        .bind(ev.credential_id)
+        .bind(now)
+        .bind(ev.source)
+        .bind(ev.kind)
+        .bind(ev.user)
+        .bind(ev.detail())
+        .execute(&mut *tx)
+        .await
+        .map_err(e)?;
+        tx.commit().await.map_err(e)
+    }
+
+    pub async fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<()> {
+        // One transaction for all ids (all or none); each conditional UPDATE locks its row
+        // and re-checks `revoked_at IS NULL` after any concurrent writer, so of two revokers
+        // exactly one wins.
+        let e = |err| pg_error(self.shown, err);
+        let mut tx = sqlx::Connection::begin(&mut *self.conn).await.map_err(e)?;
+        for id in ids {
+            let revoked: Option<(String, String)> = sqlx::query_as(
+                "UPDATE appw_credentials SET revoked_at = $2, hash = NULL
+                 WHERE id = $1 AND revoked_at IS NULL RETURNING username, name",
+            )
+            .bind(id)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(e)?;
+            let Some((user, name)) = revoked else {
+                return Err(refuse_revoked(id, "already revoked"));
+            };
+            log(&mut tx, now, &NewEvent::revoked(id, &user, &name))
+                .await
+                .map_err(e)?;
+        }
+        tx.commit().await.map_err(e)
+    }
+
+    pub async fn revoke_all(&mut self, user: Option<&str>, now: Timestamp) -> Result<u64> {
+        // One READ COMMITTED transaction: the UPDATE revokes every credential active when it
+        // starts (rows it waits on are re-checked); one created concurrently and committed
+        // after that is not in the count, exactly as if it had been created just after.
+        let e = |err| pg_error(self.shown, err);
+        let mut tx = sqlx::Connection::begin(&mut *self.conn).await.map_err(e)?;
+        let count = sqlx::query(
+            "UPDATE appw_credentials SET revoked_at = $2, hash = NULL
+             WHERE revoked_at IS NULL AND ($1::text IS NULL OR username = $1)",
+        )
+        .bind(user)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(e)?
+        .rows_affected();
+        log(&mut tx, now, &NewEvent::revoke_all(user, count))
+            .await
+            .map_err(e)?;
+        tx.commit().await.map_err(e)?;
+        Ok(count)
+    }
+
+    pub async fn rotate(
+        &mut self,
+        old_id: &str,
+        new: &NewCredential,
+        now: Timestamp,
+    ) -> Result<bool> {
+        // One READ COMMITTED transaction: retiring the old row takes its lock first, so a
+        // verifier's record_use either committed before (and counts) or waits and then finds
+        // the hash gone. The new row becomes visible at the same commit; when its id is
+        // taken, the retirement rolls back too and the caller draws anew.
+        let e = |err| pg_error(self.shown, err);
+        let mut tx = sqlx::Connection::begin(&mut *self.conn).await.map_err(e)?;
+        let retired = sqlx::query(
+            "UPDATE appw_credentials SET revoked_at = $2, hash = NULL, replaced_by = $3
+             WHERE id = $1 AND revoked_at IS NULL",
+        )
+        .bind(old_id)
+        .bind(now)
+        .bind(&new.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(e)?;
+        if retired.rows_affected() == 0 {
+            return Err(refuse_revoked(old_id, "revoked; create a new one instead"));
+        }
+        match insert_row(&mut tx, new, now, &NewEvent::rotated(new, old_id)).await {
+            Ok(true) => tx.commit().await.map_err(e)?,
+            Ok(false) => {
+                tx.rollback().await.map_err(e)?;
+                return Ok(false);
+            }
+            Err(err) if is_violation(&err, ACTIVE_NAME) => {
+                return Err(duplicate_name(&new.user, &new.name));
+            }
+            Err(err) => return Err(e(err)),
+        }
+        Ok(true)
+    }
+
+    pub async fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<()> {
+        // One READ COMMITTED transaction; FOR UPDATE holds the row so it cannot be revoked
+        // or renamed between the read of the old name and the write.
+        let e = |err| pg_error(self.shown, err);
+        let mut tx = sqlx::Connection::begin(&mut *self.conn).await.map_err(e)?;
+        let old: Option<(String, String)> = sqlx::query_as(
+            "SELECT username, name FROM appw_credentials
+             WHERE id = $1 AND revoked_at IS NULL FOR UPDATE",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(e)?;
+        let Some((user, old_name)) = old else {
+            return Err(refuse_revoked(id, "revoked; it cannot be renamed"));
+        };
+        let renamed =
+            sqlx::query("UPDATE appw_credentials SET name = $2, name_key = $3 WHERE id = $1")
+                .bind(id)
+                .bind(new_name)
+                .bind(name_key(new_name))
+                .execute(&mut *tx)
+                .await;
+        match renamed {
+            Ok(_) => {}
+            Err(err) if is_violation(&err, ACTIVE_NAME) => {
+                return Err(duplicate_name(&user, new_name));
+            }
+            Err(err) => return Err(e(err)),
+        }
+        let ev = NewEvent::renamed(id, &user, new_name, &old_name);
+        log(&mut tx, now, &ev).await.map_err(e)?;
+        tx.commit().await.map_err(e)
+    }
+
+    pub async fn prune_events(&mut self, before: Timestamp) -> Result<u64> {
+        // One DELETE in autocommit: events are only ever appended, so nothing it reads can
+        // be changed under it at READ COMMITTED.
+        sqlx::query("DELETE FROM appw_events WHERE at < $1")
+            .bind(before)
+            .execute(&mut *self.conn)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(|e| pg_error(self.shown, e))
+    }
+
+    pub async fn import(&mut self, dump: &Dump) -> Result<()> {
+        // One transaction. SHARE ROW EXCLUSIVE conflicts with every writer's ROW EXCLUSIVE,
+        // so no credential can be created between the emptiness check and the commit.
+        let e = |err| pg_error(self.shown, err);
+        let mut tx = sqlx::Connection::begin(&mut *self.conn).await.map_err(e)?;
+        sqlx::raw_sql("LOCK TABLE appw_credentials, appw_events IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await
+            .map_err(e)?;
+        let (credentials, events): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM appw_credentials), (SELECT count(*) FROM appw_events)",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(e)?;
+        check_empty(credentials, events)?;
+        for s in &dump.credentials {
+            let c = &s.credential;
+            sqlx::query(
+                "INSERT INTO appw_credentials (id, username, name, name_key, app_id, hash,
+                    created, expires_at, last_used, last_source, use_count, last_failed,
+                    last_failed_source, revoked_at, replaced_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            )
+            .bind(&c.id)
+            .bind(&c.user)
+            .bind(&c.name)
+            .bind(name_key(&c.name))
+            .bind(c.app_id.as_deref())
+            .bind(s.hash.as_deref())
+            .bind(c.created)
+            .bind(c.expires_at)
+            .bind(c.last_used)
+            .bind(c.last_source.as_deref())
+            .bind(c.use_count)
+            .bind(c.last_failed)
+            .bind(c.last_failed_source.as_deref())
+            .bind(c.revoked_at)
+            .bind(s.replaced_by.as_deref())
+            .execute(&mut *tx)
+            .await
+            .map_err(e)?;
+        }
+        for ev in &dump.events {
+            sqlx::query(
+                "INSERT INTO appw_events
+                    (seq, at, kind, username, credential_id, name, source, detail)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(ev.seq)
+            .bind(ev.at)
+            .bind(&ev.kind)
+            .bind(ev.user.as_deref())
+            .bind(ev.credential_id.as_deref())
+            .bind(ev.name.as_deref())
+            .bind(ev.source.as_deref())
+            .bind(ev.detail.as_deref())
+            .execute(&mut *tx)
+            .await
+            .map_err(e)?;
+        }
+        // The next event continues the copied numbering.
+        if !dump.events.is_empty() {
+            sqlx::raw_sql(
+                "SELECT setval(pg_get_serial_sequence('appw_events', 'seq'),
+                               (SELECT max(seq) FROM appw_events))",
+            )
+            .execute(&mut *tx)
+            .await
+            .map_err(e)?;
+        }
+        tx.commit().await.map_err(e)
+    }
+}

@@ -93,7 +93,7 @@ impl Target {
         // Every write's safety argument assumes READ COMMITTED; a server whose default is
         // stricter would add serialisation failures, so pin it for appw's sessions.
         let options = options
-            .options([("default_transaction_isolation", r"read\ committed")])
+            .options([("default_transaction_isolation", "read committed")])
             .disable_statement_logging();
         Ok(Target {
             options,

@@ -67,12 +67,11 @@ impl Memory {
     /// to clear a 2 MiB page. (For ordinary 4 KiB pages the helper measured no faster: the
     /// two threads contend for the same page-table locks.)
     pub fn new(blocks: usize, strategy: Strategy) -> Memory {
-        // One of another size is dropped (it never held secrets).
-        if let Some(m) = PREPARED.lock().ok().and_then(|mut slot| slot.take())
-            && m.blocks == blocks
-            && m.strategy == strategy
-        {
-            return m;
+        if let Some(m) = PREPARED.lock().ok().and_then(|mut slot| slot.take()) {
+            if m.blocks == blocks && m.strategy == strategy {
+                return m;
+            }
+            // Another size: `m` is dropped (it never held secrets).
         }
         let mut inner = Inner::new(blocks, strategy);
         let populator = match strategy {
@@ -101,10 +100,10 @@ impl Memory {
 impl Inner {
     fn new(blocks: usize, strategy: Strategy) -> Inner {
         #[cfg(target_os = "linux")]
-        if strategy == Strategy::HugePages
-            && let Some(m) = mapped::Mapping::new(blocks)
-        {
-            return Inner::Mapped(m);
+        if strategy == Strategy::HugePages {
+            if let Some(m) = mapped::Mapping::new(blocks) {
+                return Inner::Mapped(m);
+            }
         }
         let _ = strategy;
         Inner::Boxed(zeroed_blocks(blocks))

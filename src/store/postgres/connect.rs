@@ -91,9 +91,10 @@ impl Target {
             options = options.application_name("appw");
         }
         // Every write's safety argument assumes READ COMMITTED; a server whose default is
-        // stricter would add serialisation failures, so pin it for appw's sessions.
+        // stricter would add serialisation failures, so pin it for appw's sessions. (sqlx
+        // 0.8 passes the value as it is: the space is escaped for the server.)
         let options = options
-            .options([("default_transaction_isolation", "read committed")])
+            .options([("default_transaction_isolation", r"read\ committed")])
             .disable_statement_logging();
         Ok(Target {
             options,

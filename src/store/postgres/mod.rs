@@ -100,9 +100,15 @@ impl Drop for PgStore {
         };
         match &self.exec {
             // Nothing drives an own runtime after this: end the session (no round trip)
-            // rather than leave a return to the pool that never runs.
+            // rather than leave a return to the pool that never runs. (Inside some other
+            // runtime, where blocking would panic, the socket just closes with the runtime.)
             Exec::Own(rt) => {
-                let _ = rt.block_on(conn.close());
+                if tokio::runtime::Handle::try_current().is_err() {
+                    let _ = rt.block_on(conn.close());
+                } else {
+                    let _entered = rt.enter();
+                    drop(conn);
+                }
             }
             // Back to the pool (sqlx spawns that on the runtime it is entered in).
             Exec::Shared(handle) => {

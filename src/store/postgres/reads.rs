@@ -1,7 +1,5 @@
 //! The statements that only read.
 
-// Every SQL text built with format! here joins constant column lists only; values are bound.
-use sqlx::AssertSqlSafe;
 use sqlx::postgres::PgConnection;
 
 use super::super::rows::{CredentialRow, EventRow, HashRow, StoredRow};
@@ -43,7 +41,7 @@ impl Db<'_> {
                AND ($4::bigint IS NULL OR (expires_at > $3 AND expires_at <= $4))
              ORDER BY username, created, id"
         );
-        let rows: Vec<CredentialRow> = sqlx::query_as(AssertSqlSafe(sql))
+        let rows: Vec<CredentialRow> = sqlx::query_as(&sql)
             .bind(filter.user.as_deref())
             .bind(filter.expired_only)
             .bind(now)
@@ -59,7 +57,7 @@ impl Db<'_> {
             "SELECT {CREDENTIAL_COLUMNS} FROM appw_credentials WHERE starts_with(id, $1)
              ORDER BY id LIMIT 2"
         );
-        let rows: Vec<CredentialRow> = sqlx::query_as(AssertSqlSafe(sql))
+        let rows: Vec<CredentialRow> = sqlx::query_as(&sql)
             .bind(id_or_prefix)
             .fetch_all(&mut *self.conn)
             .await
@@ -72,7 +70,7 @@ impl Db<'_> {
             "SELECT {CREDENTIAL_COLUMNS} FROM appw_credentials
              WHERE username = $1 AND name_key = $2 AND revoked_at IS NULL"
         );
-        let row: Option<CredentialRow> = sqlx::query_as(AssertSqlSafe(sql))
+        let row: Option<CredentialRow> = sqlx::query_as(&sql)
             .bind(user)
             .bind(name_key(name))
             .fetch_optional(&mut *self.conn)
@@ -89,7 +87,7 @@ impl Db<'_> {
                AND ($2::bigint IS NULL OR at >= $2)
              ORDER BY seq"
         );
-        let rows: Vec<EventRow> = sqlx::query_as(AssertSqlSafe(sql))
+        let rows: Vec<EventRow> = sqlx::query_as(&sql)
             .bind(filter.user.as_deref())
             .bind(filter.since)
             .fetch_all(&mut *self.conn)
@@ -110,16 +108,16 @@ impl Db<'_> {
         .await
         .map_err(e)?;
         let conn: &mut PgConnection = &mut tx;
-        let credentials: Vec<StoredRow> = sqlx::query_as(AssertSqlSafe(format!(
+        let credentials: Vec<StoredRow> = sqlx::query_as(&format!(
             "SELECT {CREDENTIAL_COLUMNS}, hash, replaced_by FROM appw_credentials
              ORDER BY created, id"
-        )))
+        ))
         .fetch_all(&mut *conn)
         .await
         .map_err(e)?;
-        let events: Vec<EventRow> = sqlx::query_as(AssertSqlSafe(format!(
+        let events: Vec<EventRow> = sqlx::query_as(&format!(
             "SELECT {EVENT_COLUMNS} FROM appw_events ORDER BY seq"
-        )))
+        ))
         .fetch_all(&mut *conn)
         .await
         .map_err(e)?;

@@ -58,10 +58,11 @@ impl Db<'_> {
     /// The schema version; `None` when appw never wrote to this database. One round trip
     /// (a simple query: no statement to prepare), so a `verify` pays no more than it must.
     pub async fn version(&mut self) -> Result<Option<i64>> {
+        // (`fetch_all`: sqlx 0.8's `RawSql::fetch_optional` wants exactly one row.)
         let found = sqlx::raw_sql("SELECT schema_version FROM appw_meta")
-            .fetch_optional(&mut *self.conn)
+            .fetch_all(&mut *self.conn)
             .await;
-        match found {
+        match found.map(|rows| rows.into_iter().next()) {
             Ok(None) => Ok(Some(0)),
             Ok(Some(row)) => row
                 .try_get(0)
@@ -106,7 +107,7 @@ impl Db<'_> {
             return Err(newer(shown, version));
         }
         for sql in MIGRATIONS.iter().skip(version as usize) {
-            sqlx::raw_sql(*sql).execute(&mut *conn).await.map_err(e)?;
+            sqlx::raw_sql(sql).execute(&mut *conn).await.map_err(e)?;
         }
         sqlx::query(
             "INSERT INTO appw_meta (schema_version) VALUES ($1)

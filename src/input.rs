@@ -2,6 +2,7 @@
 //! sources. Bad values are usage errors (exit 2) that say what is allowed.
 
 use crate::error::{Error, Result};
+use crate::text::is_unprintable;
 
 pub const MAX_NAME: usize = 100;
 pub const MAX_SOURCE: usize = 200;
@@ -50,13 +51,6 @@ fn text(what: &str, raw: &str, max: usize) -> Result<String> {
         )));
     }
     Ok(trimmed.to_string())
-}
-
-/// Characters that can change what a terminal shows: controls (including escape and the C1
-/// range) and Unicode format characters that reorder or hide text.
-pub fn is_unprintable(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 #[cfg(test)]

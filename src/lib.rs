@@ -8,4 +8,5 @@ pub mod input;
 pub mod output;
 pub mod secret;
 pub mod store;
+pub mod text;
 pub mod when;

@@ -9,15 +9,9 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use serde_json::{Value, json};
 
-use crate::input::is_unprintable;
+use crate::text::clean;
 use crate::store::{Credential, Event, Timestamp};
 use crate::when;
-
-/// `text` in double quotes for an error message, any password in it already redacted: an
-/// echoed value is redacted on its own, so the message's words around it stay readable.
-pub fn quoted(text: &str) -> String {
-    format!("\"{}\"", crate::secret::token::redact(text))
-}
 
 /// Writes `text` to stdout and flushes, so a closed pipe is reported here, as an error the
 /// caller can act on, rather than as a panic in `println!`.
@@ -45,24 +39,6 @@ pub fn print_json_array(items: impl IntoIterator<Item = Value>) -> io::Result<()
     }
     out.write_all(b"]\n")?;
     out.flush()
-}
-
-/// Makes stored text safe for a terminal: anything that could be an escape sequence or
-/// reorder the line is shown as a visible `\u{..}` escape instead. Stored names are
-/// validated on the way in; this also covers stores written by other tools.
-pub fn clean(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unprintable) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if is_unprintable(c) {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
 }
 
 fn time_or_null(at: Option<Timestamp>) -> Value {
@@ -219,17 +195,4 @@ pub fn event_table(events: &[Event]) -> String {
         ]);
     }
     format!("{t}\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clean_escapes_what_a_terminal_would_act_on() {
-        assert_eq!(clean("plain name"), "plain name");
-        assert_eq!(clean("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
-        assert_eq!(clean("x\u{202e}y\u{9b}"), "x\\u{202e}y\\u{9b}");
-        assert!(!clean("\u{7}\u{0}\r\n").chars().any(is_unprintable));
-    }
 }

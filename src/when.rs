@@ -3,7 +3,7 @@
 use chrono::{DateTime, Local, SecondsFormat, TimeZone, Utc};
 
 use crate::error::{Error, Result};
-use crate::output::quoted;
+use crate::text::quoted;
 use crate::store::Timestamp;
 
 /// The current time. In debug builds (what `cargo test` runs) `APPW_NOW` (RFC 3339)

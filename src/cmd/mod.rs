@@ -21,7 +21,7 @@ use crate::error::Error;
 use crate::output;
 use crate::secret::{KdfParams, Token, kdf};
 use crate::store::{self, Access, Credential, Location, NewCredential, Store, Timestamp};
-use crate::{input, when};
+use crate::{input, text, when};
 
 /// What every command may need besides its own arguments.
 pub struct Context {
@@ -101,8 +101,8 @@ fn resolve(
             store.find_by_name(&user, &name)?.ok_or_else(|| {
                 Error::Refused(format!(
                     "user {} has no active credential named {}",
-                    output::quoted(&user),
-                    output::quoted(&name)
+                    text::quoted(&user),
+                    text::quoted(&name)
                 ))
             })
         }
@@ -131,13 +131,13 @@ fn id_prefix(raw: &str) -> Result<String, Error> {
         }
         return Err(Error::Usage(format!(
             "{} is not a credential id (ids are 12 lowercase letters and digits)",
-            output::quoted(raw)
+            text::quoted(raw)
         )));
     }
     if id.len() < 8 {
         return Err(Error::Usage(format!(
             "the id prefix {} is too short; give at least 8 characters",
-            output::quoted(id)
+            text::quoted(id)
         )));
     }
     Ok(id.to_string())
@@ -198,10 +198,10 @@ fn print_secret(
              Password (shown once; store it now, it cannot be shown again):\n\n    {}\n\n\
              Use it as: curl -u '{}:PASSWORD' ...\n",
             new.id,
-            output::clean(&new.user),
-            output::clean(&new.name),
+            text::clean(&new.user),
+            text::clean(&new.name),
             token.grouped().as_str(),
-            output::clean(&new.user),
+            text::clean(&new.user),
         ))
     };
     if let Err(err) = output::print(&text) {

@@ -3,7 +3,7 @@ use serde_json::Value;
 
 use super::{Context, id_prefix, resolve};
 use crate::cli::RevokeArgs;
-use crate::output;
+use crate::{output, text};
 use crate::store::Store;
 
 pub fn run(mut store: Box<dyn Store>, args: RevokeArgs, ctx: &Context) -> Result<()> {
@@ -43,8 +43,8 @@ pub fn run(mut store: Box<dyn Store>, args: RevokeArgs, ctx: &Context) -> Result
             text += &format!(
                 "Revoked {} ({}: {})\n",
                 c.id,
-                output::clean(&c.user),
-                output::clean(&c.name)
+                text::clean(&c.user),
+                text::clean(&c.name)
             );
         }
         output::print(&text)?;

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::{Context, user_filter};
 use crate::cli::RevokeAllArgs;
 use crate::error::Error;
-use crate::output;
+use crate::{output, text};
 use crate::store::{ListFilter, Store};
 
 pub fn run(store: Option<Box<dyn Store>>, args: RevokeAllArgs, ctx: &Context) -> Result<()> {
@@ -37,7 +37,7 @@ pub fn run(store: Option<Box<dyn Store>>, args: RevokeAllArgs, ctx: &Context) ->
 /// Asks on a terminal; refuses anywhere else. An interrupted prompt (EOF, Ctrl-C) declines.
 fn confirm(active: usize, user: Option<&str>) -> Result<(), Error> {
     let whose = user.map_or("in the store".to_string(), |u| {
-        format!("of user {}", output::clean(u))
+        format!("of user {}", text::clean(u))
     });
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(Error::Refused(format!(

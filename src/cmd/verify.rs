@@ -21,7 +21,7 @@ use crate::cli::VerifyArgs;
 use crate::error::Error;
 use crate::secret::{KdfParams, Token, kdf};
 use crate::store::{HashRecord, Rejection, Store, Timestamp, Use};
-use crate::{input, output};
+use crate::{input, output, text};
 
 /// Longest input line accepted: a token is 48 characters, grouped 59; an Authorization
 /// header carrying a user name of 100 characters and a grouped token is well under this.
@@ -65,7 +65,7 @@ pub fn run(
                     &json!({ "valid": true, "id": id, "user": user, "name": name }),
                 )?;
             } else if !args.quiet {
-                output::print(&format!("{id} {}\n", output::clean(&name)))?;
+                output::print(&format!("{id} {}\n", text::clean(&name)))?;
             }
             Ok(())
         }

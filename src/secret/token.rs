@@ -299,7 +299,7 @@ fn more_follows(mut rest: impl Iterator<Item = char>) -> bool {
 /// Whitespace, or a character a terminal does not show (zero-width spaces, controls): what
 /// may stand between a password's characters without changing what a reader copies.
 fn is_spacing(c: char) -> bool {
-    c.is_whitespace() || crate::input::is_unprintable(c)
+    c.is_whitespace() || crate::text::is_unprintable(c)
 }
 
 /// True when `s` has the shape of a credential id (for friendlier errors, not for security).

@@ -937,7 +937,7 @@ fn tls_mode(mode: &str) -> std::result::Result<TlsMode, String> {
         "require" => TlsMode::Require,
         "verify-ca" => TlsMode::VerifyCa,
         "verify-full" => TlsMode::VerifyFull,
-        other => return Err(format!("unknown sslmode {}", crate::output::quoted(other))),
+        other => return Err(format!("unknown sslmode {}", crate::text::quoted(other))),
     })
 }
 

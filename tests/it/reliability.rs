@@ -1079,10 +1079,10 @@ proptest! {
             }
             // The table shows nothing a terminal would act on.
             let table = appw.run(&["list"]).ok().stdout;
-            prop_assert!(!table.chars().any(|c| appw::input::is_unprintable(c) && c != '\n'));
+            prop_assert!(!table.chars().any(|c| appw::text::is_unprintable(c) && c != '\n'));
         } else {
             let out = out.code(2).one_error_line();
-            prop_assert!(!out.stderr.chars().any(|c| appw::input::is_unprintable(c) && c != '\n'));
+            prop_assert!(!out.stderr.chars().any(|c| appw::text::is_unprintable(c) && c != '\n'));
         }
         // Filters and lookups with the same text never match what they should not.
         let out = appw.run(&["list", &user_arg, "--json"]);
@@ -1117,7 +1117,7 @@ proptest! {
             if let Ok(v) = check(&raw) {
                 prop_assert!(!v.is_empty() && v.chars().count() <= max);
                 prop_assert_eq!(v.trim(), v.as_str());
-                prop_assert!(!v.chars().any(appw::input::is_unprintable));
+                prop_assert!(!v.chars().any(appw::text::is_unprintable));
                 prop_assert!(appw::secret::Token::parse(&v).is_err());
             }
         }

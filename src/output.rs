@@ -9,8 +9,8 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use serde_json::{Value, json};
 
-use crate::text::clean;
 use crate::store::{Credential, Event, Timestamp};
+use crate::text::clean;
 use crate::when;
 
 /// Writes `text` to stdout and flushes, so a closed pipe is reported here, as an error the

@@ -3,8 +3,8 @@ use serde_json::Value;
 
 use super::{Context, id_prefix, resolve};
 use crate::cli::RevokeArgs;
-use crate::{output, text};
 use crate::store::Store;
+use crate::{output, text};
 
 pub fn run(mut store: Box<dyn Store>, args: RevokeArgs, ctx: &Context) -> Result<()> {
     let mut targets = Vec::new();

@@ -6,8 +6,8 @@ use serde_json::json;
 use super::{Context, user_filter};
 use crate::cli::RevokeAllArgs;
 use crate::error::Error;
-use crate::{output, text};
 use crate::store::{ListFilter, Store};
+use crate::{output, text};
 
 pub fn run(store: Option<Box<dyn Store>>, args: RevokeAllArgs, ctx: &Context) -> Result<()> {
     let user = user_filter(args.user.as_deref())?;

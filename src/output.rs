@@ -74,6 +74,7 @@ pub fn event_json(e: &Event) -> Value {
         "name": e.name,
         "source": e.source,
         "detail": e.detail,
+        "count": e.count,
     })
 }
 
@@ -179,20 +180,29 @@ pub fn credential_details(c: &Credential, now: Timestamp) -> String {
     out
 }
 
+/// The log for people; a COUNT column appears when some event stands for several
+/// occurrences (a server's aggregated uses or rejections).
 pub fn event_table(events: &[Event]) -> String {
-    let mut t = table(vec![
-        "TIME", "EVENT", "USER", "ID", "NAME", "SOURCE", "DETAIL",
-    ]);
+    let show_count = events.iter().any(|e| e.count != 1);
+    let mut header = vec!["TIME", "EVENT", "USER", "ID", "NAME", "SOURCE", "DETAIL"];
+    if show_count {
+        header.push("COUNT");
+    }
+    let mut t = table(header);
     for e in events {
-        t.add_row(vec![
+        let mut row = vec![
             when::local(e.at),
-            e.kind.clone(),
+            clean(&e.kind).into_owned(),
             opt(&e.user).into_owned(),
             opt(&e.credential_id).into_owned(),
             opt(&e.name).into_owned(),
             opt(&e.source).into_owned(),
             opt(&e.detail).into_owned(),
-        ]);
+        ];
+        if show_count {
+            row.push(e.count.to_string());
+        }
+        t.add_row(row);
     }
     format!("{t}\n")
 }

@@ -301,6 +301,7 @@ fn event(row: &Row) -> Result<Event, postgres::Error> {
         name: row.try_get(5)?,
         source: row.try_get(6)?,
         detail: row.try_get(7)?,
+        count: 1,
     })
 }
 
@@ -346,6 +347,14 @@ fn insert_row(
 }
 
 impl Store for PgStore {
+    // The PostgreSQL store is being ported to sqlx (issue 11), which brings the events'
+    // `count` column and the batch write with it.
+    fn record_uses(&mut self, _batch: &super::Batch) -> Result<()> {
+        Err(Error::Store(
+            "recording a batch of uses is not available on PostgreSQL in this build".into(),
+        ))
+    }
+
     fn insert(&mut self, new: &NewCredential, now: Timestamp) -> Result<bool> {
         // One statement (credential and event together), committed before this returns, so
         // the password is printed only once it is durable. The partial unique index decides

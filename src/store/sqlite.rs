@@ -12,8 +12,9 @@ use rusqlite::{
 };
 
 use super::{
-    Access, Credential, Dump, Event, HashRecord, ListFilter, LogFilter, NewCredential, REHASHED,
-    Rejection, Store, StoredCredential, Timestamp, Use, duplicate_name, kind, name_key,
+    Access, Batch, Credential, Dump, Durability, Event, HashRecord, ListFilter, LogFilter,
+    NewCredential, NewEvent, REHASHED, Rejection, Store, StoredCredential, Timestamp, Use,
+    duplicate_name, kind, name_key,
 };
 use crate::error::{Error, Result};
 
@@ -71,6 +72,8 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX events_at ON events (at);
     CREATE INDEX events_user ON events (user, seq);",
+    // 2: one event may stand for several identical occurrences (a server's batches).
+    "ALTER TABLE events ADD COLUMN count INTEGER NOT NULL DEFAULT 1 CHECK (count > 0);",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -81,6 +84,8 @@ const CREDENTIAL_COLUMNS: &str = "id, user, name, app_id, created, last_used, la
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
+    /// The connection's `PRAGMA synchronous`, set per write by its [`Durability`].
+    synchronous: &'static str,
 }
 
 impl SqliteStore {
@@ -101,6 +106,7 @@ impl SqliteStore {
         let mut store = SqliteStore {
             conn,
             path: path.to_path_buf(),
+            synchronous: "NORMAL",
         };
         store.prepare()?;
         Ok(Some(store))
@@ -208,19 +214,48 @@ impl SqliteStore {
         sql_error(&self.path, &err)
     }
 
-    /// Runs `f` in one write transaction and commits it.
+    /// Runs `f` in one write transaction and commits it, durably.
     fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
-        let out = self.write_or_roll_back(|tx| f(tx).map(Some))?;
+        self.write_as(Durability::Durable, f)
+    }
+
+    /// Runs `f` in one write transaction and commits it with `durability`.
+    fn write_as<T>(
+        &mut self,
+        durability: Durability,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let out = self.write_or_roll_back_as(durability, |tx| f(tx).map(Some))?;
         Ok(out.expect("write_or_roll_back commits every Some"))
     }
 
-    /// Runs `f` in one write transaction: commits when it returns `Some`, rolls back on
-    /// `None` or an error.
     fn write_or_roll_back<T>(
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<Option<T>>,
     ) -> Result<Option<T>> {
+        self.write_or_roll_back_as(Durability::Durable, f)
+    }
+
+    /// Runs `f` in one write transaction: commits when it returns `Some`, rolls back on
+    /// `None` or an error. A durable commit syncs the WAL before it returns
+    /// (`synchronous = FULL`); a relaxed one leaves that to the next checkpoint (`NORMAL`:
+    /// still atomic and consistent after a crash, only the latest commits may be lost).
+    fn write_or_roll_back_as<T>(
+        &mut self,
+        durability: Durability,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<Option<T>>,
+    ) -> Result<Option<T>> {
         let path = self.path.clone();
+        let level = match durability {
+            Durability::Durable => "FULL",
+            Durability::Relaxed => "NORMAL",
+        };
+        if self.synchronous != level {
+            self.conn
+                .pragma_update(None, "synchronous", level)
+                .map_err(|err| sql_error(&path, &err))?;
+            self.synchronous = level;
+        }
         // Fold before the transaction, not after its commit: a fold takes milliseconds (its
         // fsyncs), and `create` killed between commit and print leaves a stored password
         // nobody saw (soak_sigkill_during_create: 55 of 500 killed creates left one when the
@@ -291,6 +326,7 @@ fn create(path: &Path) -> Result<()> {
         let mut store = SqliteStore {
             conn: Connection::open(&tmp).map_err(|e| sql_error(&tmp, &e))?,
             path: tmp.clone(),
+            synchronous: "NORMAL",
         };
         fs::set_permissions(&tmp, fs::Permissions::from_mode(0o600))
             .map_err(|e| io_error(&tmp, "cannot set permissions on", &e))?;
@@ -348,7 +384,8 @@ fn is_constraint(err: &rusqlite::Error, extended: i32) -> bool {
     matches!(err, rusqlite::Error::SqliteFailure(e, _) if e.extended_code == extended)
 }
 
-/// An `events` row, selected as `seq, at, kind, user, credential_id, name, source, detail`.
+/// An `events` row, selected as `seq, at, kind, user, credential_id, name, source, detail,
+/// count`.
 fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
     Ok(Event {
         seq: row.get(0)?,
@@ -359,6 +396,7 @@ fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
         name: row.get(5)?,
         source: row.get(6)?,
         detail: row.get(7)?,
+        count: row.get(8)?,
     })
 }
 
@@ -379,22 +417,21 @@ fn credential(row: &Row<'_>) -> rusqlite::Result<Credential> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn log_event(
-    tx: &rusqlite::Transaction<'_>,
-    now: Timestamp,
-    kind: &str,
-    user: Option<&str>,
-    id: Option<&str>,
-    name: Option<&str>,
-    source: Option<&str>,
-    detail: Option<&str>,
-) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO events (at, kind, user, credential_id, name, source, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![now, kind, user, id, name, source, detail],
-    )
+fn insert_event(tx: &rusqlite::Transaction<'_>, e: &NewEvent<'_>) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO events (at, kind, user, credential_id, name, source, detail, count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        e.at,
+        e.kind,
+        e.user,
+        e.credential_id,
+        e.name,
+        e.source,
+        e.detail,
+        e.count
+    ])
     .map(drop)
 }
 
@@ -437,15 +474,9 @@ impl Store for SqliteStore {
                 }
                 Err(e) => return Err(sql_error(&path, &e)),
             }
-            log_event(
+            insert_event(
                 tx,
-                now,
-                kind::CREATED,
-                Some(&new.user),
-                Some(&new.id),
-                Some(&new.name),
-                None,
-                None,
+                &NewEvent::about(kind::CREATED, now, &new.user, &new.id, &new.name),
             )
             .map_err(|e| sql_error(&path, &e))?;
             Ok(true)
@@ -473,7 +504,7 @@ impl Store for SqliteStore {
 
     fn record_use(&mut self, u: &Use<'_>, now: Timestamp) -> Result<bool> {
         let path = self.path.clone();
-        self.write(|tx| {
+        self.write_as(Durability::Relaxed, |tx| {
             let e = |err: rusqlite::Error| sql_error(&path, &err);
             let row: Option<(String, String)> = tx
                 .query_row(
@@ -491,15 +522,11 @@ impl Store for SqliteStore {
                 return Ok(false);
             };
             let detail = u.rehash.map(|_| REHASHED);
-            log_event(
+            insert_event(
                 tx,
-                now,
-                kind::VERIFIED,
-                Some(&user),
-                Some(u.id),
-                Some(&name),
-                u.source,
-                detail,
+                &NewEvent::about(kind::VERIFIED, now, &user, u.id, &name)
+                    .source(u.source)
+                    .detail(detail),
             )
             .map_err(e)?;
             Ok(true)
@@ -508,7 +535,7 @@ impl Store for SqliteStore {
 
     fn record_rejection(&mut self, r: &Rejection<'_>, now: Timestamp) -> Result<()> {
         let path = self.path.clone();
-        self.write(|tx| {
+        self.write_as(Durability::Relaxed, |tx| {
             let e = |err: rusqlite::Error| sql_error(&path, &err);
             let mut name = None;
             if let Some(id) = r.id {
@@ -522,22 +549,84 @@ impl Store for SqliteStore {
                     .optional()
                     .map_err(e)?;
             }
-            let kind = if r.expired {
-                kind::EXPIRED_ON_USE
-            } else {
-                kind::REJECTED
-            };
-            log_event(
-                tx,
-                now,
-                kind,
-                Some(r.claimed_user),
-                r.id,
-                name.as_deref(),
-                r.source,
-                Some(r.reason),
-            )
-            .map_err(e)
+            insert_event(tx, &NewEvent::rejection(r, name.as_deref(), now)).map_err(e)
+        })
+    }
+
+    fn record_uses(&mut self, batch: &Batch) -> Result<()> {
+        let path = self.path.clone();
+        self.write_as(Durability::Relaxed, |tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            for u in &batch.uses {
+                let (checked, rehash) = match &u.rehash {
+                    Some((checked, new)) => (Some(checked.as_str()), Some(new.as_str())),
+                    None => (None, None),
+                };
+                let row: Option<(String, String, bool)> = tx
+                    .prepare_cached(
+                        "UPDATE credentials
+                         SET use_count = use_count + ?2,
+                             last_source = CASE WHEN last_used > ?3 THEN last_source ELSE ?4 END,
+                             last_used = max(coalesce(last_used, ?3), ?3),
+                             hash = CASE WHEN hash = ?5 THEN coalesce(?6, hash) ELSE hash END
+                         WHERE id = ?1
+                         RETURNING user, name, hash IS ?6",
+                    )
+                    .and_then(|mut stmt| {
+                        stmt.query_row(
+                            params![u.id, u.count, u.at, u.source, checked, rehash],
+                            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        )
+                        .optional()
+                    })
+                    .map_err(e)?;
+                // A credential deleted from under the server (by hand) leaves nothing to count.
+                let Some((user, name, rehashed)) = row else {
+                    continue;
+                };
+                let detail = (rehash.is_some() && rehashed).then_some(REHASHED);
+                insert_event(
+                    tx,
+                    &NewEvent::about(kind::VERIFIED, u.at, &user, &u.id, &name)
+                        .source(u.source.as_deref())
+                        .detail(detail)
+                        .count(u.count),
+                )
+                .map_err(e)?;
+            }
+            for r in &batch.rejections {
+                let mut name = None;
+                if let Some(id) = &r.id {
+                    name = tx
+                        .prepare_cached(
+                            "UPDATE credentials
+                             SET last_failed_source =
+                                     CASE WHEN last_failed > ?2 THEN last_failed_source ELSE ?3 END,
+                                 last_failed = max(coalesce(last_failed, ?2), ?2)
+                             WHERE id = ?1 RETURNING name",
+                        )
+                        .and_then(|mut stmt| {
+                            stmt.query_row(params![id, r.at, r.source], |row| {
+                                row.get::<_, String>(0)
+                            })
+                            .optional()
+                        })
+                        .map_err(e)?;
+                }
+                let rejection = Rejection {
+                    id: r.id.as_deref(),
+                    claimed_user: &r.claimed_user,
+                    reason: r.reason,
+                    source: r.source.as_deref(),
+                    expired: r.expired,
+                };
+                insert_event(
+                    tx,
+                    &NewEvent::rejection(&rejection, name.as_deref(), r.at).count(r.count),
+                )
+                .map_err(e)?;
+            }
+            Ok(())
         })
     }
 
@@ -613,17 +702,8 @@ impl Store for SqliteStore {
                 let Some((user, name)) = row else {
                     return Err(super::refuse_revoked(id, "already revoked"));
                 };
-                log_event(
-                    tx,
-                    now,
-                    kind::REVOKED,
-                    Some(&user),
-                    Some(id),
-                    Some(&name),
-                    None,
-                    None,
-                )
-                .map_err(e)?;
+                insert_event(tx, &NewEvent::about(kind::REVOKED, now, &user, id, &name))
+                    .map_err(e)?;
             }
             Ok(())
         })
@@ -641,15 +721,13 @@ impl Store for SqliteStore {
                 )
                 .map_err(e)?;
             let detail = super::detail::revoke_all(count);
-            log_event(
+            insert_event(
                 tx,
-                now,
-                kind::REVOKE_ALL,
-                user,
-                None,
-                None,
-                None,
-                Some(&detail),
+                &NewEvent {
+                    user,
+                    ..NewEvent::new(kind::REVOKE_ALL, now)
+                }
+                .detail(Some(&detail)),
             )
             .map_err(e)?;
             Ok(count as u64)
@@ -680,15 +758,10 @@ impl Store for SqliteStore {
                 Err(err) => return Err(e(err)),
             }
             let detail = super::detail::rotated(old_id);
-            log_event(
+            insert_event(
                 tx,
-                now,
-                kind::ROTATED,
-                Some(&new.user),
-                Some(&new.id),
-                Some(&new.name),
-                None,
-                Some(&detail),
+                &NewEvent::about(kind::ROTATED, now, &new.user, &new.id, &new.name)
+                    .detail(Some(&detail)),
             )
             .map_err(e)?;
             Ok(Some(()))
@@ -722,15 +795,9 @@ impl Store for SqliteStore {
                 Err(err) => return Err(e(err)),
             }
             let detail = super::detail::renamed(&old_name);
-            log_event(
+            insert_event(
                 tx,
-                now,
-                kind::RENAMED,
-                Some(&user),
-                Some(id),
-                Some(new_name),
-                None,
-                Some(&detail),
+                &NewEvent::about(kind::RENAMED, now, &user, id, new_name).detail(Some(&detail)),
             )
             .map_err(e)
         })
@@ -740,7 +807,7 @@ impl Store for SqliteStore {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT seq, at, kind, user, credential_id, name, source, detail FROM events
+                "SELECT seq, at, kind, user, credential_id, name, source, detail, count FROM events
                  WHERE (?1 IS NULL OR user = ?1 OR (user IS NULL AND kind = 'revoke-all'))
                    AND (?2 IS NULL OR at >= ?2)
                  ORDER BY seq",
@@ -784,7 +851,7 @@ impl Store for SqliteStore {
             .map_err(e)?;
         let events = tx
             .prepare(
-                "SELECT seq, at, kind, user, credential_id, name, source, detail FROM events
+                "SELECT seq, at, kind, user, credential_id, name, source, detail, count FROM events
                  ORDER BY seq",
             )
             .and_then(|mut stmt| {
@@ -842,10 +909,12 @@ impl Store for SqliteStore {
                     .map_err(e)?;
             }
             // Explicit seq values also move AUTOINCREMENT's counter past them.
+            // Explicit seq values also move AUTOINCREMENT's counter past them.
             let mut insert = tx
                 .prepare(
-                    "INSERT INTO events (seq, at, kind, user, credential_id, name, source, detail)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT INTO events
+                        (seq, at, kind, user, credential_id, name, source, detail, count)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
                 .map_err(e)?;
             for ev in &dump.events {
@@ -858,7 +927,8 @@ impl Store for SqliteStore {
                         ev.credential_id,
                         ev.name,
                         ev.source,
-                        ev.detail
+                        ev.detail,
+                        ev.count
                     ])
                     .map_err(e)?;
             }

@@ -230,6 +230,10 @@ const EVENT_KEYS: &[(&str, &str)] = &[
         "detail",
         "more about it (a rejection's reason, a count), or null",
     ),
+    (
+        "count",
+        "how many identical occurrences the event stands for (at is the last); 1 for a single one",
+    ),
     ("pruned", "with --prune: how many events were deleted"),
     ("before", "with --prune: the cut-off time"),
 ];

@@ -75,6 +75,9 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)
     CopyStore(CopyStoreArgs),
+    /// Check application passwords for web servers over HTTP (nginx auth_request, Caddy
+    /// forward_auth, Traefik forwardAuth)
+    Serve(ServeArgs),
 }
 
 /// How create and rotate print the new password.
@@ -282,4 +285,35 @@ pub struct CopyStoreArgs {
     /// The destination store: a SQLite file path or a postgres:// URL; it must be empty
     #[arg(long, value_name = "PATH|URL")]
     pub to: String,
+}
+
+#[derive(Args)]
+#[command(after_help = "Endpoints:\n  \
+    /auth[?scope=SCOPE]  204 valid, 401 rejected, 403 scope or network, 429 throttled, 503 store\n  \
+    /healthz             200 while the process runs\n  \
+    /readyz              200 when the store answers, else 503\n  \
+    /metrics             Prometheus text format\n\n\
+    Examples:\n  appw serve\n  \
+    appw serve --listen 127.0.0.1:9180 --listen unix:/run/appw/auth.sock\n\n\
+    Under systemd socket activation (LISTEN_FDS) it serves the sockets it is given.")]
+pub struct ServeArgs {
+    /// Address to listen on: HOST:PORT ([IPv6]:PORT) or unix:PATH (repeatable)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9180")]
+    pub listen: Vec<String>,
+    /// A proxy whose X-Real-IP / X-Forwarded-For is believed (a network or address,
+    /// repeatable; default 127.0.0.0/8 and ::1)
+    #[arg(long, value_name = "CIDR")]
+    pub trusted_proxy: Vec<String>,
+    /// The realm named in the 401 challenge
+    #[arg(long, value_name = "TEXT", default_value = "appw")]
+    pub realm: String,
+    /// argon2 workers (default: one per core)
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// Verifications that may wait for a worker before new ones get 503
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub queue: usize,
+    /// Failed attempts from one client within a minute before it gets 429
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_failures: u32,
 }

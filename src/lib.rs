@@ -8,6 +8,7 @@ pub mod error;
 pub mod input;
 pub mod output;
 pub mod secret;
+pub mod serve;
 pub mod store;
 pub mod text;
 pub mod when;

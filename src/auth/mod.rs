@@ -25,9 +25,22 @@ pub enum Reason {
     WrongPassword,
     /// The password is right but the credential has expired.
     Expired,
+    /// The password is right but the credential lacks the scope the check asked for.
+    Scope,
 }
 
 impl Reason {
+    pub const ALL: [Reason; 8] = [
+        Reason::Malformed,
+        Reason::Checksum,
+        Reason::NoStore,
+        Reason::Unknown,
+        Reason::Revoked,
+        Reason::WrongPassword,
+        Reason::Expired,
+        Reason::Scope,
+    ];
+
     pub fn message(self) -> &'static str {
         match self {
             Reason::Malformed => "the password is not in appw's format",
@@ -37,6 +50,7 @@ impl Reason {
             Reason::Revoked => "the credential is revoked",
             Reason::WrongPassword => "wrong password",
             Reason::Expired => "the credential has expired",
+            Reason::Scope => "the credential lacks the scope asked for",
         }
     }
 
@@ -45,8 +59,13 @@ impl Reason {
     pub fn names_credential(self) -> bool {
         matches!(
             self,
-            Reason::Revoked | Reason::WrongPassword | Reason::Expired
+            Reason::Revoked | Reason::WrongPassword | Reason::Expired | Reason::Scope
         )
+    }
+
+    /// The password was right, but this use of it is not allowed (HTTP 403, not 401).
+    pub fn is_forbidden(self) -> bool {
+        matches!(self, Reason::Scope)
     }
 }
 
@@ -96,17 +115,40 @@ impl Checker for kdf::Attempt<'_> {
     }
 }
 
-/// The decision for `user`'s password, given the row its id named (if any). Every path
-/// spends what one check costs, so timing does not tell the reasons apart (except a hash
-/// made under other parameters, which costs a second evaluation).
+/// What a password is claimed for.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    pub user: &'a str,
+    /// The scope the check asks for, if any.
+    pub scope: Option<&'a str>,
+}
+
+impl<'a> Claim<'a> {
+    pub fn user(user: &'a str) -> Claim<'a> {
+        Claim { user, scope: None }
+    }
+}
+
+/// Whether a check may proceed to the password at all: the record exists, is the claimed
+/// user's, and is not revoked. When it may not, [`decide`] rejects it without checking
+/// (a server answers such requests without argon2).
+pub fn needs_check(record: Option<&HashRecord>, claim: &Claim<'_>) -> bool {
+    record.is_some_and(|r| r.user == claim.user && r.hash.is_some())
+}
+
+/// The decision for the claimed user's password, given the row its id named (if any).
+/// Scopes are checked after the password, so a right password refused for its scope costs
+/// what a wrong one costs. With the CLI's checker every path spends what one check costs, so
+/// timing does not tell the reasons apart (except a hash made under other parameters, which
+/// costs a second evaluation).
 pub fn decide(
     record: Option<&HashRecord>,
     checker: &impl Checker,
-    user: &str,
+    claim: &Claim<'_>,
     now: Timestamp,
 ) -> Result<Decision, BadHash> {
     let record = match record {
-        Some(r) if r.user == user => r,
+        Some(r) if r.user == claim.user => r,
         Some(r) => {
             checker.spend_like(r.hash.as_deref());
             return Ok(Decision::Rejected(Reason::Unknown));
@@ -122,6 +164,11 @@ pub fn decide(
     }
     if record.expires_at.is_some_and(|at| at <= now) {
         return Ok(Decision::Rejected(Reason::Expired));
+    }
+    if let Some(scope) = claim.scope {
+        if !record.scopes.iter().any(|s| s == scope) {
+            return Ok(Decision::Rejected(Reason::Scope));
+        }
     }
     Ok(Decision::Valid {
         rehash: checked.rehash,
@@ -161,6 +208,7 @@ mod tests {
             name: "CI".into(),
             hash: hash.map(str::to_string),
             expires_at,
+            scopes: vec!["deploy".into()],
         }
     }
 
@@ -205,10 +253,37 @@ mod tests {
         ];
         for (rec, user, want, checks) in cases {
             let checker = fixed();
-            let got = decide(rec.as_ref(), &checker, user, 100).unwrap();
+            let got = decide(rec.as_ref(), &checker, &Claim::user(user), 100).unwrap();
+            assert_eq!(
+                needs_check(rec.as_ref(), &Claim::user(user)),
+                checks == 1 && user == "deploy"
+            );
             assert_eq!(got, want, "{user} {:?}", rec.as_ref().map(|r| &r.hash));
             assert_eq!(checker.checks.get(), checks, "{want:?}");
         }
+    }
+
+    #[test]
+    fn scopes_are_checked_after_the_password() {
+        let checker = Fixed {
+            good: "h",
+            checks: Cell::new(0),
+        };
+        let rec = record(Some("h"), None);
+        let claim = |scope| Claim {
+            user: "deploy",
+            scope,
+        };
+        let decide = |scope| decide(Some(&rec), &checker, &claim(scope), 100).unwrap();
+        assert_eq!(decide(Some("deploy")), Decision::Valid { rehash: None });
+        assert_eq!(decide(Some("admin")), Decision::Rejected(Reason::Scope));
+        assert_eq!(checker.checks.get(), 2, "a scope refusal costs a check too");
+        let wrong = record(Some("x"), None);
+        assert_eq!(
+            super::decide(Some(&wrong), &checker, &claim(Some("admin")), 100).unwrap(),
+            Decision::Rejected(Reason::WrongPassword),
+            "a wrong password says nothing about scopes"
+        );
     }
 
     #[test]

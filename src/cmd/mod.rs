@@ -54,6 +54,9 @@ pub fn run(cli: Cli) -> Result<()> {
         now: when::now()?,
     };
     let open = |access| store::open(&ctx.location, access);
+    if let Command::Serve(args) = cli.command {
+        return crate::serve::run(args, ctx.location, ctx.kdf);
+    }
     if let Command::Verify(args) = cli.command {
         // Opens the store itself, once it has a password to hash meanwhile.
         return verify::run(|| open(Access::Existing), args, &ctx);
@@ -74,7 +77,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rename(args) => rename::run(required(store)?, args, &ctx),
         Command::Log(args) => log::run(store, args, &ctx),
         Command::CopyStore(args) => copy_store::run(required(store)?, args, &ctx),
-        Command::Completions(_) | Command::Verify(_) => {
+        Command::Completions(_) | Command::Verify(_) | Command::Serve(_) => {
             unreachable!("handled before the store is opened")
         }
     }

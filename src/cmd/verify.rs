@@ -16,7 +16,7 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::Context;
-use crate::auth::{self, Decision, Reason};
+use crate::auth::{self, Claim, Decision, Reason};
 use crate::cli::VerifyArgs;
 use crate::error::Error;
 use crate::secret::{KdfParams, Token, kdf};
@@ -139,10 +139,11 @@ fn decide(
     source: Option<&str>,
     now: Timestamp,
 ) -> Result<Outcome, Error> {
-    let decision = auth::decide(record.as_ref(), attempt, user, now).map_err(|e| {
-        let id = record.as_ref().map_or("", |r| r.id.as_str());
-        Error::Store(format!("credential {id}: {e}"))
-    })?;
+    let decision =
+        auth::decide(record.as_ref(), attempt, &Claim::user(user), now).map_err(|e| {
+            let id = record.as_ref().map_or("", |r| r.id.as_str());
+            Error::Store(format!("credential {id}: {e}"))
+        })?;
     let reject = |store: &mut dyn Store, reason: Reason| {
         let id = record
             .as_ref()

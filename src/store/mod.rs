@@ -5,6 +5,7 @@
 //! records its audit event inside that same transaction. Times are Unix seconds (UTC) and
 //! always come in as `now`, so tests control the clock.
 
+pub mod pool;
 pub mod postgres;
 pub mod sqlite;
 
@@ -50,6 +51,7 @@ pub struct NewCredential {
 }
 
 /// What `verify` needs to decide: the hash, and whether the credential may be used at all.
+#[derive(Clone)]
 pub struct HashRecord {
     pub id: String,
     pub user: String,
@@ -57,6 +59,8 @@ pub struct HashRecord {
     /// `None` once revoked or rotated: the hash is not kept usable.
     pub hash: Option<String>,
     pub expires_at: Option<Timestamp>,
+    /// What the credential may be used for; none means only checks that ask for no scope.
+    pub scopes: Vec<String>,
 }
 
 /// A successful verification to record. It only counts if the credential is still active

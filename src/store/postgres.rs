@@ -383,6 +383,7 @@ impl Store for PgStore {
                 name: r.try_get(2)?,
                 hash: r.try_get(3)?,
                 expires_at: r.try_get(4)?,
+                scopes: Vec::new(),
             })
         };
         rows.first()

@@ -484,21 +484,24 @@ impl Store for SqliteStore {
     }
 
     fn hash_record(&mut self, id: &str) -> Result<Option<HashRecord>> {
+        // Cached: a server reads this row on every request.
         self.conn
-            .query_row(
+            .prepare_cached(
                 "SELECT id, user, name, hash, expires_at FROM credentials WHERE id = ?1",
-                [id],
-                |r| {
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row([id], |r| {
                     Ok(HashRecord {
                         id: r.get(0)?,
                         user: r.get(1)?,
                         name: r.get(2)?,
                         hash: r.get(3)?,
                         expires_at: r.get(4)?,
+                        scopes: Vec::new(),
                     })
-                },
-            )
-            .optional()
+                })
+                .optional()
+            })
             .map_err(|e| self.err(e))
     }
 

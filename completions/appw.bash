@@ -46,6 +46,9 @@ _appw() {
             appw,rotate)
                 cmd="appw__subcmd__rotate"
                 ;;
+            appw,serve)
+                cmd="appw__subcmd__serve"
+                ;;
             appw,show)
                 cmd="appw__subcmd__show"
                 ;;
@@ -82,6 +85,9 @@ _appw() {
             appw__subcmd__help,rotate)
                 cmd="appw__subcmd__help__subcmd__rotate"
                 ;;
+            appw__subcmd__help,serve)
+                cmd="appw__subcmd__help__subcmd__serve"
+                ;;
             appw__subcmd__help,show)
                 cmd="appw__subcmd__help__subcmd__show"
                 ;;
@@ -95,7 +101,7 @@ _appw() {
 
     case "${cmd}" in
         appw)
-            opts="-h -V --db --kdf --help --version create list revoke revoke-all verify rotate show rename log completions copy-store help"
+            opts="-h -V --db --kdf --help --version create list revoke revoke-all verify rotate show rename log completions copy-store serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -199,7 +205,7 @@ _appw() {
             return 0
             ;;
         appw__subcmd__help)
-            opts="create list revoke revoke-all verify rotate show rename log completions copy-store help"
+            opts="create list revoke revoke-all verify rotate show rename log completions copy-store serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -339,6 +345,20 @@ _appw() {
             return 0
             ;;
         appw__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        appw__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -534,6 +554,52 @@ _appw() {
                     return 0
                     ;;
                 --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kdf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        appw__subcmd__serve)
+            opts="-h --listen --trusted-proxy --realm --workers --queue --max-failures --db --kdf --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trusted-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --realm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-failures)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

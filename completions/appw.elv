@@ -35,6 +35,7 @@ set edit:completion:arg-completer[appw] = {|@words|
             cand log 'Print the audit log, oldest first'
             cand completions 'Print the completion script for a shell'
             cand copy-store 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)'
+            cand serve 'Check application passwords for web servers over HTTP (nginx auth_request, Caddy forward_auth, Traefik forwardAuth)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'appw;create'= {
@@ -137,6 +138,18 @@ set edit:completion:arg-completer[appw] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'appw;serve'= {
+            cand --listen 'Address to listen on: HOST:PORT ([IPv6]:PORT) or unix:PATH (repeatable)'
+            cand --trusted-proxy 'A proxy whose X-Real-IP / X-Forwarded-For is believed (a network or address, repeatable; default 127.0.0.0/8 and ::1)'
+            cand --realm 'The realm named in the 401 challenge'
+            cand --workers 'argon2 workers (default: one per core)'
+            cand --queue 'Verifications that may wait for a worker before new ones get 503'
+            cand --max-failures 'Failed attempts from one client within a minute before it gets 429'
+            cand --db 'The store: a SQLite file, or a postgres:// URL for a shared server'
+            cand --kdf 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'appw;help'= {
             cand create 'Issue a new application password for a user and print it once'
             cand list 'List active credentials'
@@ -149,6 +162,7 @@ set edit:completion:arg-completer[appw] = {|@words|
             cand log 'Print the audit log, oldest first'
             cand completions 'Print the completion script for a shell'
             cand copy-store 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)'
+            cand serve 'Check application passwords for web servers over HTTP (nginx auth_request, Caddy forward_auth, Traefik forwardAuth)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'appw;help;create'= {
@@ -172,6 +186,8 @@ set edit:completion:arg-completer[appw] = {|@words|
         &'appw;help;completions'= {
         }
         &'appw;help;copy-store'= {
+        }
+        &'appw;help;serve'= {
         }
         &'appw;help;help'= {
         }

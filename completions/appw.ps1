@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print the audit log, oldest first')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
             [CompletionResult]::new('copy-store', 'copy-store', [CompletionResultType]::ParameterValue, 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Check application passwords for web servers over HTTP (nginx auth_request, Caddy forward_auth, Traefik forwardAuth)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -152,6 +153,19 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'appw;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on: HOST:PORT ([IPv6]:PORT) or unix:PATH (repeatable)')
+            [CompletionResult]::new('--trusted-proxy', '--trusted-proxy', [CompletionResultType]::ParameterName, 'A proxy whose X-Real-IP / X-Forwarded-For is believed (a network or address, repeatable; default 127.0.0.0/8 and ::1)')
+            [CompletionResult]::new('--realm', '--realm', [CompletionResultType]::ParameterName, 'The realm named in the 401 challenge')
+            [CompletionResult]::new('--workers', '--workers', [CompletionResultType]::ParameterName, 'argon2 workers (default: one per core)')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Verifications that may wait for a worker before new ones get 503')
+            [CompletionResult]::new('--max-failures', '--max-failures', [CompletionResultType]::ParameterName, 'Failed attempts from one client within a minute before it gets 429')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a postgres:// URL for a shared server')
+            [CompletionResult]::new('--kdf', '--kdf', [CompletionResultType]::ParameterName, 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'appw;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Issue a new application password for a user and print it once')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List active credentials')
@@ -164,6 +178,7 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print the audit log, oldest first')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
             [CompletionResult]::new('copy-store', 'copy-store', [CompletionResultType]::ParameterValue, 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Check application passwords for web servers over HTTP (nginx auth_request, Caddy forward_auth, Traefik forwardAuth)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -198,6 +213,9 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             break
         }
         'appw;help;copy-store' {
+            break
+        }
+        'appw;help;serve' {
             break
         }
         'appw;help;help' {

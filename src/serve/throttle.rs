@@ -33,7 +33,9 @@ impl Throttle {
     pub fn retry_after(&self, client: &str, now: Instant) -> Option<u64> {
         let clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         let w = clients.get(client)?;
-        let left = WINDOW.checked_sub(now.duration_since(w.start))?;
+        let left = WINDOW
+            .checked_sub(now.duration_since(w.start))
+            .filter(|left| !left.is_zero())?;
         (w.failures >= self.limit).then(|| left.as_secs().max(1))
     }
 

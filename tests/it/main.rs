@@ -8,4 +8,5 @@ mod features;
 mod perf;
 mod postgres;
 mod reliability;
+mod serve;
 mod shell;

@@ -52,6 +52,9 @@ _appw() {
             appw,show)
                 cmd="appw__subcmd__show"
                 ;;
+            appw,update)
+                cmd="appw__subcmd__update"
+                ;;
             appw,verify)
                 cmd="appw__subcmd__verify"
                 ;;
@@ -91,6 +94,9 @@ _appw() {
             appw__subcmd__help,show)
                 cmd="appw__subcmd__help__subcmd__show"
                 ;;
+            appw__subcmd__help,update)
+                cmd="appw__subcmd__help__subcmd__update"
+                ;;
             appw__subcmd__help,verify)
                 cmd="appw__subcmd__help__subcmd__verify"
                 ;;
@@ -101,7 +107,7 @@ _appw() {
 
     case "${cmd}" in
         appw)
-            opts="-h -V --db --kdf --help --version create list revoke revoke-all verify rotate show rename log completions copy-store serve help"
+            opts="-h -V --db --kdf --help --version create list revoke revoke-all verify rotate show rename update log completions copy-store serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -171,7 +177,7 @@ _appw() {
             return 0
             ;;
         appw__subcmd__create)
-            opts="-h --user --app-id --expires --json --porcelain --db --kdf --help"
+            opts="-h --user --app-id --expires --scope --allow-from --json --porcelain --db --kdf --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -186,6 +192,14 @@ _appw() {
                     return 0
                     ;;
                 --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -205,7 +219,7 @@ _appw() {
             return 0
             ;;
         appw__subcmd__help)
-            opts="create list revoke revoke-all verify rotate show rename log completions copy-store serve help"
+            opts="create list revoke revoke-all verify rotate show rename update log completions copy-store serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -373,6 +387,20 @@ _appw() {
             return 0
             ;;
         appw__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        appw__subcmd__help__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -640,8 +668,42 @@ _appw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        appw__subcmd__update)
+            opts="-h --scope --no-scopes --allow-from --anywhere --expires --no-expiry --json --db --kdf --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kdf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         appw__subcmd__verify)
-            opts="-q -h --user --basic --password-env --source --quiet --json --db --kdf --help"
+            opts="-q -h --user --basic --password-env --source --scope --quiet --json --db --kdf --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -656,6 +718,10 @@ _appw() {
                     return 0
                     ;;
                 --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

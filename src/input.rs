@@ -27,13 +27,6 @@ pub fn source(raw: &str) -> Result<String> {
     text("source", raw, MAX_SOURCE)
 }
 
-/// Whether `s` is a scope: 1 to 64 characters of `A-Z a-z 0-9 . _ : / -`.
-pub fn is_scope(s: &str) -> bool {
-    (1..=64).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._:/-".contains(&b))
-}
-
 fn text(what: &str, raw: &str, max: usize) -> Result<String> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {

@@ -1,6 +1,7 @@
 //! appw: application passwords for the command line. `main.rs` parses arguments and calls
 //! [`cmd::run`]; the modules below are public so tests and benchmarks can reach the same code.
 
+pub mod access;
 pub mod auth;
 pub mod cli;
 pub mod cmd;

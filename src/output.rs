@@ -61,6 +61,8 @@ pub fn credential_json(c: &Credential, now: Timestamp) -> Value {
         "last_failed": time_or_null(c.last_failed),
         "last_failed_source": c.last_failed_source,
         "revoked_at": time_or_null(c.revoked_at),
+        "scopes": c.scopes,
+        "allow_from": c.allow_from,
     })
 }
 
@@ -94,6 +96,14 @@ fn time_or_never(at: Option<Timestamp>) -> String {
     at.map_or_else(|| "never".to_string(), when::local)
 }
 
+/// Scopes or networks for a table cell, cleaned (a store written by hand may hold anything).
+fn list_or_dash(items: &[String]) -> String {
+    if items.is_empty() {
+        return "-".into();
+    }
+    clean(&items.join(", ")).into_owned()
+}
+
 fn opt(s: &Option<String>) -> Cow<'_, str> {
     s.as_deref().map_or(Cow::Borrowed("-"), clean)
 }
@@ -103,6 +113,9 @@ fn opt(s: &Option<String>) -> Cow<'_, str> {
 pub fn credential_table(creds: &[Credential], now: Timestamp) -> String {
     let show_expiry = creds.iter().any(|c| c.expires_at.is_some());
     let show_failed = creds.iter().any(|c| c.last_failed.is_some());
+    let show_limits = creds
+        .iter()
+        .any(|c| !c.scopes.is_empty() || !c.allow_from.is_empty());
     let mut header = vec![
         "ID",
         "USER",
@@ -117,6 +130,9 @@ pub fn credential_table(creds: &[Credential], now: Timestamp) -> String {
     }
     if show_failed {
         header.push("LAST FAILED");
+    }
+    if show_limits {
+        header.extend(["SCOPES", "FROM"]);
     }
     let mut t = table(header);
     for c in creds {
@@ -142,6 +158,10 @@ pub fn credential_table(creds: &[Credential], now: Timestamp) -> String {
                 (at, _) => time_or_never(at),
             });
         }
+        if show_limits {
+            row.push(list_or_dash(&c.scopes));
+            row.push(list_or_dash(&c.allow_from));
+        }
         t.add_row(row);
     }
     format!("{t}\n")
@@ -161,6 +181,22 @@ pub fn credential_details(c: &Credential, now: Timestamp) -> String {
     line("last used", &time_or_never(c.last_used));
     line("last source", &opt(&c.last_source));
     line("uses", &c.use_count.to_string());
+    line(
+        "scopes",
+        &if c.scopes.is_empty() {
+            "none (only checks that ask for no scope)".to_string()
+        } else {
+            list_or_dash(&c.scopes)
+        },
+    );
+    line(
+        "allowed from",
+        &if c.allow_from.is_empty() {
+            "anywhere".to_string()
+        } else {
+            list_or_dash(&c.allow_from)
+        },
+    );
     if let Some(at) = c.expires_at {
         let mark = if at <= now { " (EXPIRED)" } else { "" };
         line("expires", &format!("{}{mark}", when::local(at)));

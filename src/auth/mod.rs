@@ -27,10 +27,12 @@ pub enum Reason {
     Expired,
     /// The password is right but the credential lacks the scope the check asked for.
     Scope,
+    /// The password is right but the source is outside the credential's networks.
+    Network,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 8] = [
+    pub const ALL: [Reason; 9] = [
         Reason::Malformed,
         Reason::Checksum,
         Reason::NoStore,
@@ -39,6 +41,7 @@ impl Reason {
         Reason::WrongPassword,
         Reason::Expired,
         Reason::Scope,
+        Reason::Network,
     ];
 
     pub fn message(self) -> &'static str {
@@ -51,6 +54,7 @@ impl Reason {
             Reason::WrongPassword => "wrong password",
             Reason::Expired => "the credential has expired",
             Reason::Scope => "the credential lacks the scope asked for",
+            Reason::Network => "the source is outside the credential's allowed networks",
         }
     }
 
@@ -59,13 +63,17 @@ impl Reason {
     pub fn names_credential(self) -> bool {
         matches!(
             self,
-            Reason::Revoked | Reason::WrongPassword | Reason::Expired | Reason::Scope
+            Reason::Revoked
+                | Reason::WrongPassword
+                | Reason::Expired
+                | Reason::Scope
+                | Reason::Network
         )
     }
 
     /// The password was right, but this use of it is not allowed (HTTP 403, not 401).
     pub fn is_forbidden(self) -> bool {
-        matches!(self, Reason::Scope)
+        matches!(self, Reason::Scope | Reason::Network)
     }
 }
 
@@ -121,11 +129,17 @@ pub struct Claim<'a> {
     pub user: &'a str,
     /// The scope the check asks for, if any.
     pub scope: Option<&'a str>,
+    /// Where the attempt comes from (an IP address for network limits to pass).
+    pub source: Option<&'a str>,
 }
 
 impl<'a> Claim<'a> {
     pub fn user(user: &'a str) -> Claim<'a> {
-        Claim { user, scope: None }
+        Claim {
+            user,
+            scope: None,
+            source: None,
+        }
     }
 }
 
@@ -170,6 +184,9 @@ pub fn decide(
             return Ok(Decision::Rejected(Reason::Scope));
         }
     }
+    if !record.allow_from.is_empty() && !crate::access::allows(&record.allow_from, claim.source) {
+        return Ok(Decision::Rejected(Reason::Network));
+    }
     Ok(Decision::Valid {
         rehash: checked.rehash,
     })
@@ -209,6 +226,7 @@ mod tests {
             hash: hash.map(str::to_string),
             expires_at,
             scopes: vec!["deploy".into()],
+            allow_from: Vec::new(),
         }
     }
 
@@ -273,6 +291,7 @@ mod tests {
         let claim = |scope| Claim {
             user: "deploy",
             scope,
+            source: None,
         };
         let decide = |scope| decide(Some(&rec), &checker, &claim(scope), 100).unwrap();
         assert_eq!(decide(Some("deploy")), Decision::Valid { rehash: None });
@@ -284,6 +303,31 @@ mod tests {
             Decision::Rejected(Reason::WrongPassword),
             "a wrong password says nothing about scopes"
         );
+    }
+
+    #[test]
+    fn networks_are_checked_after_the_password() {
+        let checker = Fixed {
+            good: "h",
+            checks: Cell::new(0),
+        };
+        let rec = HashRecord {
+            allow_from: vec!["10.0.0.0/8".into()],
+            ..record(Some("h"), None)
+        };
+        let from = |source| {
+            let claim = Claim {
+                user: "deploy",
+                scope: None,
+                source,
+            };
+            decide(Some(&rec), &checker, &claim, 100).unwrap()
+        };
+        assert_eq!(from(Some("10.1.2.3")), Decision::Valid { rehash: None });
+        assert_eq!(from(Some("192.0.2.1")), Decision::Rejected(Reason::Network));
+        assert_eq!(from(Some("ci-job")), Decision::Rejected(Reason::Network));
+        assert_eq!(from(None), Decision::Rejected(Reason::Network));
+        assert_eq!(checker.checks.get(), 4, "each refusal cost a check");
     }
 
     #[test]

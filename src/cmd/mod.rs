@@ -11,6 +11,7 @@ mod revoke;
 mod revoke_all;
 mod rotate;
 mod show;
+mod update;
 pub mod verify;
 
 use anyhow::Result;
@@ -75,6 +76,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rotate(args) => rotate::run(required(store)?, args, &ctx),
         Command::Show(args) => show::run(required(store)?, args, &ctx),
         Command::Rename(args) => rename::run(required(store)?, args, &ctx),
+        Command::Update(args) => update::run(required(store)?, args, &ctx),
         Command::Log(args) => log::run(store, args, &ctx),
         Command::CopyStore(args) => copy_store::run(required(store)?, args, &ctx),
         Command::Completions(_) | Command::Verify(_) | Command::Serve(_) => {
@@ -152,6 +154,8 @@ struct Issue {
     name: String,
     app_id: Option<String>,
     expires_at: Option<Timestamp>,
+    scopes: Vec<String>,
+    allow_from: Vec<String>,
 }
 
 /// Generates a password, hashes it and hands the row to `write` (which commits it); draws
@@ -170,6 +174,8 @@ fn issue(
             app_id: fields.app_id.clone(),
             hash: kdf::hash(token.as_str().as_bytes(), token.id(), ctx.kdf),
             expires_at: fields.expires_at,
+            scopes: fields.scopes.clone(),
+            allow_from: fields.allow_from.clone(),
         };
         if write(&new)? {
             return Ok((token, new));
@@ -267,6 +273,8 @@ fn created(new: &NewCredential, now: Timestamp) -> Credential {
         last_failed: None,
         last_failed_source: None,
         revoked_at: None,
+        scopes: new.scopes.clone(),
+        allow_from: new.allow_from.clone(),
     }
 }
 

@@ -21,7 +21,7 @@ use crate::cli::VerifyArgs;
 use crate::error::Error;
 use crate::secret::{KdfParams, Token, kdf};
 use crate::store::{HashRecord, Rejection, Store, Timestamp, Use};
-use crate::{input, output, text};
+use crate::{access, input, output, text};
 
 /// Longest input line accepted: a token is 48 characters, grouped 59; an Authorization
 /// header carrying a user name of 100 characters and a grouped token is well under this.
@@ -54,7 +54,18 @@ pub fn run(
         let user = input::user(args.user.as_deref().unwrap_or_default())?;
         (user, read_password(args.password_env.as_deref())?)
     };
-    let outcome = check(open, &user, &password, source.as_deref(), ctx.kdf, ctx.now)?;
+    let scope = args
+        .scope
+        .as_deref()
+        .map(|s| access::scopes(&[s.to_string()]))
+        .transpose()?
+        .and_then(|mut s| s.pop());
+    let claim = Claim {
+        user: &user,
+        scope: scope.as_deref(),
+        source: source.as_deref(),
+    };
+    let outcome = check(open, &claim, &password, ctx.kdf, ctx.now)?;
     drop(password);
     match outcome {
         Outcome::Valid { id, name } => {
@@ -71,7 +82,7 @@ pub fn run(
     }
 }
 
-/// Checks `password` for `user` and records the outcome in the store `open` returns.
+/// Checks `password` for the claim and records the outcome in the store `open` returns.
 ///
 /// The one argon2 evaluation starts as soon as the password has parsed (its salt follows
 /// from the id it carries, see [`kdf::Attempt`]) while a helper thread opens the store and
@@ -81,9 +92,8 @@ pub fn run(
 /// waits, and it has the length of a hash to spare.
 pub fn check<S>(
     open: impl FnOnce() -> Result<Option<S>, Error> + Send,
-    user: &str,
+    claim: &Claim<'_>,
     password: &str,
-    source: Option<&str>,
     policy: KdfParams,
     now: Timestamp,
 ) -> Result<Outcome, Error>
@@ -126,7 +136,7 @@ where
     let Some((mut store, record)) = read? else {
         return Ok(Outcome::Rejected(Reason::NoStore.message()));
     };
-    decide(&mut *store, record, &attempt, user, source, now)
+    decide(&mut *store, record, &attempt, claim, now)
 }
 
 /// Applies the shared decision ([`auth::decide`]) for the row the password's id named, and
@@ -135,15 +145,14 @@ fn decide(
     store: &mut dyn Store,
     record: Option<HashRecord>,
     attempt: &kdf::Attempt<'_>,
-    user: &str,
-    source: Option<&str>,
+    claim: &Claim<'_>,
     now: Timestamp,
 ) -> Result<Outcome, Error> {
-    let decision =
-        auth::decide(record.as_ref(), attempt, &Claim::user(user), now).map_err(|e| {
-            let id = record.as_ref().map_or("", |r| r.id.as_str());
-            Error::Store(format!("credential {id}: {e}"))
-        })?;
+    let decision = auth::decide(record.as_ref(), attempt, claim, now).map_err(|e| {
+        let id = record.as_ref().map_or("", |r| r.id.as_str());
+        Error::Store(format!("credential {id}: {e}"))
+    })?;
+    let (user, source) = (claim.user, claim.source);
     let reject = |store: &mut dyn Store, reason: Reason| {
         let id = record
             .as_ref()

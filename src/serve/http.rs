@@ -160,6 +160,7 @@ impl Server {
         let claim = Claim {
             user: &creds.user,
             scope: scope.as_deref(),
+            source: Some(&client),
         };
         let id = token.id().to_string();
         let record = match self.store(move |s| s.hash_record(&id)).await {
@@ -270,6 +271,7 @@ impl Server {
             token,
             user: claim.user.to_string(),
             scope: claim.scope.map(str::to_string),
+            source: claim.source.map(str::to_string),
             record,
             now,
             reply,
@@ -284,7 +286,8 @@ impl Server {
                 // expiry): the next request is then decided without argon2 too.
                 let right = matches!(
                     checked.decision,
-                    Decision::Valid { .. } | Decision::Rejected(Reason::Scope | Reason::Expired)
+                    Decision::Valid { .. }
+                        | Decision::Rejected(Reason::Scope | Reason::Network | Reason::Expired)
                 );
                 if right {
                     self.cache.remember(&id, claim.user, &password, &hash);
@@ -381,7 +384,7 @@ fn scope(query: Option<&str>) -> Result<Option<String>, ()> {
                 .decode_utf8()
                 .map_err(drop)?
                 .into_owned();
-            if !crate::input::is_scope(&value) {
+            if !crate::access::is_scope(&value) {
                 return Err(());
             }
             found = Some(value);

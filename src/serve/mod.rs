@@ -91,18 +91,14 @@ impl Config {
     }
 }
 
-/// A network (`10.0.0.0/8`, `2001:db8::/32`) or a bare address meaning that one host.
-pub fn parse_network(text: &str, option: &str) -> Result<IpNet, Error> {
-    let text = text.trim();
-    text.parse::<IpNet>()
-        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
-        .map(|n| n.trunc())
-        .map_err(|_| {
-            Error::Usage(format!(
-                "{option} {}: expected a network such as 10.0.0.0/8 or 2001:db8::/32, or an address",
-                crate::text::quoted(text)
-            ))
-        })
+/// A `--trusted-proxy` network, truncated to its prefix.
+fn parse_network(text: &str, option: &str) -> Result<IpNet, Error> {
+    crate::access::network(text).map(|n| n.trunc()).ok_or_else(|| {
+        Error::Usage(format!(
+            "{option} {}: expected a network such as 10.0.0.0/8 or 2001:db8::/32, or an address",
+            crate::text::quoted(text.trim())
+        ))
+    })
 }
 
 /// Everything a request handler shares.

@@ -18,6 +18,7 @@ pub struct Job {
     pub token: Token,
     pub user: String,
     pub scope: Option<String>,
+    pub source: Option<String>,
     pub record: HashRecord,
     pub now: Timestamp,
     pub reply: oneshot::Sender<Result<Checked, BadHash>>,
@@ -93,6 +94,7 @@ fn work(rx: &Mutex<Receiver<Job>>, waiting: &AtomicUsize, policy: KdfParams, reh
         let claim = Claim {
             user: &job.user,
             scope: job.scope.as_deref(),
+            source: job.source.as_deref(),
         };
         let checked = auth::decide(Some(&job.record), &attempt, &claim, job.now).map(|decision| {
             let rehash = match decision {

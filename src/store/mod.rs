@@ -31,6 +31,10 @@ pub struct Credential {
     pub last_failed: Option<Timestamp>,
     pub last_failed_source: Option<String>,
     pub revoked_at: Option<Timestamp>,
+    /// What it may be used for; empty: only checks that ask for no scope.
+    pub scopes: Vec<String>,
+    /// Networks it may be used from, as written; empty: anywhere.
+    pub allow_from: Vec<String>,
 }
 
 impl Credential {
@@ -48,6 +52,8 @@ pub struct NewCredential {
     pub app_id: Option<String>,
     pub hash: String,
     pub expires_at: Option<Timestamp>,
+    pub scopes: Vec<String>,
+    pub allow_from: Vec<String>,
 }
 
 /// What `verify` needs to decide: the hash, and whether the credential may be used at all.
@@ -61,6 +67,50 @@ pub struct HashRecord {
     pub expires_at: Option<Timestamp>,
     /// What the credential may be used for; none means only checks that ask for no scope.
     pub scopes: Vec<String>,
+    /// Networks it may be used from; none means anywhere.
+    pub allow_from: Vec<String>,
+}
+
+/// What `update` changes; `None` leaves an attribute as it is.
+#[derive(Debug, Default, Clone)]
+pub struct Changes {
+    pub scopes: Option<Vec<String>>,
+    pub allow_from: Option<Vec<String>>,
+    pub expires_at: Option<Option<Timestamp>>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.scopes.is_none() && self.allow_from.is_none() && self.expires_at.is_none()
+    }
+
+    /// The `updated` event's detail: what was set, in the store's own words.
+    pub fn detail(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(scopes) = &self.scopes {
+            parts.push(format!("scopes={}", list_text(scopes)));
+        }
+        if let Some(networks) = &self.allow_from {
+            parts.push(format!("allow_from={}", list_text(networks)));
+        }
+        if let Some(expires_at) = self.expires_at {
+            parts.push(match expires_at {
+                Some(at) => format!("expires_at={at}"),
+                None => "expires_at=never".into(),
+            });
+        }
+        parts.join(" ")
+    }
+}
+
+/// Scopes and networks as one column: space-separated (neither can hold a space).
+pub fn list_text(items: &[String]) -> String {
+    items.join(" ")
+}
+
+/// The inverse of [`list_text`].
+pub fn text_list(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_string).collect()
 }
 
 /// A successful verification to record. It only counts if the credential is still active
@@ -262,6 +312,7 @@ pub mod kind {
     pub const REVOKE_ALL: &str = "revoke-all";
     pub const ROTATED: &str = "rotated";
     pub const RENAMED: &str = "renamed";
+    pub const UPDATED: &str = "updated";
     pub const EXPIRED_ON_USE: &str = "expired-on-use";
     /// Every kind, in the order a credential's life meets them (for docs and tests).
     pub const ALL: &[&str] = &[
@@ -271,6 +322,7 @@ pub mod kind {
         EXPIRED_ON_USE,
         ROTATED,
         RENAMED,
+        UPDATED,
         REVOKED,
         REVOKE_ALL,
     ];
@@ -393,6 +445,10 @@ pub trait Store: Send {
 
     /// Renames an active credential.
     fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<()>;
+
+    /// Changes an active credential's scopes, networks or expiry (an `updated` event);
+    /// returns it as it now is.
+    fn update(&mut self, id: &str, changes: &Changes, now: Timestamp) -> Result<Credential>;
 
     /// The audit log, oldest first.
     fn events(&mut self, filter: &LogFilter) -> Result<Vec<Event>>;

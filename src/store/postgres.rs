@@ -288,6 +288,8 @@ fn credential(row: &Row) -> Result<Credential, postgres::Error> {
         last_failed: row.try_get(9)?,
         last_failed_source: row.try_get(10)?,
         revoked_at: row.try_get(11)?,
+        scopes: Vec::new(),
+        allow_from: Vec::new(),
     })
 }
 
@@ -349,6 +351,17 @@ fn insert_row(
 impl Store for PgStore {
     // The PostgreSQL store is being ported to sqlx (issue 11), which brings the events'
     // `count` column and the batch write with it.
+    fn update(
+        &mut self,
+        _id: &str,
+        _changes: &super::Changes,
+        _now: Timestamp,
+    ) -> Result<Credential> {
+        Err(Error::Store(
+            "updating a credential is not available on PostgreSQL in this build".into(),
+        ))
+    }
+
     fn record_uses(&mut self, _batch: &super::Batch) -> Result<()> {
         Err(Error::Store(
             "recording a batch of uses is not available on PostgreSQL in this build".into(),
@@ -384,6 +397,7 @@ impl Store for PgStore {
                 hash: r.try_get(3)?,
                 expires_at: r.try_get(4)?,
                 scopes: Vec::new(),
+                allow_from: Vec::new(),
             })
         };
         rows.first()

@@ -12,9 +12,9 @@ use rusqlite::{
 };
 
 use super::{
-    Access, Batch, Credential, Dump, Durability, Event, HashRecord, ListFilter, LogFilter,
+    Access, Batch, Changes, Credential, Dump, Durability, Event, HashRecord, ListFilter, LogFilter,
     NewCredential, NewEvent, REHASHED, Rejection, Store, StoredCredential, Timestamp, Use,
-    duplicate_name, kind, name_key,
+    duplicate_name, kind, list_text, name_key, text_list,
 };
 use crate::error::{Error, Result};
 
@@ -74,12 +74,15 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_user ON events (user, seq);",
     // 2: one event may stand for several identical occurrences (a server's batches).
     "ALTER TABLE events ADD COLUMN count INTEGER NOT NULL DEFAULT 1 CHECK (count > 0);",
+    // 3: scopes and allowed networks, space-separated; '' (none) for every older credential.
+    "ALTER TABLE credentials ADD COLUMN scopes TEXT NOT NULL DEFAULT '';
+     ALTER TABLE credentials ADD COLUMN allow_from TEXT NOT NULL DEFAULT '';",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 const CREDENTIAL_COLUMNS: &str = "id, user, name, app_id, created, last_used, last_source, \
-    use_count, expires_at, last_failed, last_failed_source, revoked_at";
+    use_count, expires_at, last_failed, last_failed_source, revoked_at, scopes, allow_from";
 
 pub struct SqliteStore {
     conn: Connection,
@@ -414,6 +417,8 @@ fn credential(row: &Row<'_>) -> rusqlite::Result<Credential> {
         last_failed: row.get(9)?,
         last_failed_source: row.get(10)?,
         revoked_at: row.get(11)?,
+        scopes: text_list(&row.get::<_, String>(12)?),
+        allow_from: text_list(&row.get::<_, String>(13)?),
     })
 }
 
@@ -442,8 +447,9 @@ fn insert_row(
     now: Timestamp,
 ) -> Result<bool, rusqlite::Error> {
     let inserted = tx.execute(
-        "INSERT INTO credentials (id, user, name, name_key, app_id, hash, created, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO credentials (id, user, name, name_key, app_id, hash, created, expires_at,
+            scopes, allow_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             new.id,
             new.user,
@@ -452,7 +458,9 @@ fn insert_row(
             new.app_id,
             new.hash,
             now,
-            new.expires_at
+            new.expires_at,
+            list_text(&new.scopes),
+            list_text(&new.allow_from)
         ],
     );
     match inserted {
@@ -487,7 +495,8 @@ impl Store for SqliteStore {
         // Cached: a server reads this row on every request.
         self.conn
             .prepare_cached(
-                "SELECT id, user, name, hash, expires_at FROM credentials WHERE id = ?1",
+                "SELECT id, user, name, hash, expires_at, scopes, allow_from
+                 FROM credentials WHERE id = ?1",
             )
             .and_then(|mut stmt| {
                 stmt.query_row([id], |r| {
@@ -497,7 +506,8 @@ impl Store for SqliteStore {
                         name: r.get(2)?,
                         hash: r.get(3)?,
                         expires_at: r.get(4)?,
-                        scopes: Vec::new(),
+                        scopes: text_list(&r.get::<_, String>(5)?),
+                        allow_from: text_list(&r.get::<_, String>(6)?),
                     })
                 })
                 .optional()
@@ -806,6 +816,47 @@ impl Store for SqliteStore {
         })
     }
 
+    fn update(&mut self, id: &str, changes: &Changes, now: Timestamp) -> Result<Credential> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let (set_expiry, expires_at) = match changes.expires_at {
+                Some(at) => (true, at),
+                None => (false, None),
+            };
+            let updated = tx
+                .query_row(
+                    &format!(
+                        "UPDATE credentials
+                         SET scopes = coalesce(?2, scopes), allow_from = coalesce(?3, allow_from),
+                             expires_at = CASE WHEN ?4 THEN ?5 ELSE expires_at END
+                         WHERE id = ?1 AND revoked_at IS NULL
+                         RETURNING {CREDENTIAL_COLUMNS}"
+                    ),
+                    params![
+                        id,
+                        changes.scopes.as_deref().map(list_text),
+                        changes.allow_from.as_deref().map(list_text),
+                        set_expiry,
+                        expires_at
+                    ],
+                    credential,
+                )
+                .optional()
+                .map_err(e)?;
+            let Some(c) = updated else {
+                return Err(super::refuse_revoked(id, "revoked; it cannot be updated"));
+            };
+            let detail = changes.detail();
+            insert_event(
+                tx,
+                &NewEvent::about(kind::UPDATED, now, &c.user, &c.id, &c.name).detail(Some(&detail)),
+            )
+            .map_err(e)?;
+            Ok(c)
+        })
+    }
+
     fn events(&mut self, filter: &LogFilter) -> Result<Vec<Event>> {
         let mut stmt = self
             .conn
@@ -845,8 +896,8 @@ impl Store for SqliteStore {
                 stmt.query_map([], |r| {
                     Ok(StoredCredential {
                         credential: credential(r)?,
-                        hash: r.get(12)?,
-                        replaced_by: r.get(13)?,
+                        hash: r.get(14)?,
+                        replaced_by: r.get(15)?,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()
@@ -885,8 +936,9 @@ impl Store for SqliteStore {
                 .prepare(
                     "INSERT INTO credentials (id, user, name, name_key, app_id, hash, created,
                         expires_at, last_used, last_source, use_count, last_failed,
-                        last_failed_source, revoked_at, replaced_by)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                        last_failed_source, revoked_at, replaced_by, scopes, allow_from)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                             ?16, ?17)",
                 )
                 .map_err(e)?;
             for s in &dump.credentials {
@@ -907,7 +959,9 @@ impl Store for SqliteStore {
                         c.last_failed,
                         c.last_failed_source,
                         c.revoked_at,
-                        s.replaced_by
+                        s.replaced_by,
+                        list_text(&c.scopes),
+                        list_text(&c.allow_from)
                     ])
                     .map_err(e)?;
             }

@@ -465,6 +465,8 @@ fn a_rotation_whose_new_id_is_taken_changes_nothing() {
         app_id: None,
         hash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into(),
         expires_at: None,
+        scopes: Vec::new(),
+        allow_from: Vec::new(),
     };
     assert!(
         !store.rotate(&old_id, &clash, 0).unwrap(),

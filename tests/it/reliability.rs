@@ -17,6 +17,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use appw::auth::Claim;
 use appw::cmd::verify::{Outcome, check};
 use appw::secret::{KdfParams, kdf};
 use appw::store::{Access, Location};
@@ -1404,9 +1405,8 @@ fn every_verify_outcome_costs_exactly_one_hash_evaluation() {
         let before = kdf::evaluations();
         let outcome = check(
             || Ok(Some(store.as_mut())),
-            user,
+            &Claim::user(user),
             password,
-            None,
             policy,
             at,
         )
@@ -1428,7 +1428,7 @@ fn every_verify_outcome_costs_exactly_one_hash_evaluation() {
     ] {
         let opened = with_store.then(|| store_for(&location));
         let before = kdf::evaluations();
-        let outcome = check(|| Ok(opened), "u", &password, None, policy, now).unwrap();
+        let outcome = check(|| Ok(opened), &Claim::user("u"), &password, policy, now).unwrap();
         assert_eq!(kdf::evaluations() - before, want, "{what}");
         assert!(matches!(outcome, Outcome::Rejected(_)), "{what}");
     }
@@ -1475,9 +1475,8 @@ fn a_hash_made_under_other_parameters_costs_a_second_evaluation_until_rehashed()
         let before = kdf::evaluations();
         let outcome = check(
             || Ok(Some(store.as_mut())),
-            "u",
+            &Claim::user("u"),
             &password,
-            None,
             policy,
             now,
         )

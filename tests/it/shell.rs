@@ -446,6 +446,11 @@ fn json_everywhere_and_documented() {
             vec!["verify", "--basic", "--json"],
             format!("{header}\n"),
         ),
+        (
+            "update",
+            vec!["update", &id, "--scope", "deploy", "--json"],
+            String::new(),
+        ),
         ("log", vec!["log", "--json"], String::new()),
         ("log", vec!["log", "--prune", "1d", "--json"], String::new()),
         ("revoke", vec!["revoke", &other, "--json"], String::new()),

@@ -21,15 +21,75 @@ pub fn quoted(text: &str) -> String {
 
 /// Writes `text` to stdout and flushes, so a closed pipe is reported here, as an error the
 /// caller can act on, rather than as a panic in `println!`.
+///
+/// Whatever a caller forgot to [`clean`], nothing that could act on a terminal gets out:
+/// every unprintable character but the line breaks and tabs of our own layout is written
+/// as its visible escape. Written piece by piece, so text holding a password is not copied.
 pub fn print(text: &str) -> io::Result<()> {
     let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if is_unprintable(c) && c != '\n' && c != '\t' {
+            out.write_all(text[start..i].as_bytes())?;
+            write!(out, "\\u{{{:x}}}", c as u32)?;
+            start = i + c.len_utf8();
+        }
+    }
+    out.write_all(text[start..].as_bytes())?;
     out.flush()
 }
 
 /// Prints a JSON document on one line of its own.
 pub fn print_json(value: &Value) -> io::Result<()> {
-    print(&format!("{value}\n"))
+    print(&format!("{}\n", Json(value)))
+}
+
+/// A JSON value displayed as compact JSON in which every character [`clean`] would escape
+/// is a `\uXXXX` escape: still valid JSON that parses back to exactly what the store holds,
+/// but inert on a terminal (serde_json itself escapes only C0 controls, leaving DEL, C1
+/// controls and bidirectional marks raw).
+pub struct Json<'a>(pub &'a Value);
+
+impl std::fmt::Display for Json<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        /// Hands serde_json's output (always whole UTF-8 strings) to the formatter.
+        struct Adapter<'a, 'b>(&'a mut std::fmt::Formatter<'b>);
+        impl io::Write for Adapter<'_, '_> {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                let s = std::str::from_utf8(buf).map_err(io::Error::other)?;
+                self.0.write_str(s).map_err(io::Error::other)?;
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut ser = serde_json::Serializer::with_formatter(Adapter(f), InertJson);
+        serde::Serialize::serialize(self.0, &mut ser).map_err(|_| std::fmt::Error)
+    }
+}
+
+/// serde_json's compact format, with unprintable characters in strings written as escapes.
+struct InertJson;
+
+impl serde_json::ser::Formatter for InertJson {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_unprintable(c) {
+                writer.write_all(fragment[start..i].as_bytes())?;
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(fragment[start..].as_bytes())
+    }
 }
 
 /// Prints a JSON array on one line, element by element, as `print_json` would print the
@@ -41,7 +101,8 @@ pub fn print_json_array(items: impl IntoIterator<Item = Value>) -> io::Result<()
         if i > 0 {
             out.write_all(b",")?;
         }
-        serde_json::to_writer(&mut out, &item)?;
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, InertJson);
+        serde::Serialize::serialize(&item, &mut ser)?;
     }
     out.write_all(b"]\n")?;
     out.flush()
@@ -144,7 +205,7 @@ pub fn credential_table(creds: &[Credential], now: Timestamp) -> String {
     let mut t = table(header);
     for c in creds {
         let mut row = vec![
-            c.id.clone(),
+            clean(&c.id).into_owned(),
             clean(&c.user).into_owned(),
             clean(&c.name).into_owned(),
             when::local(c.created),
@@ -176,7 +237,7 @@ pub fn credential_details(c: &Credential, now: Timestamp) -> String {
     let mut line = |k: &str, v: &str| {
         let _ = writeln!(out, "{k:<13}{v}");
     };
-    line("id", &c.id);
+    line("id", &clean(&c.id));
     line("user", &clean(&c.user));
     line("name", &clean(&c.name));
     line("app id", &opt(&c.app_id));
@@ -210,7 +271,7 @@ pub fn event_table(events: &[Event]) -> String {
     for e in events {
         t.add_row(vec![
             when::local(e.at),
-            e.kind.clone(),
+            clean(&e.kind).into_owned(),
             opt(&e.user).into_owned(),
             opt(&e.credential_id).into_owned(),
             opt(&e.name).into_owned(),

@@ -189,7 +189,7 @@ fn print_secret(
     } else if how.json {
         let mut obj = output::credential_json(&created(new, ctx.now), ctx.now);
         obj["password"] = json!(token.as_str());
-        let s = secret_text(format_args!("{obj}\n"));
+        let s = secret_text(format_args!("{}\n", output::Json(&obj)));
         zeroize_json(obj);
         s
     } else {

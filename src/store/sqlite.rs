@@ -71,6 +71,9 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX events_at ON events (at);
     CREATE INDEX events_user ON events (user, seq);",
+    // 2: name keys by full Unicode case folding. The keys are computed in Rust, by
+    // `fold_name_keys` right after this step, which also puts the index back.
+    "DROP INDEX credentials_active_name;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -196,6 +199,9 @@ impl SqliteStore {
             .map_err(e)?;
         for (n, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql).map_err(e)?;
+            if n + 1 == super::FOLDED_NAME_KEYS {
+                fold_name_keys(&tx).map_err(e)?;
+            }
             tx.pragma_update(None, "user_version", n as i64 + 1)
                 .map_err(e)?;
         }
@@ -237,6 +243,30 @@ impl SqliteStore {
         // Otherwise dropping `tx` rolls everything back.
         Ok(out)
     }
+}
+
+/// Recomputes every stored name key as [`name_key`] makes it now (schema 2), then restores
+/// the index that keeps active names unique.
+fn fold_name_keys(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let rows = tx
+        .prepare("SELECT id, user, name, revoked_at IS NULL FROM credentials ORDER BY created, id")?
+        .query_map([], |r| {
+            Ok(super::KeyedRow {
+                id: r.get(0)?,
+                user: r.get(1)?,
+                name: r.get(2)?,
+                active: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut update = tx.prepare("UPDATE credentials SET name_key = ?2 WHERE id = ?1")?;
+    for (id, key) in super::refolded_keys(rows) {
+        update.execute(params![id, key])?;
+    }
+    tx.execute_batch(
+        "CREATE UNIQUE INDEX credentials_active_name
+            ON credentials (user, name_key) WHERE revoked_at IS NULL;",
+    )
 }
 
 /// Refuses what SQLite would misread or silently adopt: folders, empty files.
@@ -752,12 +782,16 @@ impl Store for SqliteStore {
         rows.map_err(|e| sql_error(&self.path, &e))
     }
 
-    fn prune_events(&mut self, before: Timestamp) -> Result<u64> {
+    fn prune_events(&mut self, before: Timestamp, now: Timestamp) -> Result<u64> {
         let path = self.path.clone();
         self.write(|tx| {
-            tx.execute("DELETE FROM events WHERE at < ?1", [before])
-                .map(|n| n as u64)
-                .map_err(|e| sql_error(&path, &e))
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let count = tx
+                .execute("DELETE FROM events WHERE at < ?1", [before])
+                .map_err(e)?;
+            let detail = super::detail::pruned(count);
+            log_event(tx, now, kind::PRUNED, None, None, None, None, Some(&detail)).map_err(e)?;
+            Ok(count as u64)
         })
     }
 

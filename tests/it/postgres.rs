@@ -129,7 +129,7 @@ fn the_schema_is_created_once_by_many_first_processes() {
         .query_one("SELECT schema_version FROM appw_meta", &[])
         .unwrap()
         .get(0);
-    assert_eq!(version, 1);
+    assert_eq!(version, appw::store::postgres::SCHEMA_VERSION);
     let tables: i64 = db
         .query_one(
             "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'appw\\_%'",

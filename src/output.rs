@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
@@ -19,6 +20,26 @@ pub fn quoted(text: &str) -> String {
     format!("\"{}\"", crate::secret::token::redact(text))
 }
 
+/// Whether standard output was closed when appw started (set before `main`, see main.rs).
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Records that standard output was closed at start. Safe to call before the Rust runtime
+/// is initialised: it only stores to an atomic.
+pub fn note_closed_stdout() {
+    STDOUT_CLOSED.store(true, Ordering::Relaxed);
+}
+
+/// Whether standard output was closed at start: what appw writes would reach nobody.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
+}
+
+/// As a closed pipe reads: commands that only print end quietly (`appw verify >&-` still
+/// answers by its exit status), while `create` and `rotate` act on it (see cmd::print_secret).
+fn closed_error() -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, "standard output is closed")
+}
+
 /// Writes `text` to stdout and flushes, so a closed pipe is reported here, as an error the
 /// caller can act on, rather than as a panic in `println!`.
 ///
@@ -26,6 +47,9 @@ pub fn quoted(text: &str) -> String {
 /// every unprintable character but the line breaks and tabs of our own layout is written
 /// as its visible escape. Written piece by piece, so text holding a password is not copied.
 pub fn print(text: &str) -> io::Result<()> {
+    if stdout_closed() {
+        return Err(closed_error());
+    }
     let mut out = io::stdout().lock();
     let mut start = 0;
     for (i, c) in text.char_indices() {
@@ -95,6 +119,9 @@ impl serde_json::ser::Formatter for InertJson {
 /// Prints a JSON array on one line, element by element, as `print_json` would print the
 /// whole array: `list --json` over 100,000 credentials never holds them all as JSON.
 pub fn print_json_array(items: impl IntoIterator<Item = Value>) -> io::Result<()> {
+    if stdout_closed() {
+        return Err(closed_error());
+    }
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     out.write_all(b"[")?;
     for (i, item) in items.into_iter().enumerate() {

@@ -40,6 +40,13 @@ pub fn run(cli: Cli) -> Result<()> {
             .map_err(|e| Error::Usage(format!("--kdf/APPW_KDF: {e}")))?,
         None => KdfParams::default(),
     };
+    if matches!(cli.command, Command::Create(_) | Command::Rotate(_)) && output::stdout_closed() {
+        // Refused before anything is stored: the one print of the password would be lost.
+        return Err(anyhow::anyhow!(
+            "standard output is closed, so the new password would be shown to nobody; nothing \
+             was changed: run it with standard output on a terminal, a file or a pipe"
+        ));
+    }
     if matches!(
         cli.command,
         Command::Verify(_) | Command::Create(_) | Command::Rotate(_)

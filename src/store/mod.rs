@@ -7,6 +7,7 @@
 
 pub mod postgres;
 pub mod sqlite;
+mod trust;
 
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 
 use std::fs;
 use std::io::ErrorKind;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -96,6 +96,9 @@ impl SqliteStore {
             },
             Err(e) => return Err(io_error(path, "cannot read", &e)),
         }
+        // A store another user could have replaced is not used at all (CLI.md, "Trusting
+        // the store"); checked on every opening, since a folder can be made writable later.
+        super::trust::check_store(path)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -283,14 +286,6 @@ fn check_file(path: &Path, meta: &fs::Metadata) -> Result<()> {
             path.display()
         )));
     }
-    let mode = meta.permissions().mode();
-    if mode & 0o077 != 0 {
-        eprintln!(
-            "appw: warning: {} can be read or written by other users (mode {:04o}); run chmod 600 on it",
-            path.display(),
-            mode & 0o7777
-        );
-    }
     Ok(())
 }
 
@@ -307,23 +302,22 @@ fn create(path: &Path) -> Result<()> {
         .mode(0o700)
         .create(dir)
         .map_err(|e| io_error(dir, "cannot create the folder", &e))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    // A process killed mid-creation leaves its temporary file behind; a later process that
-    // reuses its pid must not build on that leftover.
-    remove_with_companions(&tmp);
+    // Before anything is written there: a folder someone else made or can write (made
+    // ready for the victim's first create) is refused, not filled.
+    super::trust::check_folder(dir)?;
+    let tmp = private_temporary(dir, path)?;
     let result = (|| {
+        let conn = Connection::open_with_flags(
+            &tmp,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_NOFOLLOW
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sql_error(&tmp, &e))?;
         let mut store = SqliteStore {
-            conn: Connection::open(&tmp).map_err(|e| sql_error(&tmp, &e))?,
+            conn,
             path: tmp.clone(),
         };
-        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o600))
-            .map_err(|e| io_error(&tmp, "cannot set permissions on", &e))?;
         store
             .conn
             .execute_batch("PRAGMA journal_mode = WAL;")
@@ -338,6 +332,34 @@ fn create(path: &Path) -> Result<()> {
     })();
     remove_with_companions(&tmp);
     result
+}
+
+/// Creates the empty file a new store is built in, `DIR/.NAME.RANDOM.tmp`: a name nobody can
+/// guess, created only if nothing is there (`O_EXCL`) and never through a symlink
+/// (`O_NOFOLLOW`), so no file planted in advance is adopted or turned into a store.
+fn private_temporary(dir: &Path, path: &Path) -> Result<PathBuf> {
+    use rand::RngExt;
+    use std::os::unix::fs::OpenOptionsExt;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let mut rng = rand::rng();
+    loop {
+        let tmp = dir.join(format!(".{name}.{:016x}.tmp", rng.random::<u64>()));
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&tmp)
+        {
+            Ok(_) => return Ok(tmp),
+            // 2^64 names: only a name someone else already holds can come back.
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_error(&tmp, "cannot create", &e)),
+        }
+    }
 }
 
 fn remove_with_companions(path: &Path) {

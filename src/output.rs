@@ -54,12 +54,12 @@ pub fn print(text: &str) -> io::Result<()> {
     let mut start = 0;
     for (i, c) in text.char_indices() {
         if is_unprintable(c) && c != '\n' && c != '\t' {
-            out.write_all(text[start..i].as_bytes())?;
+            out.write_all(&text.as_bytes()[start..i])?;
             write!(out, "\\u{{{:x}}}", c as u32)?;
             start = i + c.len_utf8();
         }
     }
-    out.write_all(text[start..].as_bytes())?;
+    out.write_all(&text.as_bytes()[start..])?;
     out.flush()
 }
 
@@ -105,14 +105,14 @@ impl serde_json::ser::Formatter for InertJson {
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if is_unprintable(c) {
-                writer.write_all(fragment[start..i].as_bytes())?;
+                writer.write_all(&fragment.as_bytes()[start..i])?;
                 for unit in c.encode_utf16(&mut [0; 2]) {
                     write!(writer, "\\u{unit:04x}")?;
                 }
                 start = i + c.len_utf8();
             }
         }
-        writer.write_all(fragment[start..].as_bytes())
+        writer.write_all(&fragment.as_bytes()[start..])
     }
 }
 

@@ -119,7 +119,10 @@ pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
     // by a whole one reads as one run that ends inside the second, and the second's own run
     // is what covers the rest of it.
     for start in tags(text) {
-        let Some(run) = run_at(&text[start..], Reading::Lenient) else {
+        // A whole password in any letter case is hidden too, even with its id's letters in
+        // mixed case, which the shape `run_at` reads does not allow.
+        let at = &text[start..];
+        let Some(run) = run_at(at, Reading::Lenient).or_else(|| whole_run(at)) else {
             continue;
         };
         let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
@@ -164,18 +167,29 @@ pub fn contains_password(text: &str) -> bool {
 /// its letters against the checksum restores the original in seconds. Nothing but a
 /// password has this shape, so the shape alone is refused.
 fn whole_in_any_case(at: &str) -> bool {
-    let mut seen = 0;
-    for c in at[TAG.len()..].chars() {
-        if seen == TOKEN_LEN - TAG.len() {
+    whole_run(at).is_some()
+}
+
+/// The run [`whole_in_any_case`] finds, with its id in lower case (for [`redact`]).
+fn whole_run(at: &str) -> Option<Run> {
+    const PAYLOAD: usize = TOKEN_LEN - TAG.len();
+    let (mut seen, mut len) = (0, TAG.len());
+    let mut id = [0u8; ID_LEN];
+    for (i, c) in at[TAG.len()..].char_indices() {
+        if seen == PAYLOAD {
             break;
         }
         if c.is_ascii_alphanumeric() {
+            if seen < ID_LEN {
+                id[seen] = c.to_ascii_lowercase() as u8;
+            }
             seen += 1;
+            len = TAG.len() + i + 1;
         } else if !(c.is_whitespace() && seen % 4 == 0) {
             break;
         }
     }
-    seen == TOKEN_LEN - TAG.len()
+    (seen == PAYLOAD).then_some(Run { len, seen, id })
 }
 
 /// Whether `at` holds the tag, the id and four groups of a secret in a password's strict
@@ -486,6 +500,11 @@ mod tests {
             typo_at(s, 30),
         ] {
             assert!(contains_password(&text), "{text}");
+            let shown = redact(&text).to_lowercase();
+            assert!(
+                !shown.contains(&s[20..40].to_lowercase()),
+                "{text} -> {shown}"
+            );
         }
         for text in [
             "appw integration for kubernetes clusters",

@@ -336,8 +336,6 @@ pub struct ServeArgs {
     appw update k3j4h5g6 --allow-from 192.0.2.0/24 --allow-from 2001:db8::/32\n  \
     appw update k3j4h5g6 --anywhere --no-expiry"
 )]
-#[command(group(clap::ArgGroup::new("change").required(true).multiple(true)
-    .args(["scope", "no_scopes", "allow_from", "anywhere", "expires", "no_expiry"])))]
 pub struct UpdateArgs {
     /// Credential id or unambiguous prefix
     pub id: String,

@@ -4,38 +4,126 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use serde_json::{Value, json};
 
 use crate::store::{Credential, Event, Timestamp};
-use crate::text::clean;
+use crate::text::{clean, is_unprintable};
 use crate::when;
+
+/// Whether standard output was closed when appw started (set before `main`, see main.rs).
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Records that standard output was closed at start. Safe to call before the Rust runtime
+/// is initialised: it only stores to an atomic.
+pub fn note_closed_stdout() {
+    STDOUT_CLOSED.store(true, Ordering::Relaxed);
+}
+
+/// Whether standard output was closed at start: what appw writes would reach nobody.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
+}
+
+/// As a closed pipe reads: commands that only print end quietly (`appw verify >&-` still
+/// answers by its exit status), while `create` and `rotate` act on it (see cmd::print_secret).
+fn closed_error() -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, "standard output is closed")
+}
 
 /// Writes `text` to stdout and flushes, so a closed pipe is reported here, as an error the
 /// caller can act on, rather than as a panic in `println!`.
+///
+/// Whatever a caller forgot to [`clean`], nothing that could act on a terminal gets out:
+/// every unprintable character but the line breaks and tabs of our own layout is written
+/// as its visible escape. Written piece by piece, so text holding a password is not copied.
 pub fn print(text: &str) -> io::Result<()> {
+    if stdout_closed() {
+        return Err(closed_error());
+    }
     let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if is_unprintable(c) && c != '\n' && c != '\t' {
+            out.write_all(&text.as_bytes()[start..i])?;
+            write!(out, "\\u{{{:x}}}", c as u32)?;
+            start = i + c.len_utf8();
+        }
+    }
+    out.write_all(&text.as_bytes()[start..])?;
     out.flush()
 }
 
 /// Prints a JSON document on one line of its own.
 pub fn print_json(value: &Value) -> io::Result<()> {
-    print(&format!("{value}\n"))
+    print(&format!("{}\n", Json(value)))
+}
+
+/// A JSON value displayed as compact JSON in which every character [`clean`] would escape
+/// is a `\uXXXX` escape: still valid JSON that parses back to exactly what the store holds,
+/// but inert on a terminal (serde_json itself escapes only C0 controls, leaving DEL, C1
+/// controls and bidirectional marks raw).
+pub struct Json<'a>(pub &'a Value);
+
+impl std::fmt::Display for Json<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        /// Hands serde_json's output (always whole UTF-8 strings) to the formatter.
+        struct Adapter<'a, 'b>(&'a mut std::fmt::Formatter<'b>);
+        impl io::Write for Adapter<'_, '_> {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                let s = std::str::from_utf8(buf).map_err(io::Error::other)?;
+                self.0.write_str(s).map_err(io::Error::other)?;
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut ser = serde_json::Serializer::with_formatter(Adapter(f), InertJson);
+        serde::Serialize::serialize(self.0, &mut ser).map_err(|_| std::fmt::Error)
+    }
+}
+
+/// serde_json's compact format, with unprintable characters in strings written as escapes.
+struct InertJson;
+
+impl serde_json::ser::Formatter for InertJson {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_unprintable(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
 }
 
 /// Prints a JSON array on one line, element by element, as `print_json` would print the
 /// whole array: `list --json` over 100,000 credentials never holds them all as JSON.
 pub fn print_json_array(items: impl IntoIterator<Item = Value>) -> io::Result<()> {
+    if stdout_closed() {
+        return Err(closed_error());
+    }
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     out.write_all(b"[")?;
     for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
             out.write_all(b",")?;
         }
-        serde_json::to_writer(&mut out, &item)?;
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, InertJson);
+        serde::Serialize::serialize(&item, &mut ser)?;
     }
     out.write_all(b"]\n")?;
     out.flush()
@@ -137,7 +225,7 @@ pub fn credential_table(creds: &[Credential], now: Timestamp) -> String {
     let mut t = table(header);
     for c in creds {
         let mut row = vec![
-            c.id.clone(),
+            clean(&c.id).into_owned(),
             clean(&c.user).into_owned(),
             clean(&c.name).into_owned(),
             when::local(c.created),
@@ -173,7 +261,7 @@ pub fn credential_details(c: &Credential, now: Timestamp) -> String {
     let mut line = |k: &str, v: &str| {
         let _ = writeln!(out, "{k:<13}{v}");
     };
-    line("id", &c.id);
+    line("id", &clean(&c.id));
     line("user", &clean(&c.user));
     line("name", &clean(&c.name));
     line("app id", &opt(&c.app_id));

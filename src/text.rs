@@ -5,11 +5,21 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Characters that can change what a terminal shows: controls (including escape and the C1
-/// range) and Unicode format characters that reorder or hide text.
+/// Characters that can change what a terminal shows or hide what it shows, decided by their
+/// Unicode properties rather than a list: controls (Cc: escape, the C1 range), format
+/// characters (Cf: bidirectional marks and isolates, soft hyphen, tags), line and paragraph
+/// separators (Zl, Zp), and every default-ignorable code point (fillers, variation
+/// selectors, the combining grapheme joiner), which a terminal draws as nothing.
 pub fn is_unprintable(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    use icu_properties::props::{DefaultIgnorableCodePoint, GeneralCategory as Gc};
+    use icu_properties::{CodePointMapData, CodePointSetData};
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
+    matches!(
+        CodePointMapData::<Gc>::new().get(c),
+        Gc::Control | Gc::Format | Gc::LineSeparator | Gc::ParagraphSeparator
+    ) || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
 }
 
 /// Makes stored text safe for a terminal: anything that could be an escape sequence or

@@ -7,7 +7,7 @@ use crate::{access, input, when};
 
 pub fn run(mut store: Box<dyn Store>, args: CreateArgs, ctx: &Context) -> Result<()> {
     let fields = Issue {
-        user: input::user(&args.user)?,
+        user: input::new_user(&args.user)?,
         name: input::name(&args.name)?,
         app_id: args.app_id.as_deref().map(input::app_id).transpose()?,
         expires_at: args

@@ -41,6 +41,13 @@ pub fn run(cli: Cli) -> Result<()> {
             .map_err(|e| Error::Usage(format!("--kdf/APPW_KDF: {e}")))?,
         None => KdfParams::default(),
     };
+    if matches!(cli.command, Command::Create(_) | Command::Rotate(_)) && output::stdout_closed() {
+        // Refused before anything is stored: the one print of the password would be lost.
+        return Err(anyhow::anyhow!(
+            "standard output is closed, so the new password would be shown to nobody; nothing \
+             was changed: run it with standard output on a terminal, a file or a pipe"
+        ));
+    }
     if matches!(
         cli.command,
         Command::Verify(_) | Command::Create(_) | Command::Rotate(_)
@@ -198,7 +205,7 @@ fn print_secret(
     } else if how.json {
         let mut obj = output::credential_json(&created(new, ctx.now), ctx.now);
         obj["password"] = json!(token.as_str());
-        let s = secret_text(format_args!("{obj}\n"));
+        let s = secret_text(format_args!("{}\n", output::Json(&obj)));
         zeroize_json(obj);
         s
     } else {

@@ -26,6 +26,14 @@ pub fn run(mut store: Box<dyn Store>, args: UpdateArgs, ctx: &Context) -> Result
                 .transpose()?
         },
     };
+    if changes.is_empty() {
+        return Err(crate::error::Error::Usage(
+            "nothing to change: give --scope, --no-scopes, --allow-from, --anywhere, --expires \
+             or --no-expiry"
+                .into(),
+        )
+        .into());
+    }
     let c = store.get(&id_prefix(&args.id)?)?;
     let updated = store.update(&c.id, &changes, ctx.now)?;
     if args.json {

@@ -8,6 +8,7 @@
 pub mod pool;
 pub mod postgres;
 pub mod sqlite;
+mod trust;
 
 use std::path::PathBuf;
 
@@ -314,6 +315,8 @@ pub mod kind {
     pub const RENAMED: &str = "renamed";
     pub const UPDATED: &str = "updated";
     pub const EXPIRED_ON_USE: &str = "expired-on-use";
+    /// `log --prune`: older events were deleted (the count in `detail`).
+    pub const PRUNED: &str = "pruned";
     /// Every kind, in the order a credential's life meets them (for docs and tests).
     pub const ALL: &[&str] = &[
         CREATED,
@@ -325,6 +328,7 @@ pub mod kind {
         UPDATED,
         REVOKED,
         REVOKE_ALL,
+        PRUNED,
     ];
 }
 
@@ -453,8 +457,9 @@ pub trait Store: Send {
     /// The audit log, oldest first.
     fn events(&mut self, filter: &LogFilter) -> Result<Vec<Event>>;
 
-    /// Deletes events older than `before`, returning how many.
-    fn prune_events(&mut self, before: Timestamp) -> Result<u64>;
+    /// Deletes events older than `before` and records a `pruned` event with the count (so
+    /// history never disappears without a trace), returning how many.
+    fn prune_events(&mut self, before: Timestamp, now: Timestamp) -> Result<u64>;
 
     /// Everything in the store, hashes included, read from one consistent snapshot (for
     /// `copy-store`).
@@ -503,6 +508,10 @@ mod detail {
         format!("count={count}")
     }
 
+    pub fn pruned(count: impl std::fmt::Display) -> String {
+        format!("count={count}")
+    }
+
     pub fn rotated(old_id: &str) -> String {
         format!("replaced {old_id}")
     }
@@ -537,14 +546,82 @@ fn one_match(query: &str, mut found: Vec<Credential>) -> Result<Credential> {
     }
 }
 
-/// The key names are unique on: case-insensitive in every script, not only ASCII.
+/// The key names are unique on: full Unicode case folding, so names that differ only in
+/// case in any script are one name (`Straße` = `STRASSE`, `ΟΔΟΣ` = `οδοσ`), which plain
+/// lower-casing misses.
 pub fn name_key(name: &str) -> String {
-    name.to_lowercase()
+    unicase::UniCase::new(name).to_folded_case()
+}
+
+/// The schema version from which stored name keys are [`name_key`]'s case folding (before,
+/// they were lower-cased); the migration to it recomputes every key with [`refolded_keys`].
+pub const FOLDED_NAME_KEYS: usize = 4;
+
+/// One stored credential as the name-key migration reads it.
+pub struct KeyedRow {
+    pub id: String,
+    pub user: String,
+    pub name: String,
+    pub active: bool,
+}
+
+/// New name keys for stored credentials (given oldest first), as `(id, key)`. Names that
+/// were distinct under lower-casing may fold alike (`Straße` and `STRASSE`, both active for
+/// one user): the oldest keeps the folded key, so `--name` finds it, and each later one gets
+/// a key no name folds to (the folded name, U+0001, its id), so both stay usable and nothing
+/// is revoked behind the admin's back; renaming it gives it an ordinary key again.
+pub fn refolded_keys(rows: impl IntoIterator<Item = KeyedRow>) -> Vec<(String, String)> {
+    let mut taken = std::collections::HashSet::new();
+    rows.into_iter()
+        .map(|row| {
+            let key = name_key(&row.name);
+            let key = if row.active && !taken.insert((row.user, key.clone())) {
+                format!("{key}\u{1}{}", row.id)
+            } else {
+                key
+            };
+            (row.id, key)
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_keyed_by_full_case_folding() {
+        assert_eq!(name_key("Straße"), name_key("STRASSE"));
+        assert_eq!(name_key("ΟΔΟΣ"), name_key("οδοσ"));
+        assert_eq!(name_key("ΟΔΟΣ"), name_key("οδος"));
+        assert_eq!(name_key("GitHub CI"), "github ci");
+        assert_ne!(name_key("ci"), name_key("c i"));
+    }
+
+    #[test]
+    fn refolding_keeps_names_that_now_collide_usable() {
+        let row = |id: &str, user: &str, name: &str, active| KeyedRow {
+            id: id.into(),
+            user: user.into(),
+            name: name.into(),
+            active,
+        };
+        let keys = refolded_keys([
+            row("a", "u", "STRASSE", false),
+            row("b", "u", "Straße", true),
+            row("c", "u", "strasse", true),
+            row("d", "v", "strasse", true),
+        ]);
+        assert_eq!(
+            keys,
+            [
+                ("a".to_string(), "strasse".to_string()),
+                ("b".into(), "strasse".into()),
+                ("c".into(), "strasse\u{1}c".into()),
+                ("d".into(), "strasse".into()),
+            ]
+        );
+    }
 
     #[test]
     fn a_location_never_prints_its_password() {

@@ -80,6 +80,9 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX appw_events_at ON appw_events (at);
     CREATE INDEX appw_events_user ON appw_events (username, seq);"#,
+    // 2: name keys by full Unicode case folding. The keys are computed in Rust, by
+    // `fold_name_keys` right after this step, which also puts the index back.
+    "DROP INDEX appw_credentials_active_name",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -176,8 +179,11 @@ impl PgStore {
             drop(tx);
             return Err(self.newer(version));
         }
-        for sql in MIGRATIONS.iter().skip(version as usize) {
+        for (n, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.batch_execute(sql).map_err(e)?;
+            if n + 1 == super::FOLDED_NAME_KEYS {
+                fold_name_keys(&mut tx).map_err(e)?;
+            }
         }
         tx.execute(
             "INSERT INTO appw_meta (schema_version) VALUES ($1)
@@ -310,6 +316,41 @@ fn event(row: &Row) -> Result<Event, postgres::Error> {
 const INSERT_EVENT: &str = "INSERT INTO appw_events
     (at, kind, username, credential_id, name, source, detail)
     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+// ---- Schema 2 (issue 14): name keys by full case folding ----------------------------------
+// Kept as one function apart from the connection code so it carries over unchanged to
+// another driver: it needs a transaction, one SELECT and one UPDATE.
+
+/// Recomputes every stored name key as [`name_key`] makes it now, in one UPDATE, then
+/// restores the index that keeps active names unique.
+fn fold_name_keys(tx: &mut postgres::Transaction<'_>) -> Result<(), postgres::Error> {
+    let rows = tx.query(
+        "SELECT id, username, name, revoked_at IS NULL FROM appw_credentials
+         ORDER BY created, id",
+        &[],
+    )?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            Ok(super::KeyedRow {
+                id: r.try_get(0)?,
+                user: r.try_get(1)?,
+                name: r.try_get(2)?,
+                active: r.try_get(3)?,
+            })
+        })
+        .collect::<Result<Vec<_>, postgres::Error>>()?;
+    let (ids, keys): (Vec<String>, Vec<String>) = super::refolded_keys(rows).into_iter().unzip();
+    tx.execute(
+        "UPDATE appw_credentials c SET name_key = k.key
+         FROM unnest($1::text[], $2::text[]) AS k(id, key) WHERE c.id = k.id",
+        &[&ids, &keys],
+    )?;
+    tx.batch_execute(
+        "CREATE UNIQUE INDEX appw_credentials_active_name
+            ON appw_credentials (username, name_key) WHERE revoked_at IS NULL",
+    )
+}
 
 /// Inserts `new` and its event in one statement; `Ok(false)` when the id is taken.
 fn insert_row(
@@ -690,13 +731,21 @@ impl Store for PgStore {
             .map_err(|e| self.err(&e))
     }
 
-    fn prune_events(&mut self, before: Timestamp) -> Result<u64> {
-        // One DELETE in autocommit: events are only ever appended, so nothing it reads can
-        // be changed under it at READ COMMITTED.
-        let deleted = self
-            .client
-            .execute("DELETE FROM appw_events WHERE at < $1", &[&before]);
-        deleted.map_err(|e| self.err(&e))
+    fn prune_events(&mut self, before: Timestamp, now: Timestamp) -> Result<u64> {
+        // The DELETE and the `pruned` event that records it commit together.
+        self.write(|tx, e| {
+            let count = tx
+                .execute("DELETE FROM appw_events WHERE at < $1", &[&before])
+                .map_err(e)?;
+            let detail = super::detail::pruned(count);
+            let none = None::<&str>;
+            tx.execute(
+                INSERT_EVENT,
+                &[&now, &kind::PRUNED, &none, &none, &none, &none, &detail],
+            )
+            .map_err(e)?;
+            Ok(count)
+        })
     }
 
     fn export(&mut self) -> Result<Dump> {

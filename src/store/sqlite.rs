@@ -2,7 +2,7 @@
 
 use std::fs;
 use std::io::ErrorKind;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -77,6 +77,9 @@ const MIGRATIONS: &[&str] = &[
     // 3: scopes and allowed networks, space-separated; '' (none) for every older credential.
     "ALTER TABLE credentials ADD COLUMN scopes TEXT NOT NULL DEFAULT '';
      ALTER TABLE credentials ADD COLUMN allow_from TEXT NOT NULL DEFAULT '';",
+    // 4: name keys by full Unicode case folding. The keys are computed in Rust, by
+    // `fold_name_keys` right after this step, which also puts the index back.
+    "DROP INDEX credentials_active_name;",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -101,6 +104,9 @@ impl SqliteStore {
             },
             Err(e) => return Err(io_error(path, "cannot read", &e)),
         }
+        // A store another user could have replaced is not used at all (CLI.md, "Trusting
+        // the store"); checked on every opening, since a folder can be made writable later.
+        super::trust::check_store(path)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -205,6 +211,9 @@ impl SqliteStore {
             .map_err(e)?;
         for (n, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql).map_err(e)?;
+            if n + 1 == super::FOLDED_NAME_KEYS {
+                fold_name_keys(&tx).map_err(e)?;
+            }
             tx.pragma_update(None, "user_version", n as i64 + 1)
                 .map_err(e)?;
         }
@@ -277,6 +286,30 @@ impl SqliteStore {
     }
 }
 
+/// Recomputes every stored name key as [`name_key`] makes it now (schema 2), then restores
+/// the index that keeps active names unique.
+fn fold_name_keys(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let rows = tx
+        .prepare("SELECT id, user, name, revoked_at IS NULL FROM credentials ORDER BY created, id")?
+        .query_map([], |r| {
+            Ok(super::KeyedRow {
+                id: r.get(0)?,
+                user: r.get(1)?,
+                name: r.get(2)?,
+                active: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut update = tx.prepare("UPDATE credentials SET name_key = ?2 WHERE id = ?1")?;
+    for (id, key) in super::refolded_keys(rows) {
+        update.execute(params![id, key])?;
+    }
+    tx.execute_batch(
+        "CREATE UNIQUE INDEX credentials_active_name
+            ON credentials (user, name_key) WHERE revoked_at IS NULL;",
+    )
+}
+
 /// Refuses what SQLite would misread or silently adopt: folders, empty files.
 fn check_file(path: &Path, meta: &fs::Metadata) -> Result<()> {
     if meta.is_dir() {
@@ -290,14 +323,6 @@ fn check_file(path: &Path, meta: &fs::Metadata) -> Result<()> {
             "{} is an empty file, not an appw store; remove it or point --db elsewhere",
             path.display()
         )));
-    }
-    let mode = meta.permissions().mode();
-    if mode & 0o077 != 0 {
-        eprintln!(
-            "appw: warning: {} can be read or written by other users (mode {:04o}); run chmod 600 on it",
-            path.display(),
-            mode & 0o7777
-        );
     }
     Ok(())
 }
@@ -315,24 +340,23 @@ fn create(path: &Path) -> Result<()> {
         .mode(0o700)
         .create(dir)
         .map_err(|e| io_error(dir, "cannot create the folder", &e))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    // A process killed mid-creation leaves its temporary file behind; a later process that
-    // reuses its pid must not build on that leftover.
-    remove_with_companions(&tmp);
+    // Before anything is written there: a folder someone else made or can write (made
+    // ready for the victim's first create) is refused, not filled.
+    super::trust::check_folder(dir)?;
+    let tmp = private_temporary(dir, path)?;
     let result = (|| {
+        let conn = Connection::open_with_flags(
+            &tmp,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_NOFOLLOW
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sql_error(&tmp, &e))?;
         let mut store = SqliteStore {
-            conn: Connection::open(&tmp).map_err(|e| sql_error(&tmp, &e))?,
+            conn,
             path: tmp.clone(),
             synchronous: "NORMAL",
         };
-        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o600))
-            .map_err(|e| io_error(&tmp, "cannot set permissions on", &e))?;
         store
             .conn
             .execute_batch("PRAGMA journal_mode = WAL;")
@@ -347,6 +371,34 @@ fn create(path: &Path) -> Result<()> {
     })();
     remove_with_companions(&tmp);
     result
+}
+
+/// Creates the empty file a new store is built in, `DIR/.NAME.RANDOM.tmp`: a name nobody can
+/// guess, created only if nothing is there (`O_EXCL`) and never through a symlink
+/// (`O_NOFOLLOW`), so no file planted in advance is adopted or turned into a store.
+fn private_temporary(dir: &Path, path: &Path) -> Result<PathBuf> {
+    use rand::RngExt;
+    use std::os::unix::fs::OpenOptionsExt;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let mut rng = rand::rng();
+    loop {
+        let tmp = dir.join(format!(".{name}.{:016x}.tmp", rng.random::<u64>()));
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&tmp)
+        {
+            Ok(_) => return Ok(tmp),
+            // 2^64 names: only a name someone else already holds can come back.
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_error(&tmp, "cannot create", &e)),
+        }
+    }
 }
 
 fn remove_with_companions(path: &Path) {
@@ -873,12 +925,16 @@ impl Store for SqliteStore {
         rows.map_err(|e| sql_error(&self.path, &e))
     }
 
-    fn prune_events(&mut self, before: Timestamp) -> Result<u64> {
+    fn prune_events(&mut self, before: Timestamp, now: Timestamp) -> Result<u64> {
         let path = self.path.clone();
         self.write(|tx| {
-            tx.execute("DELETE FROM events WHERE at < ?1", [before])
-                .map(|n| n as u64)
-                .map_err(|e| sql_error(&path, &e))
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let count = tx
+                .execute("DELETE FROM events WHERE at < ?1", [before])
+                .map_err(e)?;
+            let detail = super::detail::pruned(count);
+            insert_event(tx, &NewEvent::new(kind::PRUNED, now).detail(Some(&detail))).map_err(e)?;
+            Ok(count as u64)
         })
     }
 

@@ -228,7 +228,8 @@ const EVENT_KEYS: &[(&str, &str)] = &[
     ("at", "when it happened"),
     (
         "event",
-        "created, verified, rejected, expired-on-use, rotated, renamed, updated, revoked or revoke-all",
+        "created, verified, rejected, expired-on-use, rotated, renamed, updated, revoked, \
+         revoke-all or pruned",
     ),
     ("user", "the user concerned, or null"),
     ("credential_id", "the credential concerned, or null"),

@@ -9,5 +9,6 @@ mod hostile;
 mod perf;
 mod postgres;
 mod reliability;
+mod scopes;
 mod serve;
 mod shell;

@@ -1351,7 +1351,7 @@ fn the_password_and_hash_never_appear_anywhere_but_the_one_print() {
 
 /// Held by every test that counts argon2 evaluations in this process (the counter is
 /// process-wide; nothing else in this test binary hashes in-process), so counts are exact.
-static COUNTING: Mutex<()> = Mutex::new(());
+pub static COUNTING: Mutex<()> = Mutex::new(());
 
 #[test]
 fn every_verify_outcome_costs_exactly_one_hash_evaluation() {

@@ -35,10 +35,13 @@ fn behind_nginx_auth_request_each_scope_guards_its_location() {
            server {{\n    listen 127.0.0.1:{port};\n\
              location / {{ auth_request /_appw; root {dir}/www; }}\n\
              location /deploy/ {{ auth_request /_appw_deploy; root {dir}/www; }}\n\
+             location /reports/ {{ auth_request /_appw_reports; root {dir}/www; }}\n\
              location = /_appw {{\n      internal;\n\
                proxy_pass http://appw/auth;\n{common}    }}\n\
              location = /_appw_deploy {{\n      internal;\n\
-               proxy_pass http://appw/auth?scope=deploy;\n{common}    }}\n  }}\n}}\n",
+               proxy_pass http://appw/auth?scope=deploy;\n{common}    }}\n\
+             location = /_appw_reports {{\n      internal;\n\
+               proxy_pass http://appw/auth?scope=reports;\n{common}    }}\n  }}\n}}\n",
             dir = dir.display(),
             common = "      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n\
                proxy_pass_request_body off;\n      proxy_set_header Content-Length \"\";\n\
@@ -91,16 +94,34 @@ fn behind_caddy_forward_auth() {
 /// configured in `dir` to serve `dir/www` on `port` to whoever the server lets through, and
 /// to write its pid to `dir/pidfile`. A valid credential gets the file, a missing or wrong
 /// one a 401 with the challenge, and the use is recorded with the client's address. Where
-/// the proxy guards `/deploy/` with the scope `deploy`, a credential without it gets 403.
+/// the proxy guards `/deploy/` and `/reports/` with the scopes of those names (nginx here),
+/// each scoped credential gets into its own location only, and one without scopes into
+/// neither.
 fn behind_proxy(pidfile: &str, spawn: impl Fn(&Path, &str, u16) -> std::process::Child) {
     let appw = Appw::new();
     let (_, password) = appw.create("deploy", "ci");
+    let scoped = |name: &str| {
+        let out = appw
+            .run(&[
+                "create",
+                "--user",
+                "deploy",
+                "--scope",
+                name,
+                "--porcelain",
+                name,
+            ])
+            .ok();
+        out.stdout.trim().to_string()
+    };
+    let (deployer, reporter) = (scoped("deploy"), scoped("reports"));
     let server = Server::start(&appw, &[]);
     let dir = tempfile::tempdir().unwrap();
     // Static files behind the check (nginx's `return` would answer before auth_request).
-    std::fs::create_dir_all(dir.path().join("www/deploy")).unwrap();
-    std::fs::write(dir.path().join("www/page.html"), "secret\n").unwrap();
-    std::fs::write(dir.path().join("www/deploy/page.html"), "deploy\n").unwrap();
+    for sub in ["", "deploy/", "reports/"] {
+        std::fs::create_dir_all(dir.path().join("www").join(sub)).unwrap();
+        std::fs::write(dir.path().join(format!("www/{sub}page.html")), "secret\n").unwrap();
+    }
     let (proxy, addr) = start_proxy(&dir.path().join(pidfile), |port| {
         spawn(dir.path(), &server.addr, port)
     });
@@ -116,7 +137,17 @@ fn behind_proxy(pidfile: &str, spawn: impl Fn(&Path, &str, u16) -> std::process:
     let again = get("/page.html", Some(basic("deploy", &password)));
     let missing = get("/page.html", None);
     let wrong = get("/page.html", Some(basic("deploy", "wrong")));
-    let scoped = get("/deploy/page.html", Some(basic("deploy", &password)));
+    let mut locations = Vec::new();
+    for (who, pw) in [
+        ("unscoped", &password),
+        ("deploy", &deployer),
+        ("reports", &reporter),
+    ] {
+        for place in ["deploy", "reports"] {
+            let path = format!("/{place}/page.html");
+            locations.push((who, place, get(&path, Some(basic("deploy", pw))).0));
+        }
+    }
     drop(proxy);
     assert_eq!(good.0, 200, "valid credential: {}", good.1);
     assert!(good.1.ends_with("secret\n"), "{}", good.1);
@@ -131,18 +162,19 @@ fn behind_proxy(pidfile: &str, spawn: impl Fn(&Path, &str, u16) -> std::process:
         );
     }
     if pidfile.starts_with("nginx") {
-        assert_eq!(
-            scoped.0, 403,
-            "a credential without the scope: {}",
-            scoped.1
-        );
+        for (who, place, status) in locations {
+            let want = if who == place { 200 } else { 403 };
+            assert_eq!(status, want, "{who} credential at /{place}/");
+        }
     }
     assert_eq!(server.stop().0, 0);
     let listed = appw.list();
-    assert_eq!(listed[0]["last_source"], "127.0.0.1");
-    // Two requests let through, and the refused /deploy/ one had the right password too.
-    let expected = if pidfile.starts_with("nginx") { 2 } else { 3 };
-    assert_eq!(listed[0]["use_count"], expected);
+    let unscoped = listed.iter().find(|c| c["name"] == "ci").unwrap();
+    assert_eq!(unscoped["last_source"], "127.0.0.1");
+    // Two requests let through (the refused scoped ones are rejections, not uses), unless
+    // the proxy guards no location by scope.
+    let expected = if pidfile.starts_with("nginx") { 2 } else { 4 };
+    assert_eq!(unscoped["use_count"], expected);
 }
 
 /// Starts a proxy with `spawn(port)` on a free loopback port and waits until it listens, as

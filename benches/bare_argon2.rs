@@ -77,7 +77,10 @@ fn main() -> ExitCode {
                     .hash_password_into(password.as_bytes(), &salt, &mut out)
                     .expect("hash");
             }
-            println!("{:.3}", start.elapsed().as_secs_f64() * 1000.0 / f64::from(n));
+            println!(
+                "{:.3}",
+                start.elapsed().as_secs_f64() * 1000.0 / f64::from(n)
+            );
             ExitCode::SUCCESS
         }
         [phc] => {

@@ -78,7 +78,13 @@ impl Server {
     }
 
     /// SIGTERM, then the exit code and everything logged.
-    pub fn stop(mut self) -> (i32, Vec<String>) {
+    pub fn stop(self) -> (i32, Vec<String>) {
+        let (code, log) = self.stop_anyhow();
+        assert_eq!(code, 0, "a graceful stop exits 0: {log:#?}");
+        (code, log)
+    }
+
+    fn stop_anyhow(mut self) -> (i32, Vec<String>) {
         self.signal("TERM");
         let code = wait_exit(&mut self.child);
         // The stderr reader ends with the process; give it the last lines.
@@ -106,7 +112,8 @@ fn wait_exit(child: &mut Child) -> i32 {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            return status.code().unwrap_or(-1);
+            use std::os::unix::process::ExitStatusExt;
+            return status.code().unwrap_or(-100 - status.signal().unwrap_or(0));
         }
         assert!(Instant::now() < deadline, "serve did not exit");
         std::thread::sleep(Duration::from_millis(20));

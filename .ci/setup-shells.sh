@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what tests/it/shell.rs needs to load the checked-in completion scripts, lint the
-# man pages and put contrib/appw-auth-handler.py behind a real nginx: bash-completion, zsh,
-# fish, mandoc, nginx, python3 and curl. Idempotent: installs nothing when every tool is already
+# man pages and put `appw serve` behind a real nginx and Caddy: bash-completion, zsh,
+# fish, mandoc, nginx, caddy, python3 and curl. Idempotent: installs nothing when every tool is already
 # there. Runs unattended (CI has no stdin).
 set -euo pipefail
 
@@ -11,6 +11,7 @@ command -v zsh >/dev/null 2>&1 || missing+=(zsh)
 command -v fish >/dev/null 2>&1 || missing+=(fish)
 command -v mandoc >/dev/null 2>&1 || missing+=(mandoc)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v caddy >/dev/null 2>&1 || missing+=(caddy)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 

@@ -5,6 +5,7 @@
 //! ```text
 //! bare-argon2 '$argon2id$v=19$m=19456,t=2,p=1$SALT$HASH' < password   # exit 0 if it matches
 //! bare-argon2 --new m=19456,t=2,p=1 < password                        # one fresh hash
+//! bare-argon2 --time m=19456,t=2,p=1 50 < password                     # ms per evaluation
 //! ```
 //!
 //! `--new` is the reference for `appw create`: one hash with a random salt, printed. With
@@ -59,6 +60,27 @@ fn main() -> ExitCode {
                 .hash_password_into(password.as_bytes(), &salt, &mut out)
                 .expect("hash");
             println!("{}${}", B64.encode(salt), B64.encode(out));
+            ExitCode::SUCCESS
+        }
+        // One in-process evaluation, the unit `appw serve`'s cold path is measured in
+        // (benches/serve.sh): the mean of N evaluations after one warm-up, in milliseconds.
+        [flag, p, n] if flag == "--time" => {
+            let argon2 = argon2(params(p).expect("m=KIB,t=N,p=N"));
+            let n: u32 = n.parse().expect("a count");
+            let salt = [7u8; 16];
+            argon2
+                .hash_password_into(password.as_bytes(), &salt, &mut out)
+                .expect("hash");
+            let start = std::time::Instant::now();
+            for _ in 0..n {
+                argon2
+                    .hash_password_into(password.as_bytes(), &salt, &mut out)
+                    .expect("hash");
+            }
+            println!(
+                "{:.3}",
+                start.elapsed().as_secs_f64() * 1000.0 / f64::from(n)
+            );
             ExitCode::SUCCESS
         }
         [phc] => {

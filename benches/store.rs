@@ -29,6 +29,8 @@ fn seeded(rows: u32) -> (Box<dyn Store>, String, tempfile::TempDir) {
                 app_id: None,
                 hash: DUMMY_HASH.into(),
                 expires_at: None,
+                scopes: Vec::new(),
+                allow_from: Vec::new(),
             },
             1_700_000_000,
         )

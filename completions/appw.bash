@@ -46,8 +46,14 @@ _appw() {
             appw,rotate)
                 cmd="appw__subcmd__rotate"
                 ;;
+            appw,serve)
+                cmd="appw__subcmd__serve"
+                ;;
             appw,show)
                 cmd="appw__subcmd__show"
+                ;;
+            appw,update)
+                cmd="appw__subcmd__update"
                 ;;
             appw,verify)
                 cmd="appw__subcmd__verify"
@@ -82,8 +88,14 @@ _appw() {
             appw__subcmd__help,rotate)
                 cmd="appw__subcmd__help__subcmd__rotate"
                 ;;
+            appw__subcmd__help,serve)
+                cmd="appw__subcmd__help__subcmd__serve"
+                ;;
             appw__subcmd__help,show)
                 cmd="appw__subcmd__help__subcmd__show"
+                ;;
+            appw__subcmd__help,update)
+                cmd="appw__subcmd__help__subcmd__update"
                 ;;
             appw__subcmd__help,verify)
                 cmd="appw__subcmd__help__subcmd__verify"
@@ -95,7 +107,7 @@ _appw() {
 
     case "${cmd}" in
         appw)
-            opts="-h -V --db --kdf --help --version create list revoke revoke-all verify rotate show rename log completions copy-store help"
+            opts="-h -V --db --kdf --help --version create list revoke revoke-all verify rotate show rename update log completions copy-store serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -165,7 +177,7 @@ _appw() {
             return 0
             ;;
         appw__subcmd__create)
-            opts="-h --user --app-id --expires --json --porcelain --db --kdf --help"
+            opts="-h --user --app-id --expires --scope --allow-from --json --porcelain --db --kdf --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -180,6 +192,14 @@ _appw() {
                     return 0
                     ;;
                 --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-from)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -199,7 +219,7 @@ _appw() {
             return 0
             ;;
         appw__subcmd__help)
-            opts="create list revoke revoke-all verify rotate show rename log completions copy-store help"
+            opts="create list revoke revoke-all verify rotate show rename update log completions copy-store serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -352,7 +372,35 @@ _appw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        appw__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         appw__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        appw__subcmd__help__subcmd__update)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -552,6 +600,52 @@ _appw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        appw__subcmd__serve)
+            opts="-h --listen --trusted-proxy --realm --workers --queue --max-failures --db --kdf --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trusted-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --realm)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-failures)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kdf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         appw__subcmd__show)
             opts="-h --json --db --kdf --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -574,8 +668,42 @@ _appw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        appw__subcmd__update)
+            opts="-h --scope --no-scopes --allow-from --anywhere --expires --no-expiry --json --db --kdf --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kdf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         appw__subcmd__verify)
-            opts="-q -h --user --basic --password-env --source --quiet --json --db --kdf --help"
+            opts="-q -h --user --basic --password-env --source --scope --quiet --json --db --kdf --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -590,6 +718,10 @@ _appw() {
                     return 0
                     ;;
                 --source)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -32,15 +32,19 @@ set edit:completion:arg-completer[appw] = {|@words|
             cand rotate 'Replace a credential''s password in one step; the old one stops working at once'
             cand show 'Show one credential''s metadata'
             cand rename 'Rename a credential'
+            cand update 'Change a credential''s scopes, networks or expiry without reissuing its password'
             cand log 'Print the audit log, oldest first'
             cand completions 'Print the completion script for a shell'
             cand copy-store 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)'
+            cand serve 'Check application passwords for web servers over HTTP (nginx auth_request, Caddy forward_auth, Traefik forwardAuth)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'appw;create'= {
             cand --user 'The user who owns the credential'
             cand --app-id 'An identifier of the application using it (free text, e.g. a UUID)'
             cand --expires 'Expire after a duration (90d, 12h, 30m) or at an RFC 3339 time'
+            cand --scope 'What it may be used for (repeatable); checks that ask for a scope it lacks refuse it'
+            cand --allow-from 'Only from this network or address, IPv4 or IPv6 (repeatable)'
             cand --db 'The store: a SQLite file, or a postgres:// URL for a shared server'
             cand --kdf 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES'
             cand --json 'Print one JSON object, the password included'
@@ -81,6 +85,7 @@ set edit:completion:arg-completer[appw] = {|@words|
             cand --user 'The user the password claims to belong to'
             cand --password-env 'Read the password from this environment variable'
             cand --source 'Where the attempt came from (an IP, a job name), recorded with the use'
+            cand --scope 'Accept only a credential that has this scope'
             cand --db 'The store: a SQLite file, or a postgres:// URL for a shared server'
             cand --kdf 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES'
             cand --basic 'Read an HTTP Authorization value (Basic base64(user:password)) from standard input'
@@ -114,6 +119,19 @@ set edit:completion:arg-completer[appw] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'appw;update'= {
+            cand --scope 'Its scopes become these (repeatable)'
+            cand --allow-from 'Its networks become these (repeatable)'
+            cand --expires 'It expires after a duration (90d) or at an RFC 3339 time'
+            cand --db 'The store: a SQLite file, or a postgres:// URL for a shared server'
+            cand --kdf 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES'
+            cand --no-scopes 'It has no scopes any more (only checks that ask for none accept it)'
+            cand --anywhere 'It may be used from anywhere'
+            cand --no-expiry 'It never expires'
+            cand --json 'Print the updated credential as a JSON object'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'appw;log'= {
             cand --user 'Only events about this user'
             cand --since 'Only events since a duration ago (24h) or an RFC 3339 time'
@@ -137,6 +155,18 @@ set edit:completion:arg-completer[appw] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'appw;serve'= {
+            cand --listen 'Address to listen on: HOST:PORT ([IPv6]:PORT) or unix:PATH (repeatable)'
+            cand --trusted-proxy 'A proxy whose X-Real-IP / X-Forwarded-For is believed (a network or address, repeatable; default 127.0.0.0/8 and ::1)'
+            cand --realm 'The realm named in the 401 challenge'
+            cand --workers 'argon2 workers (default: one per core)'
+            cand --queue 'Verifications that may wait for a worker before new ones get 503'
+            cand --max-failures 'Failed attempts from one client within a minute before it gets 429'
+            cand --db 'The store: a SQLite file, or a postgres:// URL for a shared server'
+            cand --kdf 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'appw;help'= {
             cand create 'Issue a new application password for a user and print it once'
             cand list 'List active credentials'
@@ -146,9 +176,11 @@ set edit:completion:arg-completer[appw] = {|@words|
             cand rotate 'Replace a credential''s password in one step; the old one stops working at once'
             cand show 'Show one credential''s metadata'
             cand rename 'Rename a credential'
+            cand update 'Change a credential''s scopes, networks or expiry without reissuing its password'
             cand log 'Print the audit log, oldest first'
             cand completions 'Print the completion script for a shell'
             cand copy-store 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)'
+            cand serve 'Check application passwords for web servers over HTTP (nginx auth_request, Caddy forward_auth, Traefik forwardAuth)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'appw;help;create'= {
@@ -167,11 +199,15 @@ set edit:completion:arg-completer[appw] = {|@words|
         }
         &'appw;help;rename'= {
         }
+        &'appw;help;update'= {
+        }
         &'appw;help;log'= {
         }
         &'appw;help;completions'= {
         }
         &'appw;help;copy-store'= {
+        }
+        &'appw;help;serve'= {
         }
         &'appw;help;help'= {
         }

@@ -35,9 +35,11 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Replace a credential''s password in one step; the old one stops working at once')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one credential''s metadata')
             [CompletionResult]::new('rename', 'rename', [CompletionResultType]::ParameterValue, 'Rename a credential')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Change a credential''s scopes, networks or expiry without reissuing its password')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print the audit log, oldest first')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
             [CompletionResult]::new('copy-store', 'copy-store', [CompletionResultType]::ParameterValue, 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Check application passwords for web servers over HTTP (nginx auth_request, Caddy forward_auth, Traefik forwardAuth)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -45,6 +47,8 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The user who owns the credential')
             [CompletionResult]::new('--app-id', '--app-id', [CompletionResultType]::ParameterName, 'An identifier of the application using it (free text, e.g. a UUID)')
             [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'Expire after a duration (90d, 12h, 30m) or at an RFC 3339 time')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'What it may be used for (repeatable); checks that ask for a scope it lacks refuse it')
+            [CompletionResult]::new('--allow-from', '--allow-from', [CompletionResultType]::ParameterName, 'Only from this network or address, IPv4 or IPv6 (repeatable)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a postgres:// URL for a shared server')
             [CompletionResult]::new('--kdf', '--kdf', [CompletionResultType]::ParameterName, 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object, the password included')
@@ -89,6 +93,7 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The user the password claims to belong to')
             [CompletionResult]::new('--password-env', '--password-env', [CompletionResultType]::ParameterName, 'Read the password from this environment variable')
             [CompletionResult]::new('--source', '--source', [CompletionResultType]::ParameterName, 'Where the attempt came from (an IP, a job name), recorded with the use')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Accept only a credential that has this scope')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a postgres:// URL for a shared server')
             [CompletionResult]::new('--kdf', '--kdf', [CompletionResultType]::ParameterName, 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES')
             [CompletionResult]::new('--basic', '--basic', [CompletionResultType]::ParameterName, 'Read an HTTP Authorization value (Basic base64(user:password)) from standard input')
@@ -126,6 +131,20 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'appw;update' {
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Its scopes become these (repeatable)')
+            [CompletionResult]::new('--allow-from', '--allow-from', [CompletionResultType]::ParameterName, 'Its networks become these (repeatable)')
+            [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'It expires after a duration (90d) or at an RFC 3339 time')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a postgres:// URL for a shared server')
+            [CompletionResult]::new('--kdf', '--kdf', [CompletionResultType]::ParameterName, 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES')
+            [CompletionResult]::new('--no-scopes', '--no-scopes', [CompletionResultType]::ParameterName, 'It has no scopes any more (only checks that ask for none accept it)')
+            [CompletionResult]::new('--anywhere', '--anywhere', [CompletionResultType]::ParameterName, 'It may be used from anywhere')
+            [CompletionResult]::new('--no-expiry', '--no-expiry', [CompletionResultType]::ParameterName, 'It never expires')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the updated credential as a JSON object')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'appw;log' {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Only events about this user')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events since a duration ago (24h) or an RFC 3339 time')
@@ -152,6 +171,19 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'appw;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on: HOST:PORT ([IPv6]:PORT) or unix:PATH (repeatable)')
+            [CompletionResult]::new('--trusted-proxy', '--trusted-proxy', [CompletionResultType]::ParameterName, 'A proxy whose X-Real-IP / X-Forwarded-For is believed (a network or address, repeatable; default 127.0.0.0/8 and ::1)')
+            [CompletionResult]::new('--realm', '--realm', [CompletionResultType]::ParameterName, 'The realm named in the 401 challenge')
+            [CompletionResult]::new('--workers', '--workers', [CompletionResultType]::ParameterName, 'argon2 workers (default: one per core)')
+            [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Verifications that may wait for a worker before new ones get 503')
+            [CompletionResult]::new('--max-failures', '--max-failures', [CompletionResultType]::ParameterName, 'Failed attempts from one client within a minute before it gets 429')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a postgres:// URL for a shared server')
+            [CompletionResult]::new('--kdf', '--kdf', [CompletionResultType]::ParameterName, 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'appw;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Issue a new application password for a user and print it once')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List active credentials')
@@ -161,9 +193,11 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Replace a credential''s password in one step; the old one stops working at once')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one credential''s metadata')
             [CompletionResult]::new('rename', 'rename', [CompletionResultType]::ParameterValue, 'Rename a credential')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Change a credential''s scopes, networks or expiry without reissuing its password')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print the audit log, oldest first')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
             [CompletionResult]::new('copy-store', 'copy-store', [CompletionResultType]::ParameterValue, 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Check application passwords for web servers over HTTP (nginx auth_request, Caddy forward_auth, Traefik forwardAuth)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -191,6 +225,9 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
         'appw;help;rename' {
             break
         }
+        'appw;help;update' {
+            break
+        }
         'appw;help;log' {
             break
         }
@@ -198,6 +235,9 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             break
         }
         'appw;help;copy-store' {
+            break
+        }
+        'appw;help;serve' {
             break
         }
         'appw;help;help' {

@@ -69,12 +69,17 @@ pub enum Command {
     Show(ShowArgs),
     /// Rename a credential
     Rename(RenameArgs),
+    /// Change a credential's scopes, networks or expiry without reissuing its password
+    Update(UpdateArgs),
     /// Print the audit log, oldest first
     Log(LogArgs),
     /// Print the completion script for a shell
     Completions(CompletionsArgs),
     /// Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)
     CopyStore(CopyStoreArgs),
+    /// Check application passwords for web servers over HTTP (nginx auth_request, Caddy
+    /// forward_auth, Traefik forwardAuth)
+    Serve(ServeArgs),
 }
 
 /// How create and rotate print the new password.
@@ -106,6 +111,12 @@ pub struct CreateArgs {
     /// Expire after a duration (90d, 12h, 30m) or at an RFC 3339 time
     #[arg(long, value_name = "WHEN")]
     pub expires: Option<String>,
+    /// What it may be used for (repeatable); checks that ask for a scope it lacks refuse it
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Vec<String>,
+    /// Only from this network or address, IPv4 or IPv6 (repeatable)
+    #[arg(long, value_name = "CIDR")]
+    pub allow_from: Vec<String>,
     #[command(flatten)]
     pub output: SecretOutput,
 }
@@ -183,6 +194,9 @@ pub struct VerifyArgs {
     /// Where the attempt came from (an IP, a job name), recorded with the use
     #[arg(long, value_name = "TEXT")]
     pub source: Option<String>,
+    /// Accept only a credential that has this scope
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
     /// Print nothing on success
     #[arg(long, short, conflicts_with = "json")]
     pub quiet: bool,
@@ -282,4 +296,68 @@ pub struct CopyStoreArgs {
     /// The destination store: a SQLite file path or a postgres:// URL; it must be empty
     #[arg(long, value_name = "PATH|URL")]
     pub to: String,
+}
+
+#[derive(Args)]
+#[command(after_help = "Endpoints:\n  \
+    /auth[?scope=SCOPE]  204 valid, 401 rejected, 403 scope or network, 429 throttled, 503 store\n  \
+    /healthz             200 while the process runs\n  \
+    /readyz              200 when the store answers, else 503\n  \
+    /metrics             Prometheus text format\n\n\
+    Examples:\n  appw serve\n  \
+    appw serve --listen 127.0.0.1:9180 --listen unix:/run/appw/auth.sock\n\n\
+    Under systemd socket activation (LISTEN_FDS) it serves the sockets it is given.")]
+pub struct ServeArgs {
+    /// Address to listen on: HOST:PORT ([IPv6]:PORT) or unix:PATH (repeatable)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9180")]
+    pub listen: Vec<String>,
+    /// A proxy whose X-Real-IP / X-Forwarded-For is believed (a network or address,
+    /// repeatable; default 127.0.0.0/8 and ::1)
+    #[arg(long, value_name = "CIDR")]
+    pub trusted_proxy: Vec<String>,
+    /// The realm named in the 401 challenge
+    #[arg(long, value_name = "TEXT", default_value = "appw")]
+    pub realm: String,
+    /// argon2 workers (default: one per core)
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// Verifications that may wait for a worker before new ones get 503
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub queue: usize,
+    /// Failed attempts from one client within a minute before it gets 429
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_failures: u32,
+}
+
+#[derive(Args)]
+#[command(
+    after_help = "Each option given replaces that attribute; the others stay.\n\n\
+    Examples:\n  appw update k3j4h5g6 --scope deploy --scope api:read\n  \
+    appw update k3j4h5g6 --allow-from 192.0.2.0/24 --allow-from 2001:db8::/32\n  \
+    appw update k3j4h5g6 --anywhere --no-expiry"
+)]
+pub struct UpdateArgs {
+    /// Credential id or unambiguous prefix
+    pub id: String,
+    /// Its scopes become these (repeatable)
+    #[arg(long, value_name = "SCOPE", conflicts_with = "no_scopes")]
+    pub scope: Vec<String>,
+    /// It has no scopes any more (only checks that ask for none accept it)
+    #[arg(long)]
+    pub no_scopes: bool,
+    /// Its networks become these (repeatable)
+    #[arg(long, value_name = "CIDR", conflicts_with = "anywhere")]
+    pub allow_from: Vec<String>,
+    /// It may be used from anywhere
+    #[arg(long)]
+    pub anywhere: bool,
+    /// It expires after a duration (90d) or at an RFC 3339 time
+    #[arg(long, value_name = "WHEN", conflicts_with = "no_expiry")]
+    pub expires: Option<String>,
+    /// It never expires
+    #[arg(long)]
+    pub no_expiry: bool,
+    /// Print the updated credential as a JSON object
+    #[arg(long)]
+    pub json: bool,
 }

@@ -2,6 +2,7 @@
 //! sources. Bad values are usage errors (exit 2) that say what is allowed.
 
 use crate::error::{Error, Result};
+use crate::text::is_unprintable;
 
 pub const MAX_NAME: usize = 100;
 pub const MAX_SOURCE: usize = 200;
@@ -14,6 +15,21 @@ pub fn name(raw: &str) -> Result<String> {
 /// A user name, with the same rules as a credential name.
 pub fn user(raw: &str) -> Result<String> {
     text("user", raw, MAX_NAME)
+}
+
+/// The user of a new credential: as [`user`], and without `:`. HTTP Basic sends
+/// `user:password` and splits it at the first colon (RFC 7617), so such a user could never
+/// verify. (Existing users are still found with [`user`], so an older store's can be revoked.)
+pub fn new_user(raw: &str) -> Result<String> {
+    let user = user(raw)?;
+    if user.contains(':') {
+        return Err(Error::Usage(
+            "the user contains ':', which HTTP Basic authentication cannot carry (it splits \
+             user:password at the first colon); pick a user without one"
+                .into(),
+        ));
+    }
+    Ok(user)
 }
 
 /// An application id (free text such as a UUID), with the same rules as a name.
@@ -52,13 +68,6 @@ fn text(what: &str, raw: &str, max: usize) -> Result<String> {
     Ok(trimmed.to_string())
 }
 
-/// Characters that can change what a terminal shows: controls (including escape and the C1
-/// range) and Unicode format characters that reorder or hide text.
-pub fn is_unprintable(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +96,67 @@ mod tests {
             assert!(name(bad).is_err(), "{bad:?}");
         }
         assert!(name("Zapier → Slack; DROP TABLE credentials;--").is_ok());
+    }
+
+    #[test]
+    fn a_new_user_has_no_colon() {
+        assert_eq!(new_user(" deploy ").unwrap(), "deploy");
+        for bad in ["a:b", ":", "a:", ":b"] {
+            assert!(new_user(bad).is_err(), "{bad:?}");
+            assert!(
+                user(bad).is_ok(),
+                "{bad:?}: an existing user is still found"
+            );
+        }
+    }
+
+    /// Issue 14, point 5: what hides or reorders text is known by its Unicode properties,
+    /// not from a list, so none of these passes (each shows two names alike, or reorders).
+    #[test]
+    fn invisible_and_bidirectional_characters_are_refused_by_property() {
+        for c in [
+            '\u{061C}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{00AD}',
+            '\u{034F}',
+            '\u{180E}',
+            '\u{3164}',
+            '\u{E0001}',
+            '\u{E0043}',
+            '\u{E007F}',
+            '\u{FFF9}',
+            '\u{FFFA}',
+            '\u{FFFB}',
+            '\u{200B}',
+            '\u{200D}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{FEFF}',
+            '\u{FE0F}',
+            '\u{115F}',
+            '\u{FFA0}',
+            '\u{1D173}',
+            '\u{9B}',
+            '\u{85}',
+        ] {
+            assert!(is_unprintable(c), "U+{:04X}", c as u32);
+            let bad = format!("C{c}I");
+            assert!(name(&bad).is_err(), "U+{:04X}", c as u32);
+            assert!(user(&bad).is_err() && app_id(&bad).is_err() && source(&bad).is_err());
+        }
+        // Letters, marks, spaces and symbols people use in names still pass.
+        for ok in [
+            "Straße",
+            "ΟΔΟΣ",
+            "e\u{301}",
+            "नमस्ते",
+            "CI 🚀",
+            "Zürich\u{a0}prod",
+            "東京",
+        ] {
+            assert!(name(ok).is_ok(), "{ok:?}");
+        }
     }
 
     proptest! {

@@ -4,6 +4,23 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::error::{ContextKind, ErrorKind as ClapKind};
 
+/// `appw create ... >&-`: the Rust runtime reopens a closed standard output on /dev/null
+/// before `main` runs, so the password would go nowhere and appw would exit 0. The C runtime
+/// runs the functions in `.init_array` before it calls the Rust runtime's entry point, so
+/// this one still sees the descriptor table as it was handed over.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static NOTE_CLOSED_STDOUT: extern "C" fn() = {
+    extern "C" fn note() {
+        // SAFETY: F_GETFD only reads the descriptor's flags; it fails (EBADF) when closed.
+        if unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFD) } == -1 {
+            appw::output::note_closed_stdout();
+        }
+    }
+    note
+};
+
 fn main() -> ExitCode {
     // Everything appw creates (store, WAL, temporary files) is private to its owner.
     // SAFETY: umask has no memory-safety preconditions.
@@ -49,7 +66,7 @@ fn is_closed_stdout(err: &anyhow::Error) -> bool {
 /// echo a password someone typed where an argument belonged.
 fn one_line(msg: &str) -> String {
     let msg = msg.replace(['\n', '\r'], " ");
-    appw::output::clean(&appw::secret::token::redact(&msg)).into_owned()
+    appw::text::clean(&appw::secret::token::redact(&msg)).into_owned()
 }
 
 /// clap's usage error as one line: its message, then where to read more.

@@ -4,65 +4,129 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use serde_json::{Value, json};
 
-use crate::input::is_unprintable;
 use crate::store::{Credential, Event, Timestamp};
+use crate::text::{clean, is_unprintable};
 use crate::when;
 
-/// `text` in double quotes for an error message, any password in it already redacted: an
-/// echoed value is redacted on its own, so the message's words around it stay readable.
-pub fn quoted(text: &str) -> String {
-    format!("\"{}\"", crate::secret::token::redact(text))
+/// Whether standard output was closed when appw started (set before `main`, see main.rs).
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Records that standard output was closed at start. Safe to call before the Rust runtime
+/// is initialised: it only stores to an atomic.
+pub fn note_closed_stdout() {
+    STDOUT_CLOSED.store(true, Ordering::Relaxed);
+}
+
+/// Whether standard output was closed at start: what appw writes would reach nobody.
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
+}
+
+/// As a closed pipe reads: commands that only print end quietly (`appw verify >&-` still
+/// answers by its exit status), while `create` and `rotate` act on it (see cmd::print_secret).
+fn closed_error() -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, "standard output is closed")
 }
 
 /// Writes `text` to stdout and flushes, so a closed pipe is reported here, as an error the
 /// caller can act on, rather than as a panic in `println!`.
+///
+/// Whatever a caller forgot to [`clean`], nothing that could act on a terminal gets out:
+/// every unprintable character but the line breaks and tabs of our own layout is written
+/// as its visible escape. Written piece by piece, so text holding a password is not copied.
 pub fn print(text: &str) -> io::Result<()> {
+    if stdout_closed() {
+        return Err(closed_error());
+    }
     let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if is_unprintable(c) && c != '\n' && c != '\t' {
+            out.write_all(&text.as_bytes()[start..i])?;
+            write!(out, "\\u{{{:x}}}", c as u32)?;
+            start = i + c.len_utf8();
+        }
+    }
+    out.write_all(&text.as_bytes()[start..])?;
     out.flush()
 }
 
 /// Prints a JSON document on one line of its own.
 pub fn print_json(value: &Value) -> io::Result<()> {
-    print(&format!("{value}\n"))
+    print(&format!("{}\n", Json(value)))
+}
+
+/// A JSON value displayed as compact JSON in which every character [`clean`] would escape
+/// is a `\uXXXX` escape: still valid JSON that parses back to exactly what the store holds,
+/// but inert on a terminal (serde_json itself escapes only C0 controls, leaving DEL, C1
+/// controls and bidirectional marks raw).
+pub struct Json<'a>(pub &'a Value);
+
+impl std::fmt::Display for Json<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        /// Hands serde_json's output (always whole UTF-8 strings) to the formatter.
+        struct Adapter<'a, 'b>(&'a mut std::fmt::Formatter<'b>);
+        impl io::Write for Adapter<'_, '_> {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                let s = std::str::from_utf8(buf).map_err(io::Error::other)?;
+                self.0.write_str(s).map_err(io::Error::other)?;
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut ser = serde_json::Serializer::with_formatter(Adapter(f), InertJson);
+        serde::Serialize::serialize(self.0, &mut ser).map_err(|_| std::fmt::Error)
+    }
+}
+
+/// serde_json's compact format, with unprintable characters in strings written as escapes.
+struct InertJson;
+
+impl serde_json::ser::Formatter for InertJson {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_unprintable(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
 }
 
 /// Prints a JSON array on one line, element by element, as `print_json` would print the
 /// whole array: `list --json` over 100,000 credentials never holds them all as JSON.
 pub fn print_json_array(items: impl IntoIterator<Item = Value>) -> io::Result<()> {
+    if stdout_closed() {
+        return Err(closed_error());
+    }
     let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     out.write_all(b"[")?;
     for (i, item) in items.into_iter().enumerate() {
         if i > 0 {
             out.write_all(b",")?;
         }
-        serde_json::to_writer(&mut out, &item)?;
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, InertJson);
+        serde::Serialize::serialize(&item, &mut ser)?;
     }
     out.write_all(b"]\n")?;
     out.flush()
-}
-
-/// Makes stored text safe for a terminal: anything that could be an escape sequence or
-/// reorder the line is shown as a visible `\u{..}` escape instead. Stored names are
-/// validated on the way in; this also covers stores written by other tools.
-pub fn clean(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unprintable) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if is_unprintable(c) {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
 }
 
 fn time_or_null(at: Option<Timestamp>) -> Value {
@@ -85,6 +149,8 @@ pub fn credential_json(c: &Credential, now: Timestamp) -> Value {
         "last_failed": time_or_null(c.last_failed),
         "last_failed_source": c.last_failed_source,
         "revoked_at": time_or_null(c.revoked_at),
+        "scopes": c.scopes,
+        "allow_from": c.allow_from,
     })
 }
 
@@ -98,6 +164,7 @@ pub fn event_json(e: &Event) -> Value {
         "name": e.name,
         "source": e.source,
         "detail": e.detail,
+        "count": e.count,
     })
 }
 
@@ -117,6 +184,14 @@ fn time_or_never(at: Option<Timestamp>) -> String {
     at.map_or_else(|| "never".to_string(), when::local)
 }
 
+/// Scopes or networks for a table cell, cleaned (a store written by hand may hold anything).
+fn list_or_dash(items: &[String]) -> String {
+    if items.is_empty() {
+        return "-".into();
+    }
+    clean(&items.join(", ")).into_owned()
+}
+
 fn opt(s: &Option<String>) -> Cow<'_, str> {
     s.as_deref().map_or(Cow::Borrowed("-"), clean)
 }
@@ -126,6 +201,9 @@ fn opt(s: &Option<String>) -> Cow<'_, str> {
 pub fn credential_table(creds: &[Credential], now: Timestamp) -> String {
     let show_expiry = creds.iter().any(|c| c.expires_at.is_some());
     let show_failed = creds.iter().any(|c| c.last_failed.is_some());
+    let show_limits = creds
+        .iter()
+        .any(|c| !c.scopes.is_empty() || !c.allow_from.is_empty());
     let mut header = vec![
         "ID",
         "USER",
@@ -141,10 +219,13 @@ pub fn credential_table(creds: &[Credential], now: Timestamp) -> String {
     if show_failed {
         header.push("LAST FAILED");
     }
+    if show_limits {
+        header.extend(["SCOPES", "FROM"]);
+    }
     let mut t = table(header);
     for c in creds {
         let mut row = vec![
-            c.id.clone(),
+            clean(&c.id).into_owned(),
             clean(&c.user).into_owned(),
             clean(&c.name).into_owned(),
             when::local(c.created),
@@ -165,6 +246,10 @@ pub fn credential_table(creds: &[Credential], now: Timestamp) -> String {
                 (at, _) => time_or_never(at),
             });
         }
+        if show_limits {
+            row.push(list_or_dash(&c.scopes));
+            row.push(list_or_dash(&c.allow_from));
+        }
         t.add_row(row);
     }
     format!("{t}\n")
@@ -176,7 +261,7 @@ pub fn credential_details(c: &Credential, now: Timestamp) -> String {
     let mut line = |k: &str, v: &str| {
         let _ = writeln!(out, "{k:<13}{v}");
     };
-    line("id", &c.id);
+    line("id", &clean(&c.id));
     line("user", &clean(&c.user));
     line("name", &clean(&c.name));
     line("app id", &opt(&c.app_id));
@@ -184,6 +269,22 @@ pub fn credential_details(c: &Credential, now: Timestamp) -> String {
     line("last used", &time_or_never(c.last_used));
     line("last source", &opt(&c.last_source));
     line("uses", &c.use_count.to_string());
+    line(
+        "scopes",
+        &if c.scopes.is_empty() {
+            "none (only checks that ask for no scope)".to_string()
+        } else {
+            list_or_dash(&c.scopes)
+        },
+    );
+    line(
+        "allowed from",
+        &if c.allow_from.is_empty() {
+            "anywhere".to_string()
+        } else {
+            list_or_dash(&c.allow_from)
+        },
+    );
     if let Some(at) = c.expires_at {
         let mark = if at <= now { " (EXPIRED)" } else { "" };
         line("expires", &format!("{}{mark}", when::local(at)));
@@ -203,33 +304,29 @@ pub fn credential_details(c: &Credential, now: Timestamp) -> String {
     out
 }
 
+/// The log for people; a COUNT column appears when some event stands for several
+/// occurrences (a server's aggregated uses or rejections).
 pub fn event_table(events: &[Event]) -> String {
-    let mut t = table(vec![
-        "TIME", "EVENT", "USER", "ID", "NAME", "SOURCE", "DETAIL",
-    ]);
+    let show_count = events.iter().any(|e| e.count != 1);
+    let mut header = vec!["TIME", "EVENT", "USER", "ID", "NAME", "SOURCE", "DETAIL"];
+    if show_count {
+        header.push("COUNT");
+    }
+    let mut t = table(header);
     for e in events {
-        t.add_row(vec![
+        let mut row = vec![
             when::local(e.at),
-            e.kind.clone(),
+            clean(&e.kind).into_owned(),
             opt(&e.user).into_owned(),
             opt(&e.credential_id).into_owned(),
             opt(&e.name).into_owned(),
             opt(&e.source).into_owned(),
             opt(&e.detail).into_owned(),
-        ]);
+        ];
+        if show_count {
+            row.push(e.count.to_string());
+        }
+        t.add_row(row);
     }
     format!("{t}\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clean_escapes_what_a_terminal_would_act_on() {
-        assert_eq!(clean("plain name"), "plain name");
-        assert_eq!(clean("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
-        assert_eq!(clean("x\u{202e}y\u{9b}"), "x\\u{202e}y\\u{9b}");
-        assert!(!clean("\u{7}\u{0}\r\n").chars().any(is_unprintable));
-    }
 }

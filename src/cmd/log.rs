@@ -3,6 +3,7 @@ use serde_json::{Value, json};
 
 use super::{Context, user_filter};
 use crate::cli::LogArgs;
+use crate::error::Error;
 use crate::output;
 use crate::store::{LogFilter, Store};
 use crate::when;
@@ -10,8 +11,17 @@ use crate::when;
 pub fn run(store: Option<Box<dyn Store>>, args: LogArgs, ctx: &Context) -> Result<()> {
     if let Some(before) = &args.prune {
         let before = when::parse_past(before, ctx.now)?;
+        if before > ctx.now {
+            // It would delete every event, down to ones written a moment ago.
+            return Err(Error::Usage(format!(
+                "{} is in the future; --prune deletes the events before it, so give a past \
+                 time or a duration (180d)",
+                when::rfc3339(before)
+            ))
+            .into());
+        }
         let pruned = match store {
-            Some(mut store) => store.prune_events(before)?,
+            Some(mut store) => store.prune_events(before, ctx.now)?,
             None => 0,
         };
         if args.json {

@@ -11,6 +11,7 @@ mod revoke;
 mod revoke_all;
 mod rotate;
 mod show;
+mod update;
 pub mod verify;
 
 use anyhow::Result;
@@ -21,7 +22,7 @@ use crate::error::Error;
 use crate::output;
 use crate::secret::{KdfParams, Token, kdf};
 use crate::store::{self, Access, Credential, Location, NewCredential, Store, Timestamp};
-use crate::{input, when};
+use crate::{input, text, when};
 
 /// What every command may need besides its own arguments.
 pub struct Context {
@@ -40,6 +41,13 @@ pub fn run(cli: Cli) -> Result<()> {
             .map_err(|e| Error::Usage(format!("--kdf/APPW_KDF: {e}")))?,
         None => KdfParams::default(),
     };
+    if matches!(cli.command, Command::Create(_) | Command::Rotate(_)) && output::stdout_closed() {
+        // Refused before anything is stored: the one print of the password would be lost.
+        return Err(anyhow::anyhow!(
+            "standard output is closed, so the new password would be shown to nobody; nothing \
+             was changed: run it with standard output on a terminal, a file or a pipe"
+        ));
+    }
     if matches!(
         cli.command,
         Command::Verify(_) | Command::Create(_) | Command::Rotate(_)
@@ -54,6 +62,9 @@ pub fn run(cli: Cli) -> Result<()> {
         now: when::now()?,
     };
     let open = |access| store::open(&ctx.location, access);
+    if let Command::Serve(args) = cli.command {
+        return crate::serve::run(args, ctx.location, ctx.kdf);
+    }
     if let Command::Verify(args) = cli.command {
         // Opens the store itself, once it has a password to hash meanwhile.
         return verify::run(|| open(Access::Existing), args, &ctx);
@@ -72,9 +83,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rotate(args) => rotate::run(required(store)?, args, &ctx),
         Command::Show(args) => show::run(required(store)?, args, &ctx),
         Command::Rename(args) => rename::run(required(store)?, args, &ctx),
+        Command::Update(args) => update::run(required(store)?, args, &ctx),
         Command::Log(args) => log::run(store, args, &ctx),
         Command::CopyStore(args) => copy_store::run(required(store)?, args, &ctx),
-        Command::Completions(_) | Command::Verify(_) => {
+        Command::Completions(_) | Command::Verify(_) | Command::Serve(_) => {
             unreachable!("handled before the store is opened")
         }
     }
@@ -101,8 +113,8 @@ fn resolve(
             store.find_by_name(&user, &name)?.ok_or_else(|| {
                 Error::Refused(format!(
                     "user {} has no active credential named {}",
-                    output::quoted(&user),
-                    output::quoted(&name)
+                    text::quoted(&user),
+                    text::quoted(&name)
                 ))
             })
         }
@@ -131,13 +143,13 @@ fn id_prefix(raw: &str) -> Result<String, Error> {
         }
         return Err(Error::Usage(format!(
             "{} is not a credential id (ids are 12 lowercase letters and digits)",
-            output::quoted(raw)
+            text::quoted(raw)
         )));
     }
     if id.len() < 8 {
         return Err(Error::Usage(format!(
             "the id prefix {} is too short; give at least 8 characters",
-            output::quoted(id)
+            text::quoted(id)
         )));
     }
     Ok(id.to_string())
@@ -149,6 +161,8 @@ struct Issue {
     name: String,
     app_id: Option<String>,
     expires_at: Option<Timestamp>,
+    scopes: Vec<String>,
+    allow_from: Vec<String>,
 }
 
 /// Generates a password, hashes it and hands the row to `write` (which commits it); draws
@@ -167,6 +181,8 @@ fn issue(
             app_id: fields.app_id.clone(),
             hash: kdf::hash(token.as_str().as_bytes(), token.id(), ctx.kdf),
             expires_at: fields.expires_at,
+            scopes: fields.scopes.clone(),
+            allow_from: fields.allow_from.clone(),
         };
         if write(&new)? {
             return Ok((token, new));
@@ -189,7 +205,7 @@ fn print_secret(
     } else if how.json {
         let mut obj = output::credential_json(&created(new, ctx.now), ctx.now);
         obj["password"] = json!(token.as_str());
-        let s = secret_text(format_args!("{obj}\n"));
+        let s = secret_text(format_args!("{}\n", output::Json(&obj)));
         zeroize_json(obj);
         s
     } else {
@@ -198,10 +214,10 @@ fn print_secret(
              Password (shown once; store it now, it cannot be shown again):\n\n    {}\n\n\
              Use it as: curl -u '{}:PASSWORD' ...\n",
             new.id,
-            output::clean(&new.user),
-            output::clean(&new.name),
+            text::clean(&new.user),
+            text::clean(&new.name),
             token.grouped().as_str(),
-            output::clean(&new.user),
+            text::clean(&new.user),
         ))
     };
     if let Err(err) = output::print(&text) {
@@ -264,6 +280,8 @@ fn created(new: &NewCredential, now: Timestamp) -> Credential {
         last_failed: None,
         last_failed_source: None,
         revoked_at: None,
+        scopes: new.scopes.clone(),
+        allow_from: new.allow_from.clone(),
     }
 }
 

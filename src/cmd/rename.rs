@@ -3,7 +3,7 @@ use anyhow::Result;
 use super::{Context, id_prefix};
 use crate::cli::RenameArgs;
 use crate::store::{Credential, Store};
-use crate::{input, output};
+use crate::{input, output, text};
 
 pub fn run(mut store: Box<dyn Store>, args: RenameArgs, ctx: &Context) -> Result<()> {
     let new_name = input::name(&args.new_name)?;
@@ -20,8 +20,8 @@ pub fn run(mut store: Box<dyn Store>, args: RenameArgs, ctx: &Context) -> Result
     output::print(&format!(
         "Renamed {}: {} -> {}\n",
         c.id,
-        output::clean(&c.name),
-        output::clean(&new_name)
+        text::clean(&c.name),
+        text::clean(&new_name)
     ))?;
     Ok(())
 }

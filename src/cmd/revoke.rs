@@ -3,8 +3,8 @@ use serde_json::Value;
 
 use super::{Context, id_prefix, resolve};
 use crate::cli::RevokeArgs;
-use crate::output;
 use crate::store::Store;
+use crate::{output, text};
 
 pub fn run(mut store: Box<dyn Store>, args: RevokeArgs, ctx: &Context) -> Result<()> {
     let mut targets = Vec::new();
@@ -43,8 +43,8 @@ pub fn run(mut store: Box<dyn Store>, args: RevokeArgs, ctx: &Context) -> Result
             text += &format!(
                 "Revoked {} ({}: {})\n",
                 c.id,
-                output::clean(&c.user),
-                output::clean(&c.name)
+                text::clean(&c.user),
+                text::clean(&c.name)
             );
         }
         output::print(&text)?;

@@ -6,8 +6,8 @@ use serde_json::json;
 use super::{Context, user_filter};
 use crate::cli::RevokeAllArgs;
 use crate::error::Error;
-use crate::output;
 use crate::store::{ListFilter, Store};
+use crate::{output, text};
 
 pub fn run(store: Option<Box<dyn Store>>, args: RevokeAllArgs, ctx: &Context) -> Result<()> {
     let user = user_filter(args.user.as_deref())?;
@@ -37,7 +37,7 @@ pub fn run(store: Option<Box<dyn Store>>, args: RevokeAllArgs, ctx: &Context) ->
 /// Asks on a terminal; refuses anywhere else. An interrupted prompt (EOF, Ctrl-C) declines.
 fn confirm(active: usize, user: Option<&str>) -> Result<(), Error> {
     let whose = user.map_or("in the store".to_string(), |u| {
-        format!("of user {}", output::clean(u))
+        format!("of user {}", text::clean(u))
     });
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(Error::Refused(format!(

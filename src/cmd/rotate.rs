@@ -31,6 +31,8 @@ pub fn run(mut store: Box<dyn Store>, args: RotateArgs, ctx: &Context) -> Result
         name: old.name.clone(),
         app_id: old.app_id.clone(),
         expires_at,
+        scopes: old.scopes.clone(),
+        allow_from: old.allow_from.clone(),
     };
     let (token, new) = issue(ctx, fields, |new| store.rotate(&old.id, new, ctx.now))?;
     print_secret(

@@ -12,16 +12,16 @@ use std::ops::DerefMut;
 use std::sync::Mutex;
 
 use anyhow::Result;
-use base64::Engine as _;
 use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::Context;
+use crate::auth::{self, Claim, Decision, Reason};
 use crate::cli::VerifyArgs;
 use crate::error::Error;
 use crate::secret::{KdfParams, Token, kdf};
 use crate::store::{HashRecord, Rejection, Store, Timestamp, Use};
-use crate::{input, output};
+use crate::{access, input, output, text};
 
 /// Longest input line accepted: a token is 48 characters, grouped 59; an Authorization
 /// header carrying a user name of 100 characters and a grouped token is well under this.
@@ -34,8 +34,6 @@ pub enum Outcome {
     Valid { id: String, name: String },
     Rejected(&'static str),
 }
-
-const EXPIRED: &str = "the credential has expired";
 
 /// Reads the password, then opens the store (`open`) while the hash is computed.
 pub fn run(
@@ -56,7 +54,18 @@ pub fn run(
         let user = input::user(args.user.as_deref().unwrap_or_default())?;
         (user, read_password(args.password_env.as_deref())?)
     };
-    let outcome = check(open, &user, &password, source.as_deref(), ctx.kdf, ctx.now)?;
+    let scope = args
+        .scope
+        .as_deref()
+        .map(|s| access::scopes(&[s.to_string()]))
+        .transpose()?
+        .and_then(|mut s| s.pop());
+    let claim = Claim {
+        user: &user,
+        scope: scope.as_deref(),
+        source: source.as_deref(),
+    };
+    let outcome = check(open, &claim, &password, ctx.kdf, ctx.now)?;
     drop(password);
     match outcome {
         Outcome::Valid { id, name } => {
@@ -65,7 +74,7 @@ pub fn run(
                     &json!({ "valid": true, "id": id, "user": user, "name": name }),
                 )?;
             } else if !args.quiet {
-                output::print(&format!("{id} {}\n", output::clean(&name)))?;
+                output::print(&format!("{id} {}\n", text::clean(&name)))?;
             }
             Ok(())
         }
@@ -73,7 +82,7 @@ pub fn run(
     }
 }
 
-/// Checks `password` for `user` and records the outcome in the store `open` returns.
+/// Checks `password` for the claim and records the outcome in the store `open` returns.
 ///
 /// The one argon2 evaluation starts as soon as the password has parsed (its salt follows
 /// from the id it carries, see [`kdf::Attempt`]) while a helper thread opens the store and
@@ -83,9 +92,8 @@ pub fn run(
 /// waits, and it has the length of a hash to spare.
 pub fn check<S>(
     open: impl FnOnce() -> Result<Option<S>, Error> + Send,
-    user: &str,
+    claim: &Claim<'_>,
     password: &str,
-    source: Option<&str>,
     policy: KdfParams,
     now: Timestamp,
 ) -> Result<Outcome, Error>
@@ -96,15 +104,7 @@ where
         Ok(token) => token,
         // A typo or a foreign string: rejected before the store is touched, and without a
         // hash, since the format is public and says nothing about what is stored.
-        Err(e) => {
-            let reason = match e {
-                crate::secret::TokenError::Malformed => "the password is not in appw's format",
-                crate::secret::TokenError::Checksum => {
-                    "the password's checksum does not match (a typo?)"
-                }
-            };
-            return Ok(Outcome::Rejected(reason));
-        }
+        Err(e) => return Ok(Outcome::Rejected(Reason::from(e).message())),
     };
     let pw = token.as_str().as_bytes();
     // On the helper thread (on PostgreSQL: connecting, authenticating and two round trips,
@@ -134,56 +134,48 @@ where
     // (The closure runs exactly once, on one thread or the other.)
     let read = read.ok_or_else(|| Error::Store("the store was not read".into()))?;
     let Some((mut store, record)) = read? else {
-        return Ok(Outcome::Rejected(
-            "no such credential (the store does not exist yet)",
-        ));
+        return Ok(Outcome::Rejected(Reason::NoStore.message()));
     };
-    decide(&mut *store, record, &attempt, user, source, now)
+    decide(&mut *store, record, &attempt, claim, now)
 }
 
-/// The outcome for the row the password's id named (if any), recorded in the store.
+/// Applies the shared decision ([`auth::decide`]) for the row the password's id named, and
+/// records its outcome in the store.
 fn decide(
     store: &mut dyn Store,
     record: Option<HashRecord>,
     attempt: &kdf::Attempt<'_>,
-    user: &str,
-    source: Option<&str>,
+    claim: &Claim<'_>,
     now: Timestamp,
 ) -> Result<Outcome, Error> {
-    let reject = |store: &mut dyn Store, id: Option<&str>, reason| {
-        record_rejection(store, id, user, source, reason, false, now)
+    let decision = auth::decide(record.as_ref(), attempt, claim, now).map_err(|e| {
+        let id = record.as_ref().map_or("", |r| r.id.as_str());
+        Error::Store(format!("credential {id}: {e}"))
+    })?;
+    let (user, source) = (claim.user, claim.source);
+    let reject = |store: &mut dyn Store, reason: Reason| {
+        let id = record
+            .as_ref()
+            .filter(|_| reason.names_credential())
+            .map(|r| r.id.as_str());
+        record_rejection(store, id, user, source, reason, now)
     };
-    let record = match record {
-        Some(r) if r.user == user => r,
-        // Another user's credential: spend what checking its hash would have cost.
-        Some(r) => {
-            attempt.spend_like(r.hash.as_deref());
-            return reject(store, None, "no such credential for this user");
-        }
-        None => return reject(store, None, "no such credential for this user"),
+    let (record, rehash) = match (decision, &record) {
+        (Decision::Valid { rehash }, Some(record)) => (record, rehash),
+        (Decision::Rejected(reason), _) => return reject(store, reason),
+        (Decision::Valid { .. }, None) => return reject(store, Reason::Unknown),
     };
-    let (id, Some(hash)) = (record.id.as_str(), record.hash.as_deref()) else {
-        return reject(store, Some(&record.id), "the credential is revoked");
-    };
-    let checked = attempt
-        .check(hash)
-        .map_err(|e| Error::Store(format!("credential {id}: {e}")))?;
-    if !checked.valid {
-        return reject(store, Some(id), "wrong password");
-    }
-    if record.expires_at.is_some_and(|at| at <= now) {
-        return record_rejection(store, Some(id), user, source, EXPIRED, true, now);
-    }
+    let hash = record.hash.as_deref().unwrap_or_default();
     // Upgrade a hash made under weaker parameters (or by an older appw) while the password
     // is at hand. (Only when this connection may write hashes: a verify-only database role
     // may not.)
-    let rehash = match checked.rehash {
+    let rehash = match rehash {
         Some(target) if store.may_rehash()? => Some(attempt.rehash(target)),
         _ => None,
     };
     let used = store.record_use(
         &Use {
-            id,
+            id: &record.id,
             checked_hash: hash,
             rehash: rehash.as_deref(),
             source,
@@ -192,11 +184,11 @@ fn decide(
     )?;
     if !used {
         // Revoked or rotated between our read and our write: the revocation won.
-        return reject(store, Some(id), "the credential is revoked");
+        return reject(store, Reason::Revoked);
     }
     Ok(Outcome::Valid {
-        id: id.to_string(),
-        name: record.name,
+        id: record.id.clone(),
+        name: record.name.clone(),
     })
 }
 
@@ -205,21 +197,20 @@ fn record_rejection(
     id: Option<&str>,
     claimed_user: &str,
     source: Option<&str>,
-    reason: &'static str,
-    expired: bool,
+    reason: Reason,
     now: Timestamp,
 ) -> Result<Outcome, Error> {
     store.record_rejection(
         &Rejection {
             id,
             claimed_user,
-            reason,
+            reason: reason.message(),
             source,
-            expired,
+            expired: reason == Reason::Expired,
         },
         now,
     )?;
-    Ok(Outcome::Rejected(reason))
+    Ok(Outcome::Rejected(reason.message()))
 }
 
 /// The password from `$VAR`, else stdin's first line, else a hidden prompt.
@@ -275,58 +266,14 @@ fn utf8(bytes: Zeroizing<Vec<u8>>) -> Result<Zeroizing<String>, Error> {
 /// `Basic base64(user:password)` from stdin's first line, as an HTTP Authorization value.
 fn read_basic() -> Result<(String, Zeroizing<String>), Error> {
     let line = read_line(&mut io::stdin().lock())?;
-    parse_basic(&line)
-}
-
-fn parse_basic(header: &str) -> Result<(String, Zeroizing<String>), Error> {
-    let bad = |why: &str| Error::Rejected(format!("rejected: {why}"));
-    let value = header.trim();
-    let value = value
-        .strip_prefix("Authorization:")
-        .map_or(value, str::trim);
-    let (scheme, encoded) = value
-        .split_once(' ')
-        .ok_or_else(|| bad("expected 'Basic <base64>'"))?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(bad("only the Basic scheme is supported"));
-    }
-    let decoded = Zeroizing::new(
-        base64::engine::general_purpose::STANDARD
-            .decode(encoded.trim())
-            .map_err(|_| bad("the Basic credentials are not valid base64"))?,
-    );
-    let text = utf8(decoded)?;
-    let (user, password) = text
-        .split_once(':')
-        .ok_or_else(|| bad("the Basic credentials have no ':'"))?;
-    let user = input::user(user).map_err(|e| bad(&e.to_string()))?;
-    Ok((user, Zeroizing::new(password.to_string())))
+    let creds =
+        auth::basic::parse(&line).map_err(|why| Error::Rejected(format!("rejected: {why}")))?;
+    Ok((creds.user, creds.password))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn basic_headers() {
-        let enc = base64::engine::general_purpose::STANDARD.encode("deploy:ab cd:ef");
-        let (user, pw) = parse_basic(&format!("Basic {enc}\n")).unwrap();
-        assert_eq!((user.as_str(), pw.as_str()), ("deploy", "ab cd:ef"));
-        let (user, _) = parse_basic(&format!("Authorization: basic {enc}")).unwrap();
-        assert_eq!(user, "deploy");
-        for bad in [
-            "",
-            "Basic",
-            "Bearer abc",
-            "Basic !!!",
-            &format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode("nocolon")
-            ),
-        ] {
-            assert!(matches!(parse_basic(bad), Err(Error::Rejected(_))), "{bad}");
-        }
-    }
 
     #[test]
     fn long_lines_are_refused_without_reading_on() {

@@ -67,6 +67,16 @@ impl Memory {
     /// to clear a 2 MiB page. (For ordinary 4 KiB pages the helper measured no faster: the
     /// two threads contend for the same page-table locks.)
     pub fn new(blocks: usize, strategy: Strategy) -> Memory {
+        let kept = KEPT
+            .try_with(|k| {
+                k.borrow_mut()
+                    .take_if(|m| m.blocks == blocks && m.strategy == strategy)
+            })
+            .ok()
+            .flatten();
+        if let Some(m) = kept {
+            return m;
+        }
         if let Some(m) = PREPARED.lock().ok().and_then(|mut slot| slot.take()) {
             if m.blocks == blocks && m.strategy == strategy {
                 return m;
@@ -155,6 +165,20 @@ fn populate_in_background(blocks: &mut [Block]) -> Option<std::thread::JoinHandl
     }
 }
 
+thread_local! {
+    /// Whether this thread keeps its memory between evaluations (see [`keep_on_this_thread`]).
+    static KEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The memory this thread keeps, wiped, for its next evaluation.
+    static KEPT: std::cell::RefCell<Option<Memory>> = const { std::cell::RefCell::new(None) };
+}
+
+/// From now on, memory dropped on this thread is wiped in place and kept for the thread's
+/// next evaluation of the same size, instead of being unmapped: a server's argon2 worker
+/// then faults its huge pages in once, not on every request, and spawns no wipe threads.
+pub fn keep_on_this_thread() {
+    KEEP.with(|k| k.set(true));
+}
+
 /// Whether drops hand their wipe to a background thread (see [`defer_wipes`]).
 static DEFER_WIPES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 /// Wipes under way on background threads, joined by [`finish_wipes`].
@@ -182,6 +206,23 @@ pub fn finish_wipes() {
 
 impl Drop for Memory {
     fn drop(&mut self) {
+        if self.blocks > 0 && KEEP.try_with(std::cell::Cell::get).unwrap_or(false) {
+            let slot_free = KEPT.try_with(|k| k.borrow().is_none()).unwrap_or(false);
+            if slot_free {
+                if let Some(populator) = self.populator.take() {
+                    let _ = populator.join();
+                }
+                wipe(self.inner.slice(self.blocks));
+                let kept = Memory {
+                    inner: std::mem::replace(&mut self.inner, Inner::Boxed(Box::default())),
+                    blocks: std::mem::take(&mut self.blocks),
+                    populator: None,
+                    strategy: self.strategy,
+                };
+                let _ = KEPT.try_with(|k| *k.borrow_mut() = Some(kept));
+                return;
+            }
+        }
         let populator = self.populator.take();
         let (blocks, inner) = (
             self.blocks,
@@ -372,5 +413,31 @@ mod tests {
         let mut plain = Memory::new(5, Strategy::Ordinary);
         assert!(!plain.is_mapped());
         assert_eq!(plain.blocks().len(), 5);
+    }
+
+    #[test]
+    fn a_kept_thread_reuses_its_memory_wiped() {
+        std::thread::spawn(|| {
+            keep_on_this_thread();
+            let mut m = Memory::new(1024, Strategy::HugePages);
+            let first = m.blocks().as_ptr();
+            m.blocks()[3].as_mut()[7] = 0xdead_beef;
+            drop(m);
+            let mut again = Memory::new(1024, Strategy::HugePages);
+            assert_eq!(again.blocks().as_ptr(), first, "the same memory, reused");
+            assert!(
+                again
+                    .blocks()
+                    .iter()
+                    .all(|b| b.as_ref().iter().all(|&w| w == 0)),
+                "and wiped before reuse"
+            );
+            // Another size is fresh memory; the kept one stays for its own size.
+            let other = Memory::new(512, Strategy::HugePages);
+            drop(other);
+            drop(again);
+        })
+        .join()
+        .unwrap();
     }
 }

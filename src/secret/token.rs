@@ -119,7 +119,10 @@ pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
     // by a whole one reads as one run that ends inside the second, and the second's own run
     // is what covers the rest of it.
     for start in tags(text) {
-        let Some(run) = run_at(&text[start..], Reading::Lenient) else {
+        // A whole password in any letter case is hidden too, even with its id's letters in
+        // mixed case, which the shape `run_at` reads does not allow.
+        let at = &text[start..];
+        let Some(run) = run_at(at, Reading::Lenient).or_else(|| whole_run(at)) else {
             continue;
         };
         let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
@@ -143,9 +146,10 @@ pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// True when `text` holds an appw password anywhere: what someone pasted into the wrong
 /// field. That is a whole one (its checksum right; spaced out anyhow, the tag in any case,
-/// or all in the wrong case from caps lock), or most of one: starting a word, the tag, the
-/// id and at least four groups of the secret, compact or in groups of four. Words after
-/// "appw", as in the name "appw integration for kubernetes", do not make one.
+/// or all in the wrong case from caps lock), a whole one in any other letter case (see
+/// [`whole_in_any_case`]), or most of one: starting a word, the tag, the id and at least four
+/// groups of the secret, compact or in groups of four. Words after "appw", as in the name
+/// "appw integration for kubernetes", do not make one.
 pub fn contains_password(text: &str) -> bool {
     tags(text).any(|start| {
         let at = &text[start..];
@@ -153,8 +157,39 @@ pub fn contains_password(text: &str) -> bool {
             .chars()
             .next_back()
             .is_some_and(|c| c.is_ascii_alphanumeric());
-        (word_start && most_of_one(at)) || checksum_holds(at)
+        (word_start && most_of_one(at)) || checksum_holds(at) || whole_in_any_case(at)
     })
+}
+
+/// Whether `at` (starting with a tag) goes on with a password's 44 letters and digits, compact
+/// or in groups of four, whatever the case of each letter. The checksum cannot vouch for such
+/// a copy (it covers the original case), yet it gives the password away: trying the cases of
+/// its letters against the checksum restores the original in seconds. Nothing but a
+/// password has this shape, so the shape alone is refused.
+fn whole_in_any_case(at: &str) -> bool {
+    whole_run(at).is_some()
+}
+
+/// The run [`whole_in_any_case`] finds, with its id in lower case (for [`redact`]).
+fn whole_run(at: &str) -> Option<Run> {
+    const PAYLOAD: usize = TOKEN_LEN - TAG.len();
+    let (mut seen, mut len) = (0, TAG.len());
+    let mut id = [0u8; ID_LEN];
+    for (i, c) in at[TAG.len()..].char_indices() {
+        if seen == PAYLOAD {
+            break;
+        }
+        if c.is_ascii_alphanumeric() {
+            if seen < ID_LEN {
+                id[seen] = c.to_ascii_lowercase() as u8;
+            }
+            seen += 1;
+            len = TAG.len() + i + 1;
+        } else if !(c.is_whitespace() && seen % 4 == 0) {
+            break;
+        }
+    }
+    (seen == PAYLOAD).then_some(Run { len, seen, id })
 }
 
 /// Whether `at` holds the tag, the id and four groups of a secret in a password's strict
@@ -299,7 +334,7 @@ fn more_follows(mut rest: impl Iterator<Item = char>) -> bool {
 /// Whitespace, or a character a terminal does not show (zero-width spaces, controls): what
 /// may stand between a password's characters without changing what a reader copies.
 fn is_spacing(c: char) -> bool {
-    c.is_whitespace() || crate::input::is_unprintable(c)
+    c.is_whitespace() || crate::text::is_unprintable(c)
 }
 
 /// True when `s` has the shape of a credential id (for friendlier errors, not for security).
@@ -445,6 +480,15 @@ mod tests {
         let (s, grouped) = (t.as_str(), t.grouped());
         let caps_lock: String = s.chars().map(swap_case).collect();
         for text in [
+            // Any letter case, compact or grouped (issue 14, point 4).
+            s.to_lowercase(),
+            s.to_uppercase(),
+            grouped.to_lowercase(),
+            format!("deploy {}", grouped.to_uppercase()),
+            s.chars()
+                .enumerate()
+                .map(|(i, c)| if i % 3 == 0 { swap_case(c) } else { c })
+                .collect(),
             s.to_string(),
             format!("deploy {}", grouped.as_str()),
             format!("{s}x"),
@@ -456,6 +500,11 @@ mod tests {
             typo_at(s, 30),
         ] {
             assert!(contains_password(&text), "{text}");
+            let shown = redact(&text).to_lowercase();
+            assert!(
+                !shown.contains(&s[20..40].to_lowercase()),
+                "{text} -> {shown}"
+            );
         }
         for text in [
             "appw integration for kubernetes clusters",

@@ -5,9 +5,11 @@
 //! records its audit event inside that same transaction. Times are Unix seconds (UTC) and
 //! always come in as `now`, so tests control the clock.
 
+pub mod pool;
 pub mod postgres;
-mod rows;
+pub(crate) mod rows;
 pub mod sqlite;
+mod trust;
 
 use std::path::PathBuf;
 
@@ -31,6 +33,10 @@ pub struct Credential {
     pub last_failed: Option<Timestamp>,
     pub last_failed_source: Option<String>,
     pub revoked_at: Option<Timestamp>,
+    /// What it may be used for; empty: only checks that ask for no scope.
+    pub scopes: Vec<String>,
+    /// Networks it may be used from, as written; empty: anywhere.
+    pub allow_from: Vec<String>,
 }
 
 impl Credential {
@@ -48,9 +54,12 @@ pub struct NewCredential {
     pub app_id: Option<String>,
     pub hash: String,
     pub expires_at: Option<Timestamp>,
+    pub scopes: Vec<String>,
+    pub allow_from: Vec<String>,
 }
 
 /// What `verify` needs to decide: the hash, and whether the credential may be used at all.
+#[derive(Clone)]
 pub struct HashRecord {
     pub id: String,
     pub user: String,
@@ -58,6 +67,52 @@ pub struct HashRecord {
     /// `None` once revoked or rotated: the hash is not kept usable.
     pub hash: Option<String>,
     pub expires_at: Option<Timestamp>,
+    /// What the credential may be used for; none means only checks that ask for no scope.
+    pub scopes: Vec<String>,
+    /// Networks it may be used from; none means anywhere.
+    pub allow_from: Vec<String>,
+}
+
+/// What `update` changes; `None` leaves an attribute as it is.
+#[derive(Debug, Default, Clone)]
+pub struct Changes {
+    pub scopes: Option<Vec<String>>,
+    pub allow_from: Option<Vec<String>>,
+    pub expires_at: Option<Option<Timestamp>>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.scopes.is_none() && self.allow_from.is_none() && self.expires_at.is_none()
+    }
+
+    /// The `updated` event's detail: what was set, in the store's own words.
+    pub fn detail(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(scopes) = &self.scopes {
+            parts.push(format!("scopes={}", list_text(scopes)));
+        }
+        if let Some(networks) = &self.allow_from {
+            parts.push(format!("allow_from={}", list_text(networks)));
+        }
+        if let Some(expires_at) = self.expires_at {
+            parts.push(match expires_at {
+                Some(at) => format!("expires_at={at}"),
+                None => "expires_at=never".into(),
+            });
+        }
+        parts.join(" ")
+    }
+}
+
+/// Scopes and networks as one column: space-separated (neither can hold a space).
+pub fn list_text(items: &[String]) -> String {
+    items.join(" ")
+}
+
+/// The inverse of [`list_text`].
+pub fn text_list(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_string).collect()
 }
 
 /// A successful verification to record. It only counts if the credential is still active
@@ -114,6 +169,140 @@ pub struct Event {
     pub name: Option<String>,
     pub source: Option<String>,
     pub detail: Option<String>,
+    /// How many identical occurrences the event stands for (`at` is the last of them): a
+    /// server records one `verified` event per credential, source and interval.
+    pub count: i64,
+}
+
+/// An event about to be written, built by the shared meaning below; each backend only
+/// inserts it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    pub at: Timestamp,
+    pub kind: &'a str,
+    pub user: Option<&'a str>,
+    pub credential_id: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub source: Option<&'a str>,
+    pub detail: Option<&'a str>,
+    pub count: i64,
+}
+
+impl<'a> NewEvent<'a> {
+    pub fn new(kind: &'a str, at: Timestamp) -> NewEvent<'a> {
+        NewEvent {
+            at,
+            kind,
+            user: None,
+            credential_id: None,
+            name: None,
+            source: None,
+            detail: None,
+            count: 1,
+        }
+    }
+
+    /// An event about one credential of `user`.
+    pub fn about(kind: &'a str, at: Timestamp, user: &'a str, id: &'a str, name: &'a str) -> Self {
+        NewEvent {
+            user: Some(user),
+            credential_id: Some(id),
+            name: Some(name),
+            ..NewEvent::new(kind, at)
+        }
+    }
+
+    pub fn detail(self, detail: Option<&'a str>) -> Self {
+        NewEvent { detail, ..self }
+    }
+
+    pub fn source(self, source: Option<&'a str>) -> Self {
+        NewEvent { source, ..self }
+    }
+
+    pub fn count(self, count: i64) -> Self {
+        NewEvent { count, ..self }
+    }
+
+    /// The event a rejection is logged as; `name` is the named credential's, if it exists.
+    pub fn rejection(r: &'a Rejection<'a>, name: Option<&'a str>, at: Timestamp) -> Self {
+        let kind = if r.expired {
+            kind::EXPIRED_ON_USE
+        } else {
+            kind::REJECTED
+        };
+        NewEvent {
+            user: Some(r.claimed_user),
+            credential_id: r.id,
+            name,
+            source: r.source,
+            detail: Some(r.reason),
+            ..NewEvent::new(kind, at)
+        }
+    }
+}
+
+/// Uses and rejections gathered over one interval (by `appw serve`), written in one
+/// transaction by [`Store::record_uses`], one event per distinct occurrence with its count.
+#[derive(Debug, Default, Clone)]
+pub struct Batch {
+    pub uses: Vec<UseCount>,
+    pub rejections: Vec<RejectionCount>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.uses.is_empty() && self.rejections.is_empty()
+    }
+}
+
+/// `count` successful verifications of one credential from one source, the last at `at`.
+/// Unlike [`Use`], it counts even if the credential was revoked since: each use was
+/// answered while it was valid. (No `Debug` beyond the derive's: it holds no secret, the
+/// rehash is a hash, which never leaves the store, so it is skipped.)
+#[derive(Clone)]
+pub struct UseCount {
+    pub id: String,
+    pub source: Option<String>,
+    pub count: i64,
+    pub at: Timestamp,
+    /// `(checked_hash, new_hash)`: replaces the stored hash if it is still `checked_hash`.
+    pub rehash: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for UseCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UseCount")
+            .field("id", &self.id)
+            .field("source", &self.source)
+            .field("count", &self.count)
+            .field("at", &self.at)
+            .field("rehash", &self.rehash.is_some())
+            .finish()
+    }
+}
+
+/// `count` identical rejections, the last at `at`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RejectionCount {
+    pub id: Option<String>,
+    pub claimed_user: String,
+    pub reason: &'static str,
+    pub source: Option<String>,
+    pub expired: bool,
+    pub count: i64,
+    pub at: Timestamp,
+}
+
+/// How much a write must survive before appw reports it done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Grants or takes away access (create, revoke, rotate, rename, import...): on disk
+    /// before the command says it is done, or a power loss could bring a revoked password
+    /// back.
+    Durable,
+    /// Use records: a power loss may lose the last ones, never a revoke.
+    Relaxed,
 }
 
 /// Event kinds, as stored and printed.
@@ -125,7 +314,10 @@ pub mod kind {
     pub const REVOKE_ALL: &str = "revoke-all";
     pub const ROTATED: &str = "rotated";
     pub const RENAMED: &str = "renamed";
+    pub const UPDATED: &str = "updated";
     pub const EXPIRED_ON_USE: &str = "expired-on-use";
+    /// `log --prune`: older events were deleted (the count in `detail`).
+    pub const PRUNED: &str = "pruned";
     /// Every kind, in the order a credential's life meets them (for docs and tests).
     pub const ALL: &[&str] = &[
         CREATED,
@@ -134,8 +326,10 @@ pub mod kind {
         EXPIRED_ON_USE,
         ROTATED,
         RENAMED,
+        UPDATED,
         REVOKED,
         REVOKE_ALL,
+        PRUNED,
     ];
 }
 
@@ -230,6 +424,11 @@ pub trait Store: Send {
     /// when the password pointed at one.
     fn record_rejection(&mut self, rejection: &Rejection<'_>, now: Timestamp) -> Result<()>;
 
+    /// Records a server's interval of uses and rejections in one transaction: use counts,
+    /// last used and source, last failed, rehashes, and one event per distinct occurrence
+    /// with its count.
+    fn record_uses(&mut self, batch: &Batch) -> Result<()>;
+
     /// Active (not revoked) credentials, by user then creation.
     fn list(&mut self, filter: &ListFilter, now: Timestamp) -> Result<Vec<Credential>>;
 
@@ -252,11 +451,16 @@ pub trait Store: Send {
     /// Renames an active credential.
     fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<()>;
 
+    /// Changes an active credential's scopes, networks or expiry (an `updated` event);
+    /// returns it as it now is.
+    fn update(&mut self, id: &str, changes: &Changes, now: Timestamp) -> Result<Credential>;
+
     /// The audit log, oldest first.
     fn events(&mut self, filter: &LogFilter) -> Result<Vec<Event>>;
 
-    /// Deletes events older than `before`, returning how many.
-    fn prune_events(&mut self, before: Timestamp) -> Result<u64>;
+    /// Deletes events older than `before` and records a `pruned` event with the count (so
+    /// history never disappears without a trace), returning how many.
+    fn prune_events(&mut self, before: Timestamp, now: Timestamp) -> Result<u64>;
 
     /// Everything in the store, hashes included, read from one consistent snapshot (for
     /// `copy-store`).
@@ -299,13 +503,32 @@ fn refuse_revoked(id: &str, how: &str) -> Error {
     Error::Refused(format!("credential {id} is {how}"))
 }
 
+/// The `detail` of the events both backends write the same way.
+mod detail {
+    pub fn revoke_all(count: impl std::fmt::Display) -> String {
+        format!("count={count}")
+    }
+
+    pub fn pruned(count: impl std::fmt::Display) -> String {
+        format!("count={count}")
+    }
+
+    pub fn rotated(old_id: &str) -> String {
+        format!("replaced {old_id}")
+    }
+
+    pub fn renamed(old_name: &str) -> String {
+        format!("was {old_name:?}")
+    }
+}
+
 /// Refusal of a second active credential with the same name (case-insensitive) for a user.
 pub fn duplicate_name(user: &str, name: &str) -> Error {
     Error::Refused(format!(
         "user {} already has an active credential named {}; pick another name or \
          revoke that one first",
-        crate::output::quoted(user),
-        crate::output::quoted(name)
+        crate::text::quoted(user),
+        crate::text::quoted(name)
     ))
 }
 
@@ -314,24 +537,92 @@ fn one_match(query: &str, mut found: Vec<Credential>) -> Result<Credential> {
     match found.len() {
         0 => Err(Error::Refused(format!(
             "no credential has the id {}; see appw list",
-            crate::output::quoted(query)
+            crate::text::quoted(query)
         ))),
         1 => Ok(found.remove(0)),
         _ => Err(Error::Refused(format!(
             "the id prefix {} matches more than one credential; give more characters",
-            crate::output::quoted(query)
+            crate::text::quoted(query)
         ))),
     }
 }
 
-/// The key names are unique on: case-insensitive in every script, not only ASCII.
+/// The key names are unique on: full Unicode case folding, so names that differ only in
+/// case in any script are one name (`Straße` = `STRASSE`, `ΟΔΟΣ` = `οδοσ`), which plain
+/// lower-casing misses.
 pub fn name_key(name: &str) -> String {
-    name.to_lowercase()
+    unicase::UniCase::new(name).to_folded_case()
+}
+
+/// The schema version from which stored name keys are [`name_key`]'s case folding (before,
+/// they were lower-cased); the migration to it recomputes every key with [`refolded_keys`].
+pub const FOLDED_NAME_KEYS: usize = 4;
+
+/// One stored credential as the name-key migration reads it.
+pub struct KeyedRow {
+    pub id: String,
+    pub user: String,
+    pub name: String,
+    pub active: bool,
+}
+
+/// New name keys for stored credentials (given oldest first), as `(id, key)`. Names that
+/// were distinct under lower-casing may fold alike (`Straße` and `STRASSE`, both active for
+/// one user): the oldest keeps the folded key, so `--name` finds it, and each later one gets
+/// a key no name folds to (the folded name, U+0001, its id), so both stay usable and nothing
+/// is revoked behind the admin's back; renaming it gives it an ordinary key again.
+pub fn refolded_keys(rows: impl IntoIterator<Item = KeyedRow>) -> Vec<(String, String)> {
+    let mut taken = std::collections::HashSet::new();
+    rows.into_iter()
+        .map(|row| {
+            let key = name_key(&row.name);
+            let key = if row.active && !taken.insert((row.user, key.clone())) {
+                format!("{key}\u{1}{}", row.id)
+            } else {
+                key
+            };
+            (row.id, key)
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_keyed_by_full_case_folding() {
+        assert_eq!(name_key("Straße"), name_key("STRASSE"));
+        assert_eq!(name_key("ΟΔΟΣ"), name_key("οδοσ"));
+        assert_eq!(name_key("ΟΔΟΣ"), name_key("οδος"));
+        assert_eq!(name_key("GitHub CI"), "github ci");
+        assert_ne!(name_key("ci"), name_key("c i"));
+    }
+
+    #[test]
+    fn refolding_keeps_names_that_now_collide_usable() {
+        let row = |id: &str, user: &str, name: &str, active| KeyedRow {
+            id: id.into(),
+            user: user.into(),
+            name: name.into(),
+            active,
+        };
+        let keys = refolded_keys([
+            row("a", "u", "STRASSE", false),
+            row("b", "u", "Straße", true),
+            row("c", "u", "strasse", true),
+            row("d", "v", "strasse", true),
+        ]);
+        assert_eq!(
+            keys,
+            [
+                ("a".to_string(), "strasse".to_string()),
+                ("b".into(), "strasse".into()),
+                ("c".into(), "strasse\u{1}c".into()),
+                ("d".into(), "strasse".into()),
+            ]
+        );
+    }
 
     #[test]
     fn a_location_never_prints_its_password() {

@@ -239,6 +239,80 @@ fn the_store_is_private_and_in_the_data_folder_by_default() {
     assert_eq!(mode(appw.path().parent().unwrap()), 0o700);
 }
 
+/// Issue 14, point 6: "unique regardless of case" is full Unicode case folding, not
+/// lower-casing: `Straße` = `STRASSE`, final and medial sigma alike.
+#[test]
+fn names_are_unique_by_full_case_folding() {
+    let appw = Appw::new();
+    let (id, _) = appw.create("u", "Straße");
+    appw.create("u", "ΟΔΟΣ");
+    for name in ["STRASSE", "strasse", "οδοσ", "Οδος"] {
+        let out = appw
+            .run(&["create", "--user", "u", "--", name])
+            .code(3)
+            .one_error_line();
+        assert!(out.stderr.contains("already has"), "{out:?}");
+    }
+    appw.run(&["rename", &id, "STRASSE"]).ok();
+    appw.run(&["revoke", "--user", "u", "--name", "straße"])
+        .ok();
+    appw.create("v", "STRASSE");
+    assert_eq!(appw.list().len(), 2);
+}
+
+/// Stores whose name keys were lower-cased (schema 1) are re-keyed by the migration; names
+/// that only now collide both stay active, the older one found by name.
+#[test]
+fn the_migration_refolds_stored_name_keys() {
+    let appw = Appw::sqlite();
+    let (older, _) = appw.create("u", "Straße");
+    let (newer, newer_pw) = appw.create("u", "placeholder");
+    let (sigma, _) = appw.create("u", "ΟΔΟΣ");
+    let conn = rusqlite::Connection::open(appw.path()).unwrap();
+    for (id, name, key, created) in [
+        (&older, "Straße", "straße", 1),
+        (&newer, "STRASSE", "strasse", 2),
+        (&sigma, "ΟΔΟΣ", "οδος", 3),
+    ] {
+        conn.execute(
+            "UPDATE credentials SET name = ?2, name_key = ?3, created = ?4 WHERE id = ?1",
+            rusqlite::params![id, name, key, created],
+        )
+        .unwrap();
+    }
+    // As the store was before the migration that folds keys.
+    let before = appw::store::FOLDED_NAME_KEYS as i64 - 1;
+    conn.pragma_update(None, "user_version", before).unwrap();
+    drop(conn);
+
+    assert_eq!(appw.list().len(), 3, "nothing is revoked by the migration");
+    let conn = rusqlite::Connection::open(appw.path()).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, appw::store::sqlite::SCHEMA_VERSION);
+    drop(conn);
+    for name in ["οδοσ", "strasse"] {
+        appw.run(&["create", "--user", "u", "--", name])
+            .code(3)
+            .one_error_line();
+    }
+    appw.verify("u", &newer_pw).ok();
+    let out = appw
+        .run(&["revoke", "--user", "u", "--name", "STRASSE", "--json"])
+        .ok();
+    assert_eq!(
+        out.json()[0]["id"],
+        older.as_str(),
+        "the older one is found by name"
+    );
+    // The newer one, renamed, gets an ordinary key and is unique again.
+    appw.run(&["rename", &newer, "STRASSE"]).ok();
+    appw.run(&["create", "--user", "u", "--", "Straße"])
+        .code(3)
+        .one_error_line();
+}
+
 #[test]
 fn names_are_trimmed_bounded_and_unique_per_user_ignoring_case() {
     let appw = Appw::new();
@@ -300,6 +374,81 @@ fn hostile_names_from_another_writer_are_shown_inert() {
             out.stdout.contains("evil\\u{1b}]0;pwned"),
             "{args:?}: {out:?}"
         );
+    }
+}
+
+/// Issue 14, point 3: every value read from the store, whatever column and whoever wrote it
+/// (ids and event kinds included), reaches stdout inert, in tables, text and JSON; the JSON
+/// stays valid and parses back to exactly what is stored.
+#[test]
+fn every_stored_value_reaches_the_output_inert() {
+    const HOSTILE: &str =
+        "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{7f}\u{202e}\u{2028}\u{e0041}\u{3164}";
+    let appw = Appw::sqlite();
+    let (id, pw) = appw.create("deploy", "plain");
+    appw.run_stdin(
+        &["verify", "--user", "deploy", "--source", "ci"],
+        pw.as_bytes(),
+    )
+    .ok();
+    let evil_id = format!("{}{HOSTILE}", &id[..8]);
+    let conn = rusqlite::Connection::open(appw.path()).unwrap();
+    conn.execute_batch(&format!(
+        "UPDATE credentials SET id = '{evil_id}', user = 'u{HOSTILE}', name = 'n{HOSTILE}',
+            app_id = 'a{HOSTILE}', last_source = 's{HOSTILE}', last_failed = 1,
+            last_failed_source = 'f{HOSTILE}';
+         UPDATE events SET kind = kind || '{HOSTILE}', user = 'u{HOSTILE}',
+            credential_id = '{evil_id}', name = 'n{HOSTILE}', source = 's{HOSTILE}',
+            detail = 'd{HOSTILE}';"
+    ))
+    .unwrap();
+    drop(conn);
+    let prefix = &id[..8];
+    for args in [
+        &["list"][..],
+        &["list", "--json"],
+        &["show", prefix],
+        &["show", prefix, "--json"],
+        &["log"],
+        &["log", "--json"],
+        &["rename", prefix, "renamed"],
+        &["revoke", prefix],
+    ] {
+        let out = appw.run(args).ok();
+        let raw: Vec<char> = out
+            .stdout
+            .chars()
+            .filter(|&c| c != '\n' && appw::text::is_unprintable(c))
+            .collect();
+        assert!(raw.is_empty(), "{args:?} printed {raw:?}: {out:?}");
+        if args.contains(&"--json") {
+            fn strings(v: &serde_json::Value, into: &mut Vec<String>) {
+                match v {
+                    serde_json::Value::String(s) => into.push(s.clone()),
+                    serde_json::Value::Array(a) => a.iter().for_each(|v| strings(v, into)),
+                    serde_json::Value::Object(o) => o.values().for_each(|v| strings(v, into)),
+                    _ => {}
+                }
+            }
+            let mut values = Vec::new();
+            strings(&out.json(), &mut values);
+            // The JSON parses back to exactly what the store holds.
+            for stored in [
+                evil_id.clone(),
+                format!("n{HOSTILE}"),
+                format!("s{HOSTILE}"),
+            ] {
+                assert!(
+                    values.contains(&stored),
+                    "{args:?}: {stored:?} not in {values:?}"
+                );
+            }
+        } else {
+            assert!(
+                out.stdout.contains(&format!("{prefix}\\u{{1b}}]0;pwned")),
+                "{args:?}: {out:?}"
+            );
+        }
     }
 }
 
@@ -534,4 +683,63 @@ fn version_and_help_need_no_store() {
         );
     }
     assert!(help.contains("Exit status"));
+}
+
+/// A store written by appw 0.1.0 (tests/fixtures, made by the release at b5014dd) opens,
+/// migrates in one step, and every credential in it keeps working, with no scopes and no
+/// network limit; revoked ones stay revoked.
+#[test]
+fn a_store_made_by_appw_0_1_0_migrates_and_keeps_working() {
+    let appw = Appw::sqlite();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    std::fs::create_dir_all(appw.path().parent().unwrap()).unwrap();
+    std::fs::copy(fixtures.join("store-0.1.0.db"), appw.path()).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(appw.path(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let known: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures.join("store-0.1.0.json")).unwrap())
+            .unwrap();
+    let version = |path: &std::path::Path| -> i64 {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(version(&appw.path()), 1, "the fixture is a 0.1.0 store");
+
+    let listed = appw.list();
+    assert_eq!(listed.len(), 3);
+    assert_eq!(version(&appw.path()), appw::store::sqlite::SCHEMA_VERSION);
+    for c in &listed {
+        assert_eq!(c["scopes"], serde_json::json!([]));
+        assert_eq!(c["allow_from"], serde_json::json!([]));
+    }
+    let used = listed
+        .iter()
+        .find(|c| c["name"] == "GitHub Actions")
+        .unwrap();
+    assert_eq!(used["use_count"], 1, "history is kept");
+    assert_eq!(used["last_source"], "198.51.100.7");
+    for c in known["active"].as_array().unwrap() {
+        let (user, password) = (c["user"].as_str().unwrap(), c["password"].as_str().unwrap());
+        appw.verify(user, password).ok();
+        // A check that asks for a scope refuses a credential that has none.
+        appw.run_stdin(
+            &["verify", "--user", user, "--scope", "deploy"],
+            password.as_bytes(),
+        )
+        .code(1);
+    }
+    for c in known["revoked"].as_array().unwrap() {
+        let (user, password) = (c["user"].as_str().unwrap(), c["password"].as_str().unwrap());
+        appw.verify(user, password).code(1);
+    }
+    let kinds: Vec<String> = appw
+        .log(&[])
+        .iter()
+        .map(|e| e["event"].as_str().unwrap().to_string())
+        .collect();
+    for kind in ["created", "verified", "rejected", "revoked", "rotated"] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} kept: {kinds:?}");
+    }
+    assert!(appw.log(&[]).iter().all(|e| e["count"] == 1));
 }

@@ -443,7 +443,8 @@ fn the_log_tells_the_whole_story() {
     .ok()
     .stdout;
     assert!(pruned.contains("Deleted 3 events"), "{pruned}");
-    assert_eq!(appw.log(&[]).len(), 4);
+    // The four left, and the `pruned` event that records the deletion.
+    assert_eq!(appw.log(&[]).len(), 5);
 }
 
 #[test]
@@ -465,6 +466,8 @@ fn a_rotation_whose_new_id_is_taken_changes_nothing() {
         app_id: None,
         hash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into(),
         expires_at: None,
+        scopes: Vec::new(),
+        allow_from: Vec::new(),
     };
     assert!(
         !store.rotate(&old_id, &clash, 0).unwrap(),
@@ -558,4 +561,133 @@ fn passwords_in_the_wrong_place_are_neither_stored_nor_echoed() {
     assert_eq!(appw.list()[0]["id"], id.as_str());
     // Only a whole password is refused: words after "appw" are a name like any other.
     appw.create("u", "appw integration for kubernetes clusters");
+}
+
+/// Issue 14, point 4: a password in any letter case, grouped or not, alone or among words,
+/// is refused in every field (exit 2), never stored and never echoed in any case.
+#[test]
+fn a_password_in_any_letter_case_is_refused_in_every_field() {
+    let appw = Appw::new();
+    let (id, pw) = appw.create("u", "real");
+    let grouped = crate::harness::grouped(&pw);
+    let mixed: String = pw
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i % 2 == 0 {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    let secret = pw[16..40].to_lowercase();
+    for variant in [
+        pw.to_lowercase(),
+        pw.to_uppercase(),
+        grouped.to_lowercase(),
+        grouped.to_uppercase(),
+        mixed,
+    ] {
+        let among_words = format!("deploy {variant} prod");
+        let source = format!("--source={variant}");
+        for (args, stdin) in [
+            (vec!["create", "--user", &variant, "n"], ""),
+            (vec!["create", "--user", "u", "--", &variant], ""),
+            (vec!["create", "--user", "u", "--", &among_words], ""),
+            (
+                vec!["create", "--user", "u", "n2", "--app-id", &variant],
+                "",
+            ),
+            (vec!["rename", &id, "--", &variant], ""),
+            (vec!["verify", "--user", "u", &source], pw.as_str()),
+        ] {
+            let out = appw.run_stdin(&args, stdin.as_bytes());
+            let out = out.code(2).one_error_line();
+            let shown: String = out
+                .stderr
+                .to_lowercase()
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect();
+            assert!(!shown.contains(&secret), "{args:?} echoed it: {out:?}");
+        }
+    }
+    let list = appw.list();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["name"], "real");
+    let log = appw.log(&[]);
+    assert_eq!(
+        log.len(),
+        1,
+        "the refused verify never reached the store: {log:?}"
+    );
+}
+
+/// Issue 14, point 7: HTTP Basic splits `user:password` at the first colon, so a user with
+/// one could never verify; create refuses it rather than print a curl line that cannot work.
+#[test]
+fn a_user_with_a_colon_is_refused() {
+    let appw = Appw::new();
+    for user in ["a:b", "deploy:", ":x"] {
+        let out = appw
+            .run(&["create", "--user", user, "n"])
+            .code(2)
+            .one_error_line();
+        assert!(out.stderr.contains("':'"), "{out:?}");
+        assert!(out.stdout.is_empty(), "{out:?}");
+    }
+    assert!(appw.list().is_empty());
+}
+
+/// Issue 14, point 8: pruning never erases history without a trace, and a cut-off in the
+/// future (which would delete everything) is refused.
+#[test]
+fn pruning_is_recorded_and_never_reaches_into_the_future() {
+    let appw = Appw::new();
+    for (now, name) in [("2027-01-01T01:00:00Z", "a"), ("2027-01-01T05:00:00Z", "b")] {
+        at(
+            &appw,
+            now,
+            &["create", "--user", "deploy", name, "--json"],
+            "",
+        )
+        .ok();
+    }
+    for future in ["2999-01-01T00:00:00Z", "2027-01-01T08:00:01Z"] {
+        let out = at(
+            &appw,
+            "2027-01-01T08:00:00Z",
+            &["log", "--prune", future],
+            "",
+        );
+        let out = out.code(2).one_error_line();
+        assert!(out.stderr.contains("future"), "{out:?}");
+    }
+    assert_eq!(appw.log(&[]).len(), 2, "a refused prune deletes nothing");
+    let out = at(
+        &appw,
+        "2027-01-01T08:00:00Z",
+        &["log", "--prune", "2027-01-01T04:00:00Z", "--json"],
+        "",
+    )
+    .ok();
+    assert_eq!(out.json()["pruned"], 1);
+    let log = appw.log(&[]);
+    let kinds: Vec<_> = log.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["created", "pruned"]);
+    assert_eq!(log[1]["detail"], "count=1");
+    assert_eq!(log[1]["at"], "2027-01-01T08:00:00Z");
+    assert!(log[1]["user"].is_null() && log[1]["credential_id"].is_null());
+    // A prune that finds nothing is recorded too, and keeps the earlier record.
+    at(
+        &appw,
+        "2027-01-01T09:00:00Z",
+        &["log", "--prune", "2027-01-01T04:00:00Z"],
+        "",
+    )
+    .ok();
+    let log = appw.log(&[]);
+    assert_eq!(log.len(), 3);
+    assert_eq!(log[2]["detail"], "count=0");
 }

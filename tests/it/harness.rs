@@ -312,3 +312,32 @@ pub fn forge(password: &str) -> String {
     body[20] = if body[20] == b'a' { b'b' } else { b'a' };
     with_checksum(std::str::from_utf8(&body).unwrap())
 }
+
+/// The Authorization value for `user`'s `password`, as `curl -u USER:PASSWORD` sends it.
+pub fn basic(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    let pair = format!("{user}:{password}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}
+
+/// Whether `tool` can be run; when not, says so, and fails in CI, where it must be there.
+pub fn have(tool: &str, what: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} is not installed, but CI=true: .ci/setup-shells.sh should have installed it"
+        );
+        eprintln!(
+            "skipped: {what}: {tool} is not installed (bash .ci/setup-shells.sh installs it)"
+        );
+    }
+    found
+}

@@ -5,7 +5,10 @@ mod harness;
 
 mod core;
 mod features;
+mod hostile;
 mod perf;
 mod postgres;
 mod reliability;
+mod scopes;
+mod serve;
 mod shell;

@@ -129,7 +129,7 @@ fn the_schema_is_created_once_by_many_first_processes() {
         .query_one("SELECT schema_version FROM appw_meta", &[])
         .unwrap()
         .get(0);
-    assert_eq!(version, 1);
+    assert_eq!(version, appw::store::postgres::SCHEMA_VERSION);
     let tables: i64 = db
         .query_one(
             "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'appw\\_%'",
@@ -194,6 +194,51 @@ fn a_newer_schema_is_refused_and_left_untouched() {
         ),
         (99, 1, 0)
     );
+}
+
+/// Issue 14, point 6: a schema-1 database (name keys lower-cased) is re-keyed by full case
+/// folding; names that only now collide both stay active, the older one found by name.
+#[test]
+fn the_migration_refolds_stored_name_keys() {
+    let Some(appw) = pg() else { return };
+    let (older, _) = appw.create("u", "Straße");
+    let (newer, newer_pw) = appw.create("u", "placeholder");
+    let (sigma, _) = appw.create("u", "ΟΔΟΣ");
+    let mut db = client(&appw.db);
+    for (id, name, key, created) in [
+        (&older, "Straße", "straße", 1_i64),
+        (&newer, "STRASSE", "strasse", 2),
+        (&sigma, "ΟΔΟΣ", "οδος", 3),
+    ] {
+        db.execute(
+            "UPDATE appw_credentials SET name = $2, name_key = $3, created = $4 WHERE id = $1",
+            &[id, &name, &key, &created],
+        )
+        .unwrap();
+    }
+    db.batch_execute("UPDATE appw_meta SET schema_version = 1")
+        .unwrap();
+
+    assert_eq!(appw.list().len(), 3, "nothing is revoked by the migration");
+    let version: i64 = db
+        .query_one("SELECT schema_version FROM appw_meta", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(version, appw::store::postgres::SCHEMA_VERSION);
+    for name in ["οδοσ", "strasse"] {
+        appw.run(&["create", "--user", "u", "--", name])
+            .code(3)
+            .one_error_line();
+    }
+    appw.verify("u", &newer_pw).ok();
+    let out = appw
+        .run(&["revoke", "--user", "u", "--name", "STRASSE", "--json"])
+        .ok();
+    assert_eq!(out.json()[0]["id"], older.as_str());
+    appw.run(&["rename", &newer, "STRASSE"]).ok();
+    appw.run(&["create", "--user", "u", "--", "Straße"])
+        .code(3)
+        .one_error_line();
 }
 
 #[test]

@@ -17,6 +17,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use appw::auth::Claim;
 use appw::cmd::verify::{Outcome, check};
 use appw::secret::{KdfParams, kdf};
 use appw::store::{Access, Location};
@@ -1049,7 +1050,8 @@ proptest! {
         let app_id_arg = format!("--app-id={app_id}");
         let out = appw.run(&["create", &user_arg, &app_id_arg, "--json", "--", &name]);
         prop_assert_ne!(out.code, 101);
-        let valid = appw::input::user(&user).is_ok()
+        // A new credential's user also may not hold a ':' (HTTP Basic could not carry it).
+        let valid = appw::input::new_user(&user).is_ok()
             && appw::input::name(&name).is_ok()
             && appw::input::app_id(&app_id).is_ok();
         if valid {
@@ -1079,10 +1081,10 @@ proptest! {
             }
             // The table shows nothing a terminal would act on.
             let table = appw.run(&["list"]).ok().stdout;
-            prop_assert!(!table.chars().any(|c| appw::input::is_unprintable(c) && c != '\n'));
+            prop_assert!(!table.chars().any(|c| appw::text::is_unprintable(c) && c != '\n'));
         } else {
             let out = out.code(2).one_error_line();
-            prop_assert!(!out.stderr.chars().any(|c| appw::input::is_unprintable(c) && c != '\n'));
+            prop_assert!(!out.stderr.chars().any(|c| appw::text::is_unprintable(c) && c != '\n'));
         }
         // Filters and lookups with the same text never match what they should not.
         let out = appw.run(&["list", &user_arg, "--json"]);
@@ -1117,7 +1119,7 @@ proptest! {
             if let Ok(v) = check(&raw) {
                 prop_assert!(!v.is_empty() && v.chars().count() <= max);
                 prop_assert_eq!(v.trim(), v.as_str());
-                prop_assert!(!v.chars().any(appw::input::is_unprintable));
+                prop_assert!(!v.chars().any(appw::text::is_unprintable));
                 prop_assert!(appw::secret::Token::parse(&v).is_err());
             }
         }
@@ -1350,7 +1352,7 @@ fn the_password_and_hash_never_appear_anywhere_but_the_one_print() {
 
 /// Held by every test that counts argon2 evaluations in this process (the counter is
 /// process-wide; nothing else in this test binary hashes in-process), so counts are exact.
-static COUNTING: Mutex<()> = Mutex::new(());
+pub static COUNTING: Mutex<()> = Mutex::new(());
 
 #[test]
 fn every_verify_outcome_costs_exactly_one_hash_evaluation() {
@@ -1404,9 +1406,8 @@ fn every_verify_outcome_costs_exactly_one_hash_evaluation() {
         let before = kdf::evaluations();
         let outcome = check(
             || Ok(Some(store.as_mut())),
-            user,
+            &Claim::user(user),
             password,
-            None,
             policy,
             at,
         )
@@ -1428,7 +1429,7 @@ fn every_verify_outcome_costs_exactly_one_hash_evaluation() {
     ] {
         let opened = with_store.then(|| store_for(&location));
         let before = kdf::evaluations();
-        let outcome = check(|| Ok(opened), "u", &password, None, policy, now).unwrap();
+        let outcome = check(|| Ok(opened), &Claim::user("u"), &password, policy, now).unwrap();
         assert_eq!(kdf::evaluations() - before, want, "{what}");
         assert!(matches!(outcome, Outcome::Rejected(_)), "{what}");
     }
@@ -1475,9 +1476,8 @@ fn a_hash_made_under_other_parameters_costs_a_second_evaluation_until_rehashed()
         let before = kdf::evaluations();
         let outcome = check(
             || Ok(Some(store.as_mut())),
-            "u",
+            &Claim::user("u"),
             &password,
-            None,
             policy,
             now,
         )
@@ -1530,10 +1530,11 @@ fn a_new_store_is_private_even_under_umask_000() {
 }
 
 #[test]
-fn a_store_others_can_read_or_write_draws_a_warning() {
+fn a_store_others_can_read_draws_a_warning() {
+    // Others being able to write it is refused: see hostile.rs.
     let appw = Appw::sqlite();
     let (_, pw) = appw.create("u", "n");
-    for mode in [0o640, 0o604, 0o620, 0o666] {
+    for mode in [0o640, 0o604, 0o644] {
         std::fs::set_permissions(appw.path(), std::fs::Permissions::from_mode(mode)).unwrap();
         for out in [appw.run(&["list"]), appw.verify("u", &pw)] {
             let out = out.ok();

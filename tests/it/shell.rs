@@ -10,8 +10,8 @@
 mod assets;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -19,31 +19,12 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::harness::{Appw, bin};
+use crate::harness::{Appw, basic, bin, have};
 
 const REGENERATE: &str = "APPW_REGENERATE=1 cargo test --test it shell::";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Whether `tool` can be run; when not, says so, and fails in CI, where it must be there.
-fn have(tool: &str, what: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{tool} is not installed, but CI=true: .ci/setup-shells.sh should have installed it"
-        );
-        eprintln!(
-            "skipped: {what}: {tool} is not installed (bash .ci/setup-shells.sh installs it)"
-        );
-    }
-    found
 }
 
 const BASH_COMPLETION: &str = "/usr/share/bash-completion/bash_completion";
@@ -465,6 +446,11 @@ fn json_everywhere_and_documented() {
             vec!["verify", "--basic", "--json"],
             format!("{header}\n"),
         ),
+        (
+            "update",
+            vec!["update", &id, "--scope", "deploy", "--json"],
+            String::new(),
+        ),
         ("log", vec!["log", "--json"], String::new()),
         ("log", vec!["log", "--prune", "1d", "--json"], String::new()),
         ("revoke", vec!["revoke", &other, "--json"], String::new()),
@@ -532,14 +518,6 @@ fn no_colour_or_escapes_off_a_terminal() {
 }
 
 // ---- verify --basic -----------------------------------------------------------------------
-
-fn basic(user: &str, password: &str) -> String {
-    let pair = format!("{user}:{password}");
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(pair)
-    )
-}
 
 /// The Authorization value `curl -u USER:PASSWORD` sends, captured from curl itself on a
 /// loopback socket.
@@ -674,8 +652,6 @@ fn verify_basic_rejects_wrong_malformed_and_other_schemes() {
     );
 }
 
-// ---- contrib/appw-auth-handler --------------------------------------------------------------
-
 /// A directory holding an `appw` symlink to the binary under test, to put first on PATH.
 fn bin_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -689,296 +665,6 @@ fn path_with(dir: &Path) -> std::ffi::OsString {
         &std::env::var_os("PATH").unwrap_or_default(),
     ));
     std::env::join_paths(paths).unwrap()
-}
-
-/// One HTTP/1.0 request on loopback; returns the status code and the response head.
-fn http_get(addr: &str, headers: &[(&str, &str)]) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    let mut req = format!("GET /auth HTTP/1.0\r\nHost: {addr}\r\n");
-    for (k, v) in headers {
-        req += &format!("{k}: {v}\r\n");
-    }
-    req += "\r\n";
-    stream.write_all(req.as_bytes()).unwrap();
-    let mut resp = String::new();
-    stream.read_to_string(&mut resp).unwrap();
-    let status = resp
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP response: {resp:?}"));
-    (status, resp)
-}
-
-/// A child process killed and reaped when the test ends, however it ends.
-struct Reaped(std::process::Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-struct Handler {
-    child: std::process::Child,
-    addr: String,
-}
-
-impl Drop for Handler {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_handler(appw: &Appw, bins: &Path, extra: &[&str]) -> Handler {
-    let mut child = Command::new("python3")
-        .arg(repo().join("contrib/appw-auth-handler.py"))
-        .args(["--listen", "127.0.0.1:0"])
-        .args(extra)
-        .env("PATH", path_with(bins))
-        .env("APPW_DB", &appw.db)
-        .env("APPW_KDF", crate::harness::CHEAP_KDF)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    assert!(addr.starts_with("127.0.0.1:"), "handler said {line:?}");
-    Handler { child, addr }
-}
-
-#[test]
-fn auth_handler_answers_over_http_on_loopback() {
-    if !have("python3", "contrib/appw-auth-handler.py") {
-        return;
-    }
-    let appw = Appw::new();
-    let (id, password) = appw.create("deploy", "ci");
-    let bins = bin_dir();
-    let handler = start_handler(&appw, bins.path(), &[]);
-    let good = basic("deploy", &password);
-
-    let (status, head) = http_get(
-        &handler.addr,
-        &[("Authorization", &good), ("X-Real-IP", "198.51.100.7")],
-    );
-    assert_eq!(status, 204, "{head}");
-    assert!(head.contains(&format!("X-Appw-Credential: {id}")), "{head}");
-    let listed = appw.list();
-    assert_eq!(
-        listed[0]["last_source"], "198.51.100.7",
-        "the proxy's client address is recorded"
-    );
-    // Caddy (and most proxies) send X-Forwarded-For instead: its first address is the client.
-    let (status, head) = http_get(
-        &handler.addr,
-        &[
-            ("Authorization", &good),
-            ("X-Forwarded-For", "203.0.113.5, 10.0.0.1"),
-        ],
-    );
-    assert_eq!(status, 204, "{head}");
-    assert_eq!(appw.list()[0]["last_source"], "203.0.113.5");
-
-    let (status, head) = http_get(&handler.addr, &[]);
-    assert_eq!(status, 401, "{head}");
-    assert!(head.contains("WWW-Authenticate: Basic realm="), "{head}");
-    let (status, _) = http_get(
-        &handler.addr,
-        &[("Authorization", &basic("deploy", "nope"))],
-    );
-    assert_eq!(status, 401);
-    let (status, _) = http_get(
-        &handler.addr,
-        &[("Authorization", &format!("Bearer {password}"))],
-    );
-    assert_eq!(status, 401);
-
-    // A broken store is a server error, not a rejection the client could retry around.
-    drop(handler);
-    let broken = Appw::sqlite();
-    std::fs::create_dir_all(broken.path().parent().unwrap()).unwrap();
-    std::fs::write(broken.path(), b"this is not a SQLite database, not at all").unwrap();
-    let handler = start_handler(&broken, bins.path(), &[]);
-    let (status, head) = http_get(&handler.addr, &[("Authorization", &good)]);
-    assert_eq!(status, 500, "{head}");
-}
-
-/// nginx's auth_request in front of the handler, for real, when nginx is installed.
-#[test]
-fn auth_handler_behind_nginx_auth_request() {
-    if !have("nginx", "nginx auth_request") {
-        return;
-    }
-    behind_proxy("nginx.pid", |dir, handler, port| {
-        let conf = format!(
-            "daemon off;\nmaster_process off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\n\
-         events {{}}\n\
-         http {{\n  access_log off;\n  client_body_temp_path {dir}/body;\n\
-           proxy_temp_path {dir}/proxy;\n  fastcgi_temp_path {dir}/fastcgi;\n\
-           uwsgi_temp_path {dir}/uwsgi;\n  scgi_temp_path {dir}/scgi;\n\
-           server {{\n    listen 127.0.0.1:{port};\n\
-             location / {{ auth_request /_appw; root {dir}/www; }}\n\
-             location = /_appw {{\n      internal;\n\
-               proxy_pass http://{handler};\n      proxy_pass_request_body off;\n\
-               proxy_set_header Content-Length \"\";\n\
-               proxy_set_header X-Real-IP $remote_addr;\n    }}\n  }}\n}}\n",
-            dir = dir.display(),
-        );
-        std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-        Command::new("nginx")
-            .arg("-p")
-            .arg(dir)
-            .arg("-c")
-            .arg(dir.join("nginx.conf"))
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
-    });
-}
-
-/// Caddy's forward_auth in front of the handler, when Caddy is installed (CI does not
-/// install it).
-#[test]
-fn auth_handler_behind_caddy_forward_auth() {
-    let found = Command::new("sh")
-        .args(["-c", "command -v caddy"])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        eprintln!("skipped: Caddy forward_auth: caddy is not installed");
-        return;
-    }
-    // Caddy sends the client's address in X-Forwarded-For.
-    behind_proxy("caddy.pid", |dir, handler, port| {
-        let conf = format!(
-            "{{\n  admin off\n  auto_https off\n}}\n\
-         http://127.0.0.1:{port} {{\n\
-           forward_auth {handler} {{\n    uri /auth\n    copy_headers X-Appw-User\n  }}\n\
-           root * {dir}/www\n  file_server\n}}\n",
-            dir = dir.display(),
-        );
-        let file = dir.join("Caddyfile");
-        std::fs::write(&file, conf).unwrap();
-        Command::new("caddy")
-            .args(["run", "--adapter", "caddyfile", "--config"])
-            .arg(&file)
-            .arg("--pidfile")
-            .arg(dir.join("caddy.pid"))
-            .env("HOME", dir)
-            .env("XDG_DATA_HOME", dir.join("data"))
-            .env("XDG_CONFIG_HOME", dir.join("config"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
-    });
-}
-
-/// The handler behind a real proxy: `spawn(dir, handler address, port)` starts the proxy,
-/// configured in `dir` to serve `dir/www` on `port` to whoever the handler lets through, and
-/// to write its pid to `dir/pidfile`. A valid credential gets the file, a missing or wrong
-/// one a 401 with the challenge, and the use is recorded with the client's address.
-fn behind_proxy(pidfile: &str, spawn: impl Fn(&Path, &str, u16) -> std::process::Child) {
-    if !have("python3", "contrib/appw-auth-handler.py") {
-        return;
-    }
-    let appw = Appw::new();
-    let (_, password) = appw.create("deploy", "ci");
-    let bins = bin_dir();
-    let handler = start_handler(&appw, bins.path(), &[]);
-    let dir = tempfile::tempdir().unwrap();
-    // A static file behind the check (nginx's `return` would answer before auth_request).
-    std::fs::create_dir(dir.path().join("www")).unwrap();
-    std::fs::write(dir.path().join("www/auth"), "secret\n").unwrap();
-    let (proxy, addr) = start_proxy(&dir.path().join(pidfile), |port| {
-        spawn(dir.path(), &handler.addr, port)
-    });
-    let seen = through_proxy(&addr, &password);
-    drop(proxy);
-    seen.check();
-    assert_eq!(appw.list()[0]["last_source"], "127.0.0.1");
-}
-
-/// What a client saw through a proxy that asks the handler.
-struct Seen {
-    good: (u16, String),
-    missing: (u16, String),
-    wrong: (u16, String),
-}
-
-impl Seen {
-    #[track_caller]
-    fn check(&self) {
-        assert_eq!(self.good.0, 200, "valid credential: {}", self.good.1);
-        assert!(self.good.1.ends_with("secret\n"), "{}", self.good.1);
-        for (status, head) in [&self.missing, &self.wrong] {
-            assert_eq!(*status, 401, "{head}");
-            // Header names are case-insensitive (Go writes Www-Authenticate).
-            assert!(
-                head.to_ascii_lowercase()
-                    .contains("www-authenticate: basic"),
-                "no challenge passed on: {head}"
-            );
-        }
-    }
-}
-
-/// Starts a proxy with `spawn(port)` on a free loopback port and waits until it listens, as
-/// told by `pidfile`, which the proxy writes once its port is bound (nginx does, and Caddy
-/// 2.6; later Caddy versions write it sooner, and then it only says Caddy runs). The port is free when
-/// picked, but something else may take it before the proxy binds it; then the proxy exits
-/// (or, were it listening, its pid file would not be this proxy's), and it is started again on
-/// another port.
-fn start_proxy(pidfile: &Path, spawn: impl Fn(u16) -> std::process::Child) -> (Reaped, String) {
-    for _ in 0..5 {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let _ = std::fs::remove_file(pidfile);
-        let mut proxy = Reaped(spawn(port));
-        let addr = format!("127.0.0.1:{port}");
-        let pid = proxy.0.id().to_string();
-        let start = Instant::now();
-        while proxy.0.try_wait().unwrap().is_none() {
-            let bound = std::fs::read_to_string(pidfile).is_ok_and(|p| p.trim() == pid);
-            if bound && TcpStream::connect(&addr).is_ok() {
-                return (proxy, addr);
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "the proxy did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    panic!("the proxy exited at start five times");
-}
-
-fn through_proxy(addr: &str, password: &str) -> Seen {
-    Seen {
-        good: http_get(addr, &[("Authorization", &basic("deploy", password))]),
-        missing: http_get(addr, &[]),
-        wrong: http_get(addr, &[("Authorization", &basic("deploy", "wrong"))]),
-    }
 }
 
 // ---- README recipes -----------------------------------------------------------------------

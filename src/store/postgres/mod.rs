@@ -32,8 +32,8 @@ pub use connect::{ACQUIRE_TIMEOUT, redact};
 pub use schema::SCHEMA_VERSION;
 
 use super::{
-    Access, Credential, Dump, Event, HashRecord, ListFilter, LogFilter, NewCredential, Rejection,
-    Store, Timestamp, Use,
+    Access, Batch, Changes, Credential, Dump, Event, HashRecord, ListFilter, LogFilter,
+    NewCredential, Rejection, Store, Timestamp, Use,
 };
 use crate::error::{Error, Result};
 
@@ -51,7 +51,7 @@ pub enum Runtime {
 
 #[derive(Clone)]
 enum Exec {
-    Own(Arc<tokio::runtime::Runtime>),
+    Own(Arc<OwnRuntime>),
     Shared(tokio::runtime::Handle),
 }
 
@@ -59,15 +59,37 @@ impl Exec {
     fn block_on<F: Future>(&self, work: F) -> F::Output {
         match self {
             // Only the runtime itself drives a current-thread runtime's I/O.
-            Exec::Own(rt) => rt.block_on(work),
+            Exec::Own(rt) => rt.get().block_on(work),
             Exec::Shared(handle) => handle.block_on(work),
         }
     }
 
     fn enter(&self) -> tokio::runtime::EnterGuard<'_> {
         match self {
-            Exec::Own(rt) => rt.enter(),
+            Exec::Own(rt) => rt.get().enter(),
             Exec::Shared(handle) => handle.enter(),
+        }
+    }
+}
+
+/// A store's own current-thread runtime; `None` only while it is dropped.
+struct OwnRuntime(Option<tokio::runtime::Runtime>);
+
+impl OwnRuntime {
+    fn get(&self) -> &tokio::runtime::Runtime {
+        self.0.as_ref().expect("taken only when dropped")
+    }
+}
+
+impl Drop for OwnRuntime {
+    /// Dropped inside some other runtime (a server that opened stores through
+    /// [`PgStore::open`] and drops them in async code), waiting for this one's tasks would
+    /// panic: leave them to end on their own.
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                rt.shutdown_background();
+            }
         }
     }
 }
@@ -104,9 +126,9 @@ impl Drop for PgStore {
             // runtime, where blocking would panic, the socket just closes with the runtime.)
             Exec::Own(rt) => {
                 if tokio::runtime::Handle::try_current().is_err() {
-                    let _ = rt.block_on(conn.close());
+                    let _ = rt.get().block_on(conn.close());
                 } else {
-                    let _entered = rt.enter();
+                    let _entered = rt.get().enter();
                     drop(conn);
                 }
             }
@@ -151,13 +173,13 @@ impl PgStore {
     ) -> Result<Option<PgStore>> {
         let target = connect::Target::parse(url)?;
         let exec = match runtime {
-            Runtime::Own => Exec::Own(Arc::new(
+            Runtime::Own => Exec::Own(Arc::new(OwnRuntime(Some(
                 tokio::runtime::Builder::new_current_thread()
                     .enable_io()
                     .enable_time()
                     .build()
                     .map_err(|e| Error::Store(format!("cannot start a runtime: {e}")))?,
-            )),
+            )))),
             Runtime::Shared(handle) => Exec::Shared(handle),
         };
         let pool = {
@@ -256,6 +278,10 @@ impl Store for PgStore {
         on_db!(self, record_rejection(rejection, now))
     }
 
+    fn record_uses(&mut self, batch: &Batch) -> Result<()> {
+        on_db!(self, record_uses(batch))
+    }
+
     fn list(&mut self, filter: &ListFilter, now: Timestamp) -> Result<Vec<Credential>> {
         on_db!(self, list(filter, now))
     }
@@ -284,12 +310,16 @@ impl Store for PgStore {
         on_db!(self, rename(id, new_name, now))
     }
 
+    fn update(&mut self, id: &str, changes: &Changes, now: Timestamp) -> Result<Credential> {
+        on_db!(self, update(id, changes, now))
+    }
+
     fn events(&mut self, filter: &LogFilter) -> Result<Vec<Event>> {
         on_db!(self, events(filter))
     }
 
-    fn prune_events(&mut self, before: Timestamp) -> Result<u64> {
-        on_db!(self, prune_events(before))
+    fn prune_events(&mut self, before: Timestamp, now: Timestamp) -> Result<u64> {
+        on_db!(self, prune_events(before, now))
     }
 
     fn export(&mut self) -> Result<Dump> {

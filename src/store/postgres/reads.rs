@@ -9,14 +9,16 @@ use crate::error::Result;
 
 /// The columns of [`CredentialRow`], in its order.
 pub const CREDENTIAL_COLUMNS: &str = "id, username, name, app_id, created, last_used, \
-    last_source, use_count, expires_at, last_failed, last_failed_source, revoked_at";
+    last_source, use_count, expires_at, last_failed, last_failed_source, revoked_at, scopes, \
+    allow_from";
 
-const EVENT_COLUMNS: &str = "seq, at, kind, username, credential_id, name, source, detail";
+const EVENT_COLUMNS: &str = "seq, at, kind, username, credential_id, name, source, detail, count";
 
 impl Db<'_> {
     pub async fn hash_record(&mut self, id: &str) -> Result<Option<HashRecord>> {
         let row: Option<HashRow> = sqlx::query_as(
-            "SELECT id, username, name, hash, expires_at FROM appw_credentials WHERE id = $1",
+            "SELECT id, username, name, hash, expires_at, scopes, allow_from FROM appw_credentials
+             WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *self.conn)

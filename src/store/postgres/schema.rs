@@ -44,7 +44,21 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX appw_events_at ON appw_events (at);
     CREATE INDEX appw_events_user ON appw_events (username, seq);"#,
+    // (From here on each step may find its work done, by a development build: it only adds
+    // what is missing.)
+    // 2: one event may stand for several identical occurrences (a server's batches).
+    "ALTER TABLE appw_events
+        ADD COLUMN IF NOT EXISTS count bigint NOT NULL DEFAULT 1 CHECK (count > 0);",
+    // 3: scopes and allowed networks, space-separated; '' (none) for every older credential.
+    "ALTER TABLE appw_credentials ADD COLUMN IF NOT EXISTS scopes text NOT NULL DEFAULT '',
+        ADD COLUMN IF NOT EXISTS allow_from text NOT NULL DEFAULT '';",
+    // 4: name keys by full Unicode case folding. The keys are computed in Rust, by
+    // `fold_name_keys` right after this step, which also puts the index back.
+    "DROP INDEX IF EXISTS appw_credentials_active_name;",
 ];
+
+/// The version whose migration refolds the name keys.
+const FOLDED_NAME_KEYS: usize = 4;
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -106,8 +120,11 @@ impl Db<'_> {
         if version > SCHEMA_VERSION {
             return Err(newer(shown, version));
         }
-        for sql in MIGRATIONS.iter().skip(version as usize) {
+        for (n, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             sqlx::raw_sql(sql).execute(&mut *conn).await.map_err(e)?;
+            if n + 1 == FOLDED_NAME_KEYS {
+                fold_name_keys(conn).await.map_err(e)?;
+            }
         }
         sqlx::query(
             "INSERT INTO appw_meta (schema_version) VALUES ($1)
@@ -119,6 +136,39 @@ impl Db<'_> {
         .map_err(e)?;
         tx.commit().await.map_err(e)
     }
+}
+
+/// Recomputes every stored name key as [`crate::store::name_key`] makes it now, then
+/// restores the index that keeps active names unique.
+async fn fold_name_keys(conn: &mut PgConnection) -> sqlx::Result<()> {
+    let rows: Vec<(String, String, String, bool)> = sqlx::query_as(
+        "SELECT id, username, name, revoked_at IS NULL FROM appw_credentials
+         ORDER BY created, id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let rows = rows
+        .into_iter()
+        .map(|(id, user, name, active)| crate::store::KeyedRow {
+            id,
+            user,
+            name,
+            active,
+        });
+    for (id, key) in crate::store::refolded_keys(rows) {
+        sqlx::query("UPDATE appw_credentials SET name_key = $2 WHERE id = $1")
+            .bind(id)
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::raw_sql(
+        "CREATE UNIQUE INDEX appw_credentials_active_name
+            ON appw_credentials (username, name_key) WHERE revoked_at IS NULL",
+    )
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// The refusal of a database a newer appw wrote.

@@ -3,11 +3,11 @@
 
 use sqlx::postgres::PgConnection;
 
-use super::super::rows::NewEvent;
 use super::super::{
-    Dump, NewCredential, Rejection, Timestamp, Use, check_empty, duplicate_name, name_key,
-    refuse_revoked,
+    Changes, Credential, Dump, NewCredential, NewEvent, REHASHED, Rejection, Timestamp, Use,
+    check_empty, detail, duplicate_name, kind, list_text, name_key, refuse_revoked,
 };
+use super::reads::CREDENTIAL_COLUMNS;
 use super::{Db, is_violation, pg_error};
 use crate::error::Result;
 
@@ -15,26 +15,35 @@ use crate::error::Result;
 const PRIMARY_KEY: &str = "appw_credentials_pkey";
 const ACTIVE_NAME: &str = "appw_credentials_active_name";
 
-/// How the hot path's transactions begin. A use or a failure recorded is only a count and a
-/// time: it may commit without waiting for the WAL to reach the disk (a crash can lose the
-/// last few, never a revoke). Every write that grants or takes away access (create, revoke,
-/// revoke-all, rotate, rename, import) keeps the server's synchronous commit, so once appw
-/// reports it, it survives a crash.
+/// Durability by what a write means. A use or a failure recorded is only a count and a time:
+/// it may commit without waiting for the WAL to reach the disk (a crash can lose the last
+/// few, never a revoke). Every write that grants or takes away access (create, revoke,
+/// revoke-all, rotate, rename, update, import) keeps the server's synchronous commit, so once
+/// appw reports it, it survives a crash. `verify`'s single statements say it with
+/// `set_config(..., true)`, SET LOCAL's function form, inside their own transaction: a
+/// BEGIN, SET LOCAL and COMMIT of their own would be three more round trips on the one write
+/// `verify` waits for; the server's batches, one transaction each, begin with this.
 const ASYNC_COMMIT: &str = "BEGIN; SET LOCAL synchronous_commit = off";
 
-const INSERT_EVENT: &str = "INSERT INTO appw_events
-    (at, kind, username, credential_id, name, source, detail)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)";
+/// A CTE (`async`) that makes the statement's own transaction commit asynchronously; the
+/// statement must read it (`EXISTS (SELECT FROM async)`) so that it runs.
+const ASYNC_CTE: &str =
+    "async AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))";
 
-async fn log(conn: &mut PgConnection, now: Timestamp, ev: &NewEvent<'_>) -> sqlx::Result<()> {
+const INSERT_EVENT: &str = "INSERT INTO appw_events
+    (at, kind, username, credential_id, name, source, detail, count)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+async fn log(conn: &mut PgConnection, ev: &NewEvent<'_>) -> sqlx::Result<()> {
     sqlx::query(INSERT_EVENT)
-        .bind(now)
+        .bind(ev.at)
         .bind(ev.kind)
         .bind(ev.user)
         .bind(ev.credential_id)
         .bind(ev.name)
         .bind(ev.source)
-        .bind(ev.detail())
+        .bind(ev.detail)
+        .bind(ev.count)
         .execute(conn)
         .await
         .map(drop)
@@ -44,18 +53,18 @@ async fn log(conn: &mut PgConnection, now: Timestamp, ev: &NewEvent<'_>) -> sqlx
 async fn insert_row(
     conn: &mut PgConnection,
     new: &NewCredential,
-    now: Timestamp,
     ev: &NewEvent<'_>,
 ) -> sqlx::Result<bool> {
     let inserted = sqlx::query(
         "WITH c AS (
             INSERT INTO appw_credentials
-                (id, username, name, name_key, app_id, hash, created, expires_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                (id, username, name, name_key, app_id, hash, created, expires_at, scopes,
+                 allow_from)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $15, $16)
             RETURNING id
          )
          INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
-         SELECT $7, $9, $10, $11, $12, $13, $14 FROM c",
+         SELECT $9, $10, $11, $12, $13, $14, $17 FROM c",
     )
     .bind(&new.id)
     .bind(&new.user)
@@ -63,14 +72,17 @@ async fn insert_row(
     .bind(name_key(&new.name))
     .bind(new.app_id.as_deref())
     .bind(&new.hash)
-    .bind(now)
+    .bind(ev.at)
     .bind(new.expires_at)
+    .bind(ev.at)
     .bind(ev.kind)
     .bind(ev.user)
     .bind(ev.credential_id)
     .bind(ev.name)
     .bind(ev.source)
-    .bind(ev.detail())
+    .bind(list_text(&new.scopes))
+    .bind(list_text(&new.allow_from))
+    .bind(ev.detail)
     .execute(conn)
     .await;
     match inserted {
@@ -85,7 +97,8 @@ impl Db<'_> {
         // One statement (credential and event together), committed before this returns, so
         // the password is printed only once it is durable. The partial unique index decides
         // races between two creators of the same name.
-        match insert_row(self.conn, new, now, &NewEvent::created(new)).await {
+        let ev = NewEvent::about(kind::CREATED, now, &new.user, &new.id, &new.name);
+        match insert_row(self.conn, new, &ev).await {
             Ok(inserted) => Ok(inserted),
             Err(err) if is_violation(&err, ACTIVE_NAME) => {
                 Err(duplicate_name(&new.user, &new.name))
@@ -101,73 +114,134 @@ impl Db<'_> {
         // still the one that was checked, and the event (owner and name from the row) is
         // written with it. `verify` sends a rehash only when `may_rehash` says this role may
         // write hashes; a verify-only role's statement leaves `hash` out of its SET.
-        let e = |err| pg_error(self.shown, err);
-        let ev = NewEvent::verified(u);
-        let statement = match u.rehash {
-            None => sqlx::query(
-                "WITH used AS (
-                    UPDATE appw_credentials
-                    SET use_count = use_count + 1, last_used = $2, last_source = $3
-                    WHERE id = $1 AND revoked_at IS NULL
-                    RETURNING username, name
-                )
-                INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
-                SELECT $2, $4, username, $1, name, $3, $5 FROM used",
-            ),
-            Some(_) => sqlx::query(
-                "WITH used AS (
-                    UPDATE appw_credentials
-                    SET use_count = use_count + 1, last_used = $2, last_source = $3,
-                        hash = CASE WHEN hash = $7 THEN $6 ELSE hash END
-                    WHERE id = $1 AND revoked_at IS NULL
-                    RETURNING username, name
-                )
-                INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
-                SELECT $2, $4, username, $1, name, $3, $5 FROM used",
-            ),
+        let set_hash = match u.rehash {
+            None => "",
+            Some(_) => ", hash = CASE WHEN hash = $7 THEN $6 ELSE hash END",
         };
-        let mut statement = statement
+        let sql = format!(
+            "WITH {ASYNC_CTE}, used AS (
+                UPDATE appw_credentials
+                SET use_count = use_count + 1, last_used = $2, last_source = $3{set_hash}
+                WHERE id = $1 AND revoked_at IS NULL AND EXISTS (SELECT FROM async)
+                RETURNING username, name
+            )
+            INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
+            SELECT $2, $4, username, $1, name, $3, $5 FROM used"
+        );
+        let mut statement = sqlx::query(&sql)
             .bind(u.id)
             .bind(now)
-            .bind(ev.source)
-            .bind(ev.kind)
-            .bind(ev.detail());
+            .bind(u.source)
+            .bind(kind::VERIFIED)
+            .bind(u.rehash.map(|_| REHASHED));
         if let Some(rehash) = u.rehash {
             statement = statement.bind(rehash).bind(u.checked_hash);
         }
-        let mut tx = sqlx::Connection::begin_with(&mut *self.conn, ASYNC_COMMIT)
+        let counted = statement
+            .execute(&mut *self.conn)
             .await
-            .map_err(e)?;
-        let counted = statement.execute(&mut *tx).await.map_err(e)?;
-        tx.commit().await.map_err(e)?;
+            .map_err(|e| pg_error(self.shown, e))?;
         Ok(counted.rows_affected() == 1)
     }
 
     pub async fn record_rejection(&mut self, r: &Rejection<'_>, now: Timestamp) -> Result<()> {
         // One statement: the failure on the credential (if the password named one) and the
         // event (with the credential's name), together.
-        let e = |err| pg_error(self.shown, err);
-        let ev = NewEvent::rejected(r);
-        let mut tx = sqlx::Connection::begin_with(&mut *self.conn, ASYNC_COMMIT)
-            .await
-            .map_err(e)?;
-        sqlx::query(
-            "WITH failed AS (
+        let ev = NewEvent::rejection(r, None, now);
+        sqlx::query(&format!(
+            "WITH {ASYNC_CTE}, failed AS (
                 UPDATE appw_credentials SET last_failed = $2, last_failed_source = $3
-                WHERE id = $1 RETURNING name
+                WHERE id = $1 AND EXISTS (SELECT FROM async) RETURNING name
             )
             INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
-            VALUES ($2, $4, $5, $1, (SELECT name FROM failed), $3, $6)",
-        )
+            SELECT $2, $4, $5, $1, (SELECT name FROM failed), $3, $6 FROM async"
+        ))
         .bind(ev.credential_id)
-        .bind(now)
+        .bind(ev.at)
         .bind(ev.source)
         .bind(ev.kind)
         .bind(ev.user)
-        .bind(ev.detail())
-        .execute(&mut *tx)
+        .bind(ev.detail)
+        .execute(&mut *self.conn)
         .await
-        .map_err(e)?;
+        .map(drop)
+        .map_err(|e| pg_error(self.shown, e))
+    }
+
+    /// A server's interval of uses and rejections, in one transaction that commits
+    /// asynchronously. Each use counts even if the credential was revoked since (it was
+    /// answered while valid); the last use and failure keep the latest time.
+    pub async fn record_uses(&mut self, batch: &super::super::Batch) -> Result<()> {
+        let e = |err| pg_error(self.shown, err);
+        let mut tx = sqlx::Connection::begin_with(&mut *self.conn, ASYNC_COMMIT)
+            .await
+            .map_err(e)?;
+        for u in &batch.uses {
+            let (checked, rehash) = match &u.rehash {
+                Some((checked, new)) => (Some(checked.as_str()), Some(new.as_str())),
+                None => (None, None),
+            };
+            // A verify-only role may not write `hash`, even unchanged: leave it out then.
+            let set_hash = match rehash {
+                None => "",
+                Some(_) => ", hash = CASE WHEN hash = $5 THEN $6 ELSE hash END",
+            };
+            let sql = format!(
+                "UPDATE appw_credentials
+                 SET use_count = use_count + $2,
+                     last_source = CASE WHEN last_used > $3 THEN last_source ELSE $4 END,
+                     last_used = greatest(last_used, $3){set_hash}
+                 WHERE id = $1
+                 RETURNING username, name, hash IS NOT DISTINCT FROM $6"
+            );
+            let row: Option<(String, String, bool)> = sqlx::query_as(&sql)
+                .bind(&u.id)
+                .bind(u.count)
+                .bind(u.at)
+                .bind(u.source.as_deref())
+                .bind(checked)
+                .bind(rehash)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(e)?;
+            // A credential deleted from under the server (by hand) leaves nothing to count.
+            let Some((user, name, rehashed)) = row else {
+                continue;
+            };
+            let detail = (rehash.is_some() && rehashed).then_some(REHASHED);
+            let ev = NewEvent::about(kind::VERIFIED, u.at, &user, &u.id, &name)
+                .source(u.source.as_deref())
+                .detail(detail)
+                .count(u.count);
+            log(&mut tx, &ev).await.map_err(e)?;
+        }
+        for r in &batch.rejections {
+            let mut name: Option<String> = None;
+            if let Some(id) = &r.id {
+                name = sqlx::query_scalar(
+                    "UPDATE appw_credentials
+                     SET last_failed_source =
+                             CASE WHEN last_failed > $2 THEN last_failed_source ELSE $3 END,
+                         last_failed = greatest(last_failed, $2)
+                     WHERE id = $1 RETURNING name",
+                )
+                .bind(id)
+                .bind(r.at)
+                .bind(r.source.as_deref())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(e)?;
+            }
+            let rejection = Rejection {
+                id: r.id.as_deref(),
+                claimed_user: &r.claimed_user,
+                reason: r.reason,
+                source: r.source.as_deref(),
+                expired: r.expired,
+            };
+            let ev = NewEvent::rejection(&rejection, name.as_deref(), r.at).count(r.count);
+            log(&mut tx, &ev).await.map_err(e)?;
+        }
         tx.commit().await.map_err(e)
     }
 
@@ -190,9 +264,8 @@ impl Db<'_> {
             let Some((user, name)) = revoked else {
                 return Err(refuse_revoked(id, "already revoked"));
             };
-            log(&mut tx, now, &NewEvent::revoked(id, &user, &name))
-                .await
-                .map_err(e)?;
+            let ev = NewEvent::about(kind::REVOKED, now, &user, id, &name);
+            log(&mut tx, &ev).await.map_err(e)?;
         }
         tx.commit().await.map_err(e)
     }
@@ -213,9 +286,12 @@ impl Db<'_> {
         .await
         .map_err(e)?
         .rows_affected();
-        log(&mut tx, now, &NewEvent::revoke_all(user, count))
-            .await
-            .map_err(e)?;
+        let detail = detail::revoke_all(count);
+        let ev = NewEvent {
+            user,
+            ..NewEvent::new(kind::REVOKE_ALL, now)
+        };
+        log(&mut tx, &ev.detail(Some(&detail))).await.map_err(e)?;
         tx.commit().await.map_err(e)?;
         Ok(count)
     }
@@ -245,7 +321,10 @@ impl Db<'_> {
         if retired.rows_affected() == 0 {
             return Err(refuse_revoked(old_id, "revoked; create a new one instead"));
         }
-        match insert_row(&mut tx, new, now, &NewEvent::rotated(new, old_id)).await {
+        let detail = detail::rotated(old_id);
+        let ev = NewEvent::about(kind::ROTATED, now, &new.user, &new.id, &new.name)
+            .detail(Some(&detail));
+        match insert_row(&mut tx, new, &ev).await {
             Ok(true) => tx.commit().await.map_err(e)?,
             Ok(false) => {
                 tx.rollback().await.map_err(e)?;
@@ -289,20 +368,66 @@ impl Db<'_> {
             }
             Err(err) => return Err(e(err)),
         }
-        let ev = NewEvent::renamed(id, &user, new_name, &old_name);
-        log(&mut tx, now, &ev).await.map_err(e)?;
+        let detail = detail::renamed(&old_name);
+        let ev = NewEvent::about(kind::RENAMED, now, &user, id, new_name).detail(Some(&detail));
+        log(&mut tx, &ev).await.map_err(e)?;
         tx.commit().await.map_err(e)
     }
 
-    pub async fn prune_events(&mut self, before: Timestamp) -> Result<u64> {
-        // One DELETE in autocommit: events are only ever appended, so nothing it reads can
-        // be changed under it at READ COMMITTED.
-        sqlx::query("DELETE FROM appw_events WHERE at < $1")
+    pub async fn update(
+        &mut self,
+        id: &str,
+        changes: &Changes,
+        now: Timestamp,
+    ) -> Result<Credential> {
+        // One statement locks, changes and returns the row; the event follows in the same
+        // transaction.
+        let e = |err| pg_error(self.shown, err);
+        let (set_expiry, expires_at) = match changes.expires_at {
+            Some(at) => (true, at),
+            None => (false, None),
+        };
+        let mut tx = sqlx::Connection::begin(&mut *self.conn).await.map_err(e)?;
+        let updated: Option<super::super::rows::CredentialRow> = sqlx::query_as(&format!(
+            "UPDATE appw_credentials
+             SET scopes = coalesce($2, scopes), allow_from = coalesce($3, allow_from),
+                 expires_at = CASE WHEN $4 THEN $5 ELSE expires_at END
+             WHERE id = $1 AND revoked_at IS NULL
+             RETURNING {CREDENTIAL_COLUMNS}"
+        ))
+        .bind(id)
+        .bind(changes.scopes.as_deref().map(list_text))
+        .bind(changes.allow_from.as_deref().map(list_text))
+        .bind(set_expiry)
+        .bind(expires_at)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(e)?;
+        let Some(c) = updated.map(Credential::from) else {
+            return Err(refuse_revoked(id, "revoked; it cannot be updated"));
+        };
+        let detail = changes.detail();
+        let ev = NewEvent::about(kind::UPDATED, now, &c.user, &c.id, &c.name).detail(Some(&detail));
+        log(&mut tx, &ev).await.map_err(e)?;
+        tx.commit().await.map_err(e)?;
+        Ok(c)
+    }
+
+    pub async fn prune_events(&mut self, before: Timestamp, now: Timestamp) -> Result<u64> {
+        // One transaction: the DELETE and the `pruned` event that says how many went.
+        let e = |err| pg_error(self.shown, err);
+        let mut tx = sqlx::Connection::begin(&mut *self.conn).await.map_err(e)?;
+        let count = sqlx::query("DELETE FROM appw_events WHERE at < $1")
             .bind(before)
-            .execute(&mut *self.conn)
+            .execute(&mut *tx)
             .await
-            .map(|done| done.rows_affected())
-            .map_err(|e| pg_error(self.shown, e))
+            .map_err(e)?
+            .rows_affected();
+        let detail = detail::pruned(count);
+        let ev = NewEvent::new(kind::PRUNED, now).detail(Some(&detail));
+        log(&mut tx, &ev).await.map_err(e)?;
+        tx.commit().await.map_err(e)?;
+        Ok(count)
     }
 
     pub async fn import(&mut self, dump: &Dump) -> Result<()> {
@@ -326,8 +451,9 @@ impl Db<'_> {
             sqlx::query(
                 "INSERT INTO appw_credentials (id, username, name, name_key, app_id, hash,
                     created, expires_at, last_used, last_source, use_count, last_failed,
-                    last_failed_source, revoked_at, replaced_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                    last_failed_source, revoked_at, replaced_by, scopes, allow_from)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                         $16, $17)",
             )
             .bind(&c.id)
             .bind(&c.user)
@@ -344,6 +470,8 @@ impl Db<'_> {
             .bind(c.last_failed_source.as_deref())
             .bind(c.revoked_at)
             .bind(s.replaced_by.as_deref())
+            .bind(list_text(&c.scopes))
+            .bind(list_text(&c.allow_from))
             .execute(&mut *tx)
             .await
             .map_err(e)?;
@@ -351,8 +479,8 @@ impl Db<'_> {
         for ev in &dump.events {
             sqlx::query(
                 "INSERT INTO appw_events
-                    (seq, at, kind, username, credential_id, name, source, detail)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    (seq, at, kind, username, credential_id, name, source, detail, count)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(ev.seq)
             .bind(ev.at)
@@ -362,6 +490,7 @@ impl Db<'_> {
             .bind(ev.name.as_deref())
             .bind(ev.source.as_deref())
             .bind(ev.detail.as_deref())
+            .bind(ev.count)
             .execute(&mut *tx)
             .await
             .map_err(e)?;

@@ -196,6 +196,14 @@ const CREDENTIAL_KEYS: &[(&str, &str)] = &[
         "the --source of that failure, or null",
     ),
     ("revoked_at", "when it was revoked, or null while active"),
+    (
+        "scopes",
+        "what it may be used for (an array of strings; [] when none)",
+    ),
+    (
+        "allow_from",
+        "networks it may be used from, as written (an array; [] when anywhere)",
+    ),
 ];
 
 const WITH_PASSWORD: &[(&str, &str)] = &[(
@@ -220,7 +228,8 @@ const EVENT_KEYS: &[(&str, &str)] = &[
     ("at", "when it happened"),
     (
         "event",
-        "created, verified, rejected, expired-on-use, rotated, renamed, revoked or revoke-all",
+        "created, verified, rejected, expired-on-use, rotated, renamed, updated, revoked, \
+         revoke-all or pruned",
     ),
     ("user", "the user concerned, or null"),
     ("credential_id", "the credential concerned, or null"),
@@ -229,6 +238,10 @@ const EVENT_KEYS: &[(&str, &str)] = &[
     (
         "detail",
         "more about it (a rejection's reason, a count), or null",
+    ),
+    (
+        "count",
+        "how many identical occurrences the event stands for (at is the last); 1 for a single one",
     ),
     ("pruned", "with --prune: how many events were deleted"),
     ("before", "with --prune: the cut-off time"),
@@ -245,6 +258,7 @@ pub fn json_output(command: &str) -> Option<(&'static str, Vec<(&'static str, &'
         "list" => ("an array of objects, one per credential.", creds),
         "show" => ("one object: the credential.", creds),
         "rename" => ("one object: the credential under its new name.", creds),
+        "update" => ("one object: the credential as updated.", creds.clone()),
         "revoke" => ("an array of objects: the revoked credentials.", creds),
         "revoke-all" => ("one object.", REVOKE_ALL_KEYS.to_vec()),
         "verify" => (

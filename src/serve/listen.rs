@@ -1,0 +1,204 @@
+//! Where the server listens (TCP, Unix sockets, or the sockets systemd hands over) and who
+//! the client is.
+
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::FromRawFd;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::path::PathBuf;
+
+use hyper::HeaderMap;
+use ipnet::IpNet;
+
+use crate::error::Error;
+
+pub enum Listener {
+    Tcp(tokio::net::TcpListener),
+    Unix(tokio::net::UnixListener),
+}
+
+impl Listener {
+    pub fn describe(&self) -> String {
+        match self {
+            Listener::Tcp(l) => l
+                .local_addr()
+                .map_or_else(|_| "tcp".into(), |a| a.to_string()),
+            Listener::Unix(l) => l
+                .local_addr()
+                .ok()
+                .and_then(|a| a.as_pathname().map(|p| format!("unix:{}", p.display())))
+                .unwrap_or_else(|| "unix".into()),
+        }
+    }
+}
+
+/// What `--listen` says, checked before anything is bound.
+pub enum Address {
+    Tcp(SocketAddr),
+    Unix(PathBuf),
+}
+
+pub fn parse(addr: &str) -> Result<Address, Error> {
+    if let Some(path) = addr.strip_prefix("unix:") {
+        if path.is_empty() {
+            return Err(Error::Usage("--listen unix: needs a path".into()));
+        }
+        return Ok(Address::Unix(PathBuf::from(path)));
+    }
+    addr.parse().map(Address::Tcp).map_err(|_| {
+        Error::Usage(format!(
+            "--listen {}: expected HOST:PORT ([IPv6]:PORT) or unix:PATH",
+            crate::text::quoted(addr)
+        ))
+    })
+}
+
+/// The sockets systemd passed (socket activation), else binds `addresses`. Must run inside
+/// the runtime.
+pub fn bind(addresses: &[Address]) -> Result<Vec<Listener>, Error> {
+    let inherited = inherited()?;
+    if !inherited.is_empty() {
+        return Ok(inherited);
+    }
+    addresses.iter().map(bind_one).collect()
+}
+
+fn bind_one(address: &Address) -> Result<Listener, Error> {
+    let failed =
+        |what: &str, e: std::io::Error| Error::Store(format!("cannot listen on {what}: {e}"));
+    match address {
+        Address::Tcp(addr) => {
+            let std =
+                std::net::TcpListener::bind(addr).map_err(|e| failed(&addr.to_string(), e))?;
+            std.set_nonblocking(true)
+                .map_err(|e| failed(&addr.to_string(), e))?;
+            tokio::net::TcpListener::from_std(std)
+                .map(Listener::Tcp)
+                .map_err(|e| failed(&addr.to_string(), e))
+        }
+        Address::Unix(path) => {
+            let shown = format!("unix:{}", path.display());
+            // A socket left by an earlier run is replaced; any other file is not ours.
+            if let Ok(meta) = std::fs::symlink_metadata(path) {
+                if !meta.file_type().is_socket() {
+                    return Err(Error::Store(format!(
+                        "cannot listen on {shown}: a file that is not a socket is in the way"
+                    )));
+                }
+                let _ = std::fs::remove_file(path);
+            }
+            let listener = tokio::net::UnixListener::bind(path).map_err(|e| failed(&shown, e))?;
+            // The web server connecting is usually another user in the socket's group.
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))
+                .map_err(|e| failed(&shown, e))?;
+            Ok(Listener::Unix(listener))
+        }
+    }
+}
+
+/// Listening sockets passed by systemd (`LISTEN_FDS`, for this process's `LISTEN_PID`).
+fn inherited() -> Result<Vec<Listener>, Error> {
+    let fds = sd_notify::listen_fds()
+        .map_err(|e| Error::Store(format!("cannot use the sockets systemd passed: {e}")))?;
+    let mut listeners = Vec::new();
+    for fd in fds {
+        // SAFETY: systemd passes these descriptors to this process to own (LISTEN_PID was
+        // checked by listen_fds, which also unset the variables so no child inherits them).
+        let socket = unsafe { socket2::Socket::from_raw_fd(fd) };
+        let local = socket
+            .local_addr()
+            .map_err(|e| Error::Store(format!("passed socket {fd}: {e}")))?;
+        socket
+            .set_nonblocking(true)
+            .map_err(|e| Error::Store(format!("passed socket {fd}: {e}")))?;
+        let listener = if local.is_unix() {
+            tokio::net::UnixListener::from_std(socket.into()).map(Listener::Unix)
+        } else {
+            tokio::net::TcpListener::from_std(socket.into()).map(Listener::Tcp)
+        };
+        listeners.push(listener.map_err(|e| Error::Store(format!("passed socket {fd}: {e}")))?);
+    }
+    Ok(listeners)
+}
+
+/// The other end of a connection.
+#[derive(Debug, Clone, Copy)]
+pub enum Peer {
+    Ip(IpAddr),
+    /// A Unix socket: only local processes allowed by the socket's mode can connect.
+    Local,
+}
+
+/// The client's address, recorded as the source: the peer's, or when the peer is a trusted
+/// proxy (or a local socket), the `X-Real-IP` it sends, else the nearest address in
+/// `X-Forwarded-For` that is not a trusted proxy. Always an IP address or `local`, so
+/// nothing a client invents reaches the log or the store.
+pub fn client(peer: Peer, headers: &HeaderMap, trusted: &[IpNet]) -> String {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    let peer_ip = match peer {
+        Peer::Ip(ip) => Some(ip.to_canonical()),
+        Peer::Local => None,
+    };
+    if peer_ip.as_ref().is_none_or(is_trusted) {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        if let Some(ip) = header("x-real-ip").and_then(|v| v.trim().parse::<IpAddr>().ok()) {
+            return ip.to_canonical().to_string();
+        }
+        if let Some(forwarded) = header("x-forwarded-for") {
+            let hops: Vec<IpAddr> = forwarded
+                .split(',')
+                .map_while(|h| h.trim().parse::<IpAddr>().ok().map(|ip| ip.to_canonical()))
+                .collect();
+            if let Some(ip) = hops
+                .iter()
+                .rev()
+                .find(|ip| !is_trusted(ip))
+                .or(hops.first())
+            {
+                return ip.to_string();
+            }
+        }
+    }
+    peer_ip.map_or_else(|| "local".to_string(), |ip| ip.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn proxies_are_believed_only_when_trusted() {
+        let trusted: Vec<IpNet> = vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+        let local = Peer::Ip("127.0.0.1".parse().unwrap());
+        let remote = Peer::Ip("203.0.113.9".parse().unwrap());
+        let real = headers(&[("x-real-ip", "198.51.100.7")]);
+        assert_eq!(client(local, &real, &trusted), "198.51.100.7");
+        assert_eq!(
+            client(remote, &real, &trusted),
+            "203.0.113.9",
+            "not a proxy of ours"
+        );
+        let xff = headers(&[("x-forwarded-for", "198.51.100.1, 192.0.2.4, 127.0.0.1")]);
+        assert_eq!(
+            client(local, &xff, &trusted),
+            "192.0.2.4",
+            "the nearest untrusted hop"
+        );
+        let junk = headers(&[("x-real-ip", "<script>evil"), ("x-forwarded-for", "nope")]);
+        assert_eq!(
+            client(local, &junk, &trusted),
+            "127.0.0.1",
+            "junk is never recorded"
+        );
+        assert_eq!(client(Peer::Local, &HeaderMap::new(), &trusted), "local");
+        let mapped = Peer::Ip("::ffff:192.0.2.1".parse().unwrap());
+        assert_eq!(client(mapped, &HeaderMap::new(), &trusted), "192.0.2.1");
+    }
+}

@@ -1,0 +1,390 @@
+//! `appw serve`: a long-running process that web servers ask about every request (nginx
+//! `auth_request`, Caddy `forward_auth`, Traefik `forwardAuth`).
+//!
+//! A request's credential is decided by the same [`auth::decide`] as `appw verify`. What
+//! differs is the I/O around it: the credential's row is read on every request (so a
+//! revoke from any process or host counts at once); a password this process has verified
+//! before is recognised by a keyed digest ([`cache`]) instead of argon2; other checks go to
+//! a bounded argon2 pool ([`workers`]); and uses and rejections are committed in groups once
+//! a second ([`recorder`]).
+
+mod cache;
+mod http;
+mod listen;
+mod metrics;
+mod recorder;
+mod throttle;
+mod workers;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use ipnet::IpNet;
+
+use crate::cli::ServeArgs;
+use crate::error::Error;
+use crate::secret::KdfParams;
+use crate::store::pool::Pool;
+use crate::store::{Location, Timestamp};
+
+pub use listen::{Address, Listener};
+
+/// How often uses and rejections are committed.
+pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
+/// How often a summary line is logged.
+const SUMMARY_INTERVAL: Duration = Duration::from_secs(60);
+/// How long in-flight requests may take to finish after a stop signal.
+const DRAIN: Duration = Duration::from_secs(10);
+/// Connections open at most; beyond that, new ones wait in the kernel's backlog.
+const MAX_CONNECTIONS: usize = 16_384;
+
+/// The server's settings, checked.
+pub struct Config {
+    pub listen: Vec<Address>,
+    pub trusted: Vec<IpNet>,
+    pub realm: String,
+    pub workers: usize,
+    pub queue: usize,
+    pub max_failures: u32,
+    pub kdf: KdfParams,
+}
+
+impl Config {
+    pub fn from_args(args: ServeArgs, kdf: KdfParams) -> Result<Config, Error> {
+        let listen = args
+            .listen
+            .iter()
+            .map(|a| listen::parse(a))
+            .collect::<Result<_, _>>()?;
+        let trusted = if args.trusted_proxy.is_empty() {
+            vec![
+                "127.0.0.0/8".parse().expect("a valid network"),
+                "::1/128".parse().expect("a valid network"),
+            ]
+        } else {
+            args.trusted_proxy
+                .iter()
+                .map(|n| parse_network(n, "--trusted-proxy"))
+                .collect::<Result<_, _>>()?
+        };
+        if args
+            .realm
+            .chars()
+            .any(|c| c == '"' || c == '\\' || c.is_control())
+        {
+            return Err(Error::Usage(
+                "--realm cannot hold quotes, backslashes or control characters".into(),
+            ));
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(Config {
+            listen,
+            trusted,
+            realm: args.realm,
+            workers: args.workers.unwrap_or(cores).max(1),
+            queue: args.queue.max(1),
+            max_failures: args.max_failures,
+            kdf,
+        })
+    }
+}
+
+/// A `--trusted-proxy` network, truncated to its prefix.
+fn parse_network(text: &str, option: &str) -> Result<IpNet, Error> {
+    crate::access::network(text).map(|n| n.trunc()).ok_or_else(|| {
+        Error::Usage(format!(
+            "{option} {}: expected a network such as 10.0.0.0/8 or 2001:db8::/32, or an address",
+            crate::text::quoted(text.trim())
+        ))
+    })
+}
+
+/// Everything a request handler shares.
+pub struct Server {
+    config: Config,
+    pool: Arc<Pool>,
+    /// SQLite answers a primary-key read in microseconds without blocking on other
+    /// processes (WAL readers never wait for writers), so it is read on the async threads;
+    /// other stores go through the blocking pool.
+    inline_reads: bool,
+    cache: cache::Cache,
+    workers: workers::Workers,
+    recorder: recorder::Recorder,
+    throttle: throttle::Throttle,
+    metrics: metrics::Metrics,
+    connections: AtomicUsize,
+}
+
+/// `appw serve`: opens the store, binds, serves until SIGTERM or SIGINT, then drains and
+/// writes what is pending.
+pub fn run(args: ServeArgs, location: Location, kdf: KdfParams) -> Result<()> {
+    let config = Config::from_args(args, kdf)?;
+    raise_open_files_limit();
+    let pool = Pool::open(&location, config.workers + 16)?;
+    let may_rehash = pool.with(|s| s.may_rehash())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("appw-serve")
+        .build()
+        .map_err(|e| Error::Store(format!("cannot start the server's runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listeners = listen::bind(&config.listen)?;
+        let server = Arc::new(Server::new(config, pool, may_rehash));
+        for l in &listeners {
+            log(format_args!("listening on {}", l.describe()));
+        }
+        let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+        server.serve(listeners, stop_signal()).await;
+        let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
+        Ok(())
+    })
+}
+
+impl Server {
+    pub fn new(config: Config, pool: Arc<Pool>, may_rehash: bool) -> Server {
+        let inline_reads = matches!(pool.location(), Location::Sqlite(_));
+        Server {
+            workers: workers::Workers::start(config.workers, config.queue, config.kdf, may_rehash),
+            throttle: throttle::Throttle::new(config.max_failures),
+            config,
+            pool,
+            inline_reads,
+            cache: cache::Cache::new(),
+            recorder: recorder::Recorder::default(),
+            metrics: metrics::Metrics::default(),
+            connections: AtomicUsize::new(0),
+        }
+    }
+
+    /// Serves `listeners` until `stop` completes, then stops accepting, lets requests in
+    /// flight finish, and commits what is pending.
+    pub async fn serve(
+        self: Arc<Self>,
+        listeners: Vec<Listener>,
+        stop: impl std::future::Future<Output = ()>,
+    ) {
+        let graceful = Arc::new(hyper_util::server::graceful::GracefulShutdown::new());
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+        let mut accepting = tokio::task::JoinSet::new();
+        for listener in listeners {
+            let (server, mut stop_rx) = (self.clone(), stop_rx.clone());
+            let (graceful, limit) = (graceful.clone(), limit.clone());
+            accepting.spawn(async move {
+                loop {
+                    let Ok(permit) = limit.clone().acquire_owned().await else {
+                        return;
+                    };
+                    let accepted = tokio::select! {
+                        _ = stop_rx.changed() => return,
+                        a = http::accept(&listener) => a,
+                    };
+                    match accepted {
+                        Ok((io, peer)) => {
+                            http::spawn_connection(&server, io, peer, graceful.watcher(), permit)
+                        }
+                        // Out of file descriptors and the like: wait, do not spin.
+                        Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                    }
+                }
+            });
+        }
+        let background = tokio::spawn(self.clone().background());
+        stop.await;
+        log(format_args!(
+            "stopping: no new connections; finishing requests in flight"
+        ));
+        let _ = stop_tx.send(true);
+        while accepting.join_next().await.is_some() {}
+        let drained = match Arc::try_unwrap(graceful) {
+            Ok(graceful) => tokio::time::timeout(DRAIN, graceful.shutdown())
+                .await
+                .is_ok(),
+            Err(_) => false,
+        };
+        if !drained {
+            log(format_args!(
+                "some requests did not finish within {}s",
+                DRAIN.as_secs()
+            ));
+        }
+        background.abort();
+        let _ = background.await;
+        let recorded = self.flush().await;
+        log(format_args!("stopped; final commit: {recorded}"));
+    }
+
+    /// The group commit, once a second, and a summary line now and then.
+    async fn background(self: Arc<Self>) {
+        let mut flush = tokio::time::interval(FLUSH_INTERVAL);
+        flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_summary = Instant::now();
+        let mut summary = Summary::of(&self);
+        loop {
+            flush.tick().await;
+            self.flush().await;
+            if last_summary.elapsed() >= SUMMARY_INTERVAL {
+                let now = Summary::of(&self);
+                log(format_args!(
+                    "{}",
+                    now.since(&summary, last_summary.elapsed())
+                ));
+                (summary, last_summary) = (now, Instant::now());
+            }
+        }
+    }
+
+    /// Commits pending uses and rejections in one transaction; on failure they are kept for
+    /// the next attempt. Says what it wrote, for the log.
+    async fn flush(self: &Arc<Self>) -> String {
+        let (batch, dropped) = self.recorder.take();
+        self.metrics
+            .rejections_dropped
+            .fetch_add(dropped, Ordering::Relaxed);
+        if batch.is_empty() {
+            return "nothing pending".into();
+        }
+        let uses: i64 = batch.uses.iter().map(|u| u.count).sum();
+        let rejections: i64 = batch.rejections.iter().map(|r| r.count).sum();
+        let started = Instant::now();
+        let (result, batch) = self
+            .store(move |store| {
+                let r = store.record_uses(&batch);
+                Ok((r, batch))
+            })
+            .await
+            .unwrap_or_else(|e| (Err(e), Default::default()));
+        self.metrics.flushes.fetch_add(1, Ordering::Relaxed);
+        self.metrics
+            .flush_micros
+            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        match result {
+            Ok(()) => format!("{uses} uses, {rejections} rejections"),
+            Err(e) => {
+                self.metrics.flush_errors.fetch_add(1, Ordering::Relaxed);
+                self.metrics.store_errors.fetch_add(1, Ordering::Relaxed);
+                log(format_args!(
+                    "store error: {}; uses kept for the next commit",
+                    clean_error(&e)
+                ));
+                self.recorder.restore(batch);
+                format!("failed, {uses} uses and {rejections} rejections not written")
+            }
+        }
+    }
+
+    /// Runs `f` on a pooled store connection: inline for SQLite, on the blocking pool
+    /// otherwise.
+    async fn store<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut dyn crate::store::Store) -> crate::error::Result<T> + Send + 'static,
+    ) -> crate::error::Result<T> {
+        if self.inline_reads {
+            return self.pool.with(f);
+        }
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || pool.with(f))
+            .await
+            .unwrap_or_else(|_| Err(Error::Store("a store operation was cancelled".into())))
+    }
+
+    fn now() -> Timestamp {
+        crate::when::now().unwrap_or_default()
+    }
+}
+
+/// Counters at one moment, for the periodic summary line.
+struct Summary {
+    valid: u64,
+    rejected: u64,
+    forbidden: u64,
+    throttled: u64,
+    unavailable: u64,
+    argon2: u64,
+    cache_hits: u64,
+}
+
+impl Summary {
+    fn of(server: &Server) -> Summary {
+        use metrics::Outcome as O;
+        let m = &server.metrics;
+        Summary {
+            valid: m.requests(O::Valid),
+            rejected: m.requests(O::Rejected),
+            forbidden: m.requests(O::Forbidden),
+            throttled: m.requests(O::Throttled),
+            unavailable: m.requests(O::Unavailable),
+            argon2: crate::secret::kdf::evaluations(),
+            cache_hits: m.cache_hits.load(Ordering::Relaxed),
+        }
+    }
+
+    fn since(&self, before: &Summary, over: Duration) -> String {
+        format!(
+            "summary seconds={} valid={} rejected={} forbidden={} throttled={} unavailable={} argon2={} cache_hits={}",
+            over.as_secs(),
+            self.valid - before.valid,
+            self.rejected - before.rejected,
+            self.forbidden - before.forbidden,
+            self.throttled - before.throttled,
+            self.unavailable - before.unavailable,
+            self.argon2 - before.argon2,
+            self.cache_hits - before.cache_hits,
+        )
+    }
+}
+
+/// One line on stderr, `appw serve: ...`. Everything a client influenced is passed through
+/// [`field`] or is an IP address.
+fn log(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "appw serve: {args}");
+}
+
+/// A value for a `key=value` log field: quoted, with quotes, backslashes and anything a
+/// terminal would act on escaped, and any password redacted.
+fn field(value: &str) -> String {
+    let redacted = crate::secret::token::redact(value);
+    let cleaned = crate::text::clean(&redacted);
+    format!("\"{}\"", cleaned.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn clean_error(e: &Error) -> String {
+    let msg = e.to_string().replace(['\n', '\r'], " ");
+    crate::text::clean(&crate::secret::token::redact(&msg)).into_owned()
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => std::future::pending().await,
+    }
+}
+
+/// A thousand connections need more descriptors than the usual soft limit of 1,024.
+fn raise_open_files_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max.min(65_536).max(limit.rlim_cur);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}

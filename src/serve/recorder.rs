@@ -1,0 +1,192 @@
+//! Uses and rejections wait here, aggregated, until the next group commit: one row update
+//! and one event per credential and source (or per identical rejection) per interval,
+//! however many requests there were.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::auth::Reason;
+use crate::store::{Batch, RejectionCount, Timestamp, UseCount};
+
+/// Distinct rejections held at most between two commits; unauthenticated clients can
+/// vary the claimed user at will, so beyond this their rejections are only counted.
+const MAX_REJECTIONS: usize = 10_000;
+
+#[derive(Default)]
+pub struct Recorder {
+    pending: Mutex<Pending>,
+}
+
+#[derive(Default)]
+struct Pending {
+    uses: HashMap<(String, Option<String>), UseCount>,
+    rejections: HashMap<RejectionKey, RejectionCount>,
+    /// Rejections not kept since the last commit (the table was full).
+    dropped: u64,
+}
+
+#[derive(PartialEq, Eq, Hash)]
+struct RejectionKey {
+    id: Option<String>,
+    user: String,
+    reason: Reason,
+    source: Option<String>,
+}
+
+impl Recorder {
+    pub fn used(
+        &self,
+        id: &str,
+        source: Option<&str>,
+        at: Timestamp,
+        rehash: Option<(String, String)>,
+    ) {
+        let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (id.to_string(), source.map(str::to_string));
+        let entry = p.uses.entry(key).or_insert_with(|| UseCount {
+            id: id.to_string(),
+            source: source.map(str::to_string),
+            count: 0,
+            at,
+            rehash: None,
+        });
+        entry.count += 1;
+        entry.at = entry.at.max(at);
+        if rehash.is_some() {
+            entry.rehash = rehash;
+        }
+    }
+
+    pub fn rejected(
+        &self,
+        id: Option<&str>,
+        user: &str,
+        reason: Reason,
+        source: Option<&str>,
+        at: Timestamp,
+    ) {
+        let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let key = RejectionKey {
+            id: id.map(str::to_string),
+            user: user.to_string(),
+            reason,
+            source: source.map(str::to_string),
+        };
+        if p.rejections.len() >= MAX_REJECTIONS && !p.rejections.contains_key(&key) {
+            p.dropped += 1;
+            return;
+        }
+        let entry = p.rejections.entry(key).or_insert_with(|| RejectionCount {
+            id: id.map(str::to_string),
+            claimed_user: user.to_string(),
+            reason: reason.message(),
+            source: source.map(str::to_string),
+            expired: reason == Reason::Expired,
+            count: 0,
+            at,
+        });
+        entry.count += 1;
+        entry.at = entry.at.max(at);
+    }
+
+    /// Everything pending, for one commit, and how many rejections were not kept.
+    pub fn take(&self) -> (Batch, u64) {
+        let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let p = std::mem::take(&mut *p);
+        let mut batch = Batch {
+            uses: p.uses.into_values().collect(),
+            rejections: p.rejections.into_values().collect(),
+        };
+        // Oldest first, so the last source and time written are the latest.
+        batch.uses.sort_by_key(|u| u.at);
+        batch.rejections.sort_by_key(|r| r.at);
+        (batch, p.dropped)
+    }
+
+    /// Puts back a batch whose commit failed, to be retried with the next one.
+    pub fn restore(&self, batch: Batch) {
+        let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        for u in batch.uses {
+            let key = (u.id.clone(), u.source.clone());
+            match p.uses.get_mut(&key) {
+                Some(e) => {
+                    e.count += u.count;
+                    e.at = e.at.max(u.at);
+                    if e.rehash.is_none() {
+                        e.rehash = u.rehash;
+                    }
+                }
+                None => {
+                    p.uses.insert(key, u);
+                }
+            }
+        }
+        for r in batch.rejections {
+            let key = RejectionKey {
+                id: r.id.clone(),
+                user: r.claimed_user.clone(),
+                reason: reason_of(r.reason),
+                source: r.source.clone(),
+            };
+            match p.rejections.get_mut(&key) {
+                Some(e) => {
+                    e.count += r.count;
+                    e.at = e.at.max(r.at);
+                }
+                None => {
+                    p.rejections.insert(key, r);
+                }
+            }
+        }
+    }
+
+    pub fn pending(&self) -> usize {
+        let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        p.uses.len() + p.rejections.len()
+    }
+}
+
+/// The reason a message stands for (rejections keep the message, which is what the store
+/// records).
+fn reason_of(message: &str) -> Reason {
+    Reason::ALL
+        .into_iter()
+        .find(|r| r.message() == message)
+        .unwrap_or(Reason::WrongPassword)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_occurrences_become_one_with_a_count() {
+        let r = Recorder::default();
+        for at in [5, 3, 9] {
+            r.used("id1", Some("10.0.0.1"), at, None);
+        }
+        r.used("id1", Some("10.0.0.2"), 4, None);
+        for _ in 0..4 {
+            r.rejected(None, "eve", Reason::Unknown, Some("10.0.0.9"), 7);
+        }
+        let (batch, dropped) = r.take();
+        assert_eq!(dropped, 0);
+        assert_eq!(batch.uses.len(), 2);
+        let first = batch
+            .uses
+            .iter()
+            .find(|u| u.source.as_deref() == Some("10.0.0.1"));
+        assert_eq!(first.map(|u| (u.count, u.at)), Some((3, 9)));
+        assert_eq!(batch.rejections.len(), 1);
+        assert_eq!(batch.rejections[0].count, 4);
+        assert_eq!(r.pending(), 0, "taken");
+        r.restore(batch.clone());
+        r.restore(batch);
+        let (again, _) = r.take();
+        assert_eq!(
+            again.rejections[0].count, 8,
+            "a failed commit is retried, not lost"
+        );
+        assert_eq!(again.uses.iter().map(|u| u.count).sum::<i64>(), 8);
+    }
+}

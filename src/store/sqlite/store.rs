@@ -1,0 +1,363 @@
+//! The [`Store`] operations on SQLite: each write one transaction with its audit event.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::SqliteStore;
+use super::rows::{
+    CREDENTIAL_COLUMNS, credential, event, insert_event, insert_row, is_constraint, sql_error,
+};
+use crate::error::Result;
+use crate::store::rows::HashRow;
+use crate::store::{
+    Batch, Changes, Credential, Dump, Durability, Event, HashRecord, ListFilter, LogFilter,
+    NewCredential, NewEvent, REHASHED, Rejection, Store, Timestamp, Use, duplicate_name, kind,
+    list_text, name_key,
+};
+
+impl Store for SqliteStore {
+    fn insert(&mut self, new: &NewCredential, now: Timestamp) -> Result<bool> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            match insert_row(tx, new, now) {
+                Ok(true) => {}
+                Ok(false) => return Ok(false),
+                Err(e) if is_constraint(&e, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) => {
+                    return Err(duplicate_name(&new.user, &new.name));
+                }
+                Err(e) => return Err(sql_error(&path, &e)),
+            }
+            insert_event(
+                tx,
+                &NewEvent::about(kind::CREATED, now, &new.user, &new.id, &new.name),
+            )
+            .map_err(|e| sql_error(&path, &e))?;
+            Ok(true)
+        })
+    }
+
+    fn hash_record(&mut self, id: &str) -> Result<Option<HashRecord>> {
+        // Cached: a server reads this row on every request.
+        self.conn
+            .prepare_cached(
+                "SELECT id, user, name, hash, expires_at, scopes, allow_from
+                 FROM credentials WHERE id = ?1",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row([id], |r| HashRow::try_from(r).map(HashRecord::from))
+                    .optional()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    fn record_use(&mut self, u: &Use<'_>, now: Timestamp) -> Result<bool> {
+        let path = self.path.clone();
+        self.write_as(Durability::Relaxed, |tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let row: Option<(String, String)> = tx
+                .query_row(
+                    "UPDATE credentials
+                     SET use_count = use_count + 1, last_used = ?2, last_source = ?3,
+                         hash = CASE WHEN hash = ?5 THEN coalesce(?4, hash) ELSE hash END
+                     WHERE id = ?1 AND revoked_at IS NULL
+                     RETURNING user, name",
+                    params![u.id, now, u.source, u.rehash, u.checked_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(e)?;
+            let Some((user, name)) = row else {
+                return Ok(false);
+            };
+            let detail = u.rehash.map(|_| REHASHED);
+            insert_event(
+                tx,
+                &NewEvent::about(kind::VERIFIED, now, &user, u.id, &name)
+                    .source(u.source)
+                    .detail(detail),
+            )
+            .map_err(e)?;
+            Ok(true)
+        })
+    }
+
+    fn record_rejection(&mut self, r: &Rejection<'_>, now: Timestamp) -> Result<()> {
+        let path = self.path.clone();
+        self.write_as(Durability::Relaxed, |tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let mut name = None;
+            if let Some(id) = r.id {
+                name = tx
+                    .query_row(
+                        "UPDATE credentials SET last_failed = ?2, last_failed_source = ?3
+                         WHERE id = ?1 RETURNING name",
+                        params![id, now, r.source],
+                        |row| row.get::<_, String>(0),
+                    )
+                    .optional()
+                    .map_err(e)?;
+            }
+            insert_event(tx, &NewEvent::rejection(r, name.as_deref(), now)).map_err(e)
+        })
+    }
+
+    fn record_uses(&mut self, batch: &Batch) -> Result<()> {
+        self.write_batch(batch)
+    }
+
+    fn export(&mut self) -> Result<Dump> {
+        self.export_all()
+    }
+
+    fn import(&mut self, dump: &Dump) -> Result<()> {
+        self.import_all(dump)
+    }
+
+    fn list(&mut self, filter: &ListFilter, now: Timestamp) -> Result<Vec<Credential>> {
+        let sql = format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM credentials
+             WHERE revoked_at IS NULL
+               AND (?1 IS NULL OR user = ?1)
+               AND (?2 = 0 OR expires_at <= ?3)
+               AND (?4 IS NULL OR (expires_at > ?3 AND expires_at <= ?4))
+             ORDER BY user, created, id"
+        );
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(|e| sql_error(&self.path, &e))?;
+        let rows = stmt
+            .query_map(
+                params![
+                    filter.user,
+                    filter.expired_only,
+                    now,
+                    filter.expiring_before
+                ],
+                credential,
+            )
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+        rows.map_err(|e| sql_error(&self.path, &e))
+    }
+
+    fn get(&mut self, id_or_prefix: &str) -> Result<Credential> {
+        // Ids are [0-9a-z]; '{' sorts right after 'z', so this range is "starts with".
+        let sql = format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE id >= ?1 AND id < ?1 || '{{'
+             ORDER BY id LIMIT 2"
+        );
+        let mut stmt = self
+            .conn
+            .prepare(&sql)
+            .map_err(|e| sql_error(&self.path, &e))?;
+        let found = stmt
+            .query_map([id_or_prefix], credential)
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| sql_error(&self.path, &e))?;
+        crate::store::one_match(id_or_prefix, found)
+    }
+
+    fn find_by_name(&mut self, user: &str, name: &str) -> Result<Option<Credential>> {
+        let sql = format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM credentials
+             WHERE user = ?1 AND name_key = ?2 AND revoked_at IS NULL"
+        );
+        self.conn
+            .query_row(&sql, params![user, name_key(name)], credential)
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<()> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            for id in ids {
+                let row: Option<(String, String)> = tx
+                    .query_row(
+                        "UPDATE credentials SET revoked_at = ?2, hash = NULL
+                         WHERE id = ?1 AND revoked_at IS NULL RETURNING user, name",
+                        params![id, now],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()
+                    .map_err(e)?;
+                let Some((user, name)) = row else {
+                    return Err(crate::store::refuse_revoked(id, "already revoked"));
+                };
+                insert_event(tx, &NewEvent::about(kind::REVOKED, now, &user, id, &name))
+                    .map_err(e)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn revoke_all(&mut self, user: Option<&str>, now: Timestamp) -> Result<u64> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let count = tx
+                .execute(
+                    "UPDATE credentials SET revoked_at = ?2, hash = NULL
+                     WHERE revoked_at IS NULL AND (?1 IS NULL OR user = ?1)",
+                    params![user, now],
+                )
+                .map_err(e)?;
+            let detail = crate::store::detail::revoke_all(count);
+            insert_event(
+                tx,
+                &NewEvent {
+                    user,
+                    ..NewEvent::new(kind::REVOKE_ALL, now)
+                }
+                .detail(Some(&detail)),
+            )
+            .map_err(e)?;
+            Ok(count as u64)
+        })
+    }
+
+    fn rotate(&mut self, old_id: &str, new: &NewCredential, now: Timestamp) -> Result<bool> {
+        let path = self.path.clone();
+        let rotated = self.write_or_roll_back(|tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let retired = tx
+                .execute(
+                    "UPDATE credentials SET revoked_at = ?2, hash = NULL, replaced_by = ?3
+                     WHERE id = ?1 AND revoked_at IS NULL",
+                    params![old_id, now, new.id],
+                )
+                .map_err(e)?;
+            if retired == 0 {
+                return Err(crate::store::refuse_revoked(
+                    old_id,
+                    "revoked; create a new one instead",
+                ));
+            }
+            match insert_row(tx, new, now) {
+                Ok(true) => {}
+                // The id is taken: roll the retirement back too; the caller draws anew.
+                Ok(false) => return Ok(None),
+                Err(err) => return Err(e(err)),
+            }
+            let detail = crate::store::detail::rotated(old_id);
+            insert_event(
+                tx,
+                &NewEvent::about(kind::ROTATED, now, &new.user, &new.id, &new.name)
+                    .detail(Some(&detail)),
+            )
+            .map_err(e)?;
+            Ok(Some(()))
+        })?;
+        Ok(rotated.is_some())
+    }
+
+    fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<()> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let old: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT user, name FROM credentials WHERE id = ?1 AND revoked_at IS NULL",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(e)?;
+            let Some((user, old_name)) = old else {
+                return Err(crate::store::refuse_revoked(
+                    id,
+                    "revoked; it cannot be renamed",
+                ));
+            };
+            match tx.execute(
+                "UPDATE credentials SET name = ?2, name_key = ?3 WHERE id = ?1",
+                params![id, new_name, name_key(new_name)],
+            ) {
+                Ok(_) => {}
+                Err(err) if is_constraint(&err, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) => {
+                    return Err(duplicate_name(&user, new_name));
+                }
+                Err(err) => return Err(e(err)),
+            }
+            let detail = crate::store::detail::renamed(&old_name);
+            insert_event(
+                tx,
+                &NewEvent::about(kind::RENAMED, now, &user, id, new_name).detail(Some(&detail)),
+            )
+            .map_err(e)
+        })
+    }
+
+    fn update(&mut self, id: &str, changes: &Changes, now: Timestamp) -> Result<Credential> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let (set_expiry, expires_at) = match changes.expires_at {
+                Some(at) => (true, at),
+                None => (false, None),
+            };
+            let updated = tx
+                .query_row(
+                    &format!(
+                        "UPDATE credentials
+                         SET scopes = coalesce(?2, scopes), allow_from = coalesce(?3, allow_from),
+                             expires_at = CASE WHEN ?4 THEN ?5 ELSE expires_at END
+                         WHERE id = ?1 AND revoked_at IS NULL
+                         RETURNING {CREDENTIAL_COLUMNS}"
+                    ),
+                    params![
+                        id,
+                        changes.scopes.as_deref().map(list_text),
+                        changes.allow_from.as_deref().map(list_text),
+                        set_expiry,
+                        expires_at
+                    ],
+                    credential,
+                )
+                .optional()
+                .map_err(e)?;
+            let Some(c) = updated else {
+                return Err(crate::store::refuse_revoked(
+                    id,
+                    "revoked; it cannot be updated",
+                ));
+            };
+            let detail = changes.detail();
+            insert_event(
+                tx,
+                &NewEvent::about(kind::UPDATED, now, &c.user, &c.id, &c.name).detail(Some(&detail)),
+            )
+            .map_err(e)?;
+            Ok(c)
+        })
+    }
+
+    fn events(&mut self, filter: &LogFilter) -> Result<Vec<Event>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT seq, at, kind, user, credential_id, name, source, detail, count FROM events
+                 WHERE (?1 IS NULL OR user = ?1 OR (user IS NULL AND kind = 'revoke-all'))
+                   AND (?2 IS NULL OR at >= ?2)
+                 ORDER BY seq",
+            )
+            .map_err(|e| sql_error(&self.path, &e))?;
+        let rows = stmt
+            .query_map(params![filter.user, filter.since], event)
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>());
+        rows.map_err(|e| sql_error(&self.path, &e))
+    }
+
+    fn prune_events(&mut self, before: Timestamp, now: Timestamp) -> Result<u64> {
+        let path = self.path.clone();
+        self.write(|tx| {
+            let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let count = tx
+                .execute("DELETE FROM events WHERE at < ?1", [before])
+                .map_err(e)?;
+            let detail = crate::store::detail::pruned(count);
+            insert_event(tx, &NewEvent::new(kind::PRUNED, now).detail(Some(&detail))).map_err(e)?;
+            Ok(count as u64)
+        })
+    }
+}

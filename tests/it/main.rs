@@ -5,6 +5,7 @@ mod harness;
 
 mod core;
 mod features;
+mod package;
 mod perf;
 mod postgres;
 mod reliability;

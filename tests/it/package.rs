@@ -414,22 +414,25 @@ fn packaged_man_pages_lint_clean() {
         return;
     }
     let Some(package) = package() else { return };
-    // mandoc reads the gzipped pages as man(1) does.
-    let pages: Vec<PathBuf> = man_pages()
-        .iter()
-        .map(|p| package.path(&format!("usr/share/man/man1/{p}.gz")))
-        .collect();
-    let out = Command::new("mandoc")
-        .args(["-Tlint", "-W", "warning"])
-        .args(&pages)
-        .output()
-        .unwrap();
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success() && report.trim().is_empty(), "{report}");
+    // mandoc reads a gzipped page as man(1) does (one page a run: given several gzipped
+    // pages at once, mandoc 1.14.6 reads the second on as raw bytes).
+    for page in man_pages() {
+        let gz = package.path(&format!("usr/share/man/man1/{page}.gz"));
+        let out = Command::new("mandoc")
+            .args(["-Tlint", "-W", "warning"])
+            .arg(&gz)
+            .output()
+            .unwrap();
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success() && report.trim().is_empty(),
+            "{page}.gz: {report}"
+        );
+    }
     let out = run(Command::new("mandoc")
         .args(["-Tascii"])
         .arg(package.path("usr/share/man/man1/appw-serve.1.gz")));

@@ -45,9 +45,7 @@ else
     [ "$status" -eq 0 ] || exit "$status"
 fi
 
-installed=$(cargo deb --version 2>/dev/null || true)
-if [ "$installed" = "$CARGO_DEB_VERSION" ] || [ "${installed#cargo-deb }" = "$CARGO_DEB_VERSION" ] \
-    || [ "${installed##* }" = "$CARGO_DEB_VERSION" ]; then
+if [ "$(cargo deb --version 2>/dev/null)" = "cargo-deb $CARGO_DEB_VERSION" ]; then
     echo "cargo-deb $CARGO_DEB_VERSION already installed"
 else
     echo "installing cargo-deb $CARGO_DEB_VERSION"

@@ -124,6 +124,9 @@ pub fn run(args: ServeArgs, location: Location, kdf: KdfParams) -> Result<()> {
     raise_open_files_limit();
     let pool = Pool::open(&location, config.workers + 16)?;
     let may_rehash = pool.with(|s| s.may_rehash())?;
+    // The stores are closed here, after the runtime is gone: a store may hold a runtime of
+    // its own (PostgreSQL), which must not be dropped from inside another's async context.
+    let stores = pool.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("appw-serve")
@@ -138,8 +141,11 @@ pub fn run(args: ServeArgs, location: Location, kdf: KdfParams) -> Result<()> {
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
         server.serve(listeners, stop_signal()).await;
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
-        Ok(())
-    })
+        Ok::<_, anyhow::Error>(())
+    })?;
+    drop(runtime);
+    drop(stores);
+    Ok(())
 }
 
 impl Server {

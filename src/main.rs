@@ -66,7 +66,7 @@ fn is_closed_stdout(err: &anyhow::Error) -> bool {
 /// echo a password someone typed where an argument belonged.
 fn one_line(msg: &str) -> String {
     let msg = msg.replace(['\n', '\r'], " ");
-    appw::text::clean(&appw::secret::token::redact(&msg)).into_owned()
+    appw::text::clean(&appw::secret::redact::redact(&msg)).into_owned()
 }
 
 /// clap's usage error as one line: its message, then where to read more.

@@ -43,7 +43,7 @@ pub fn clean(s: &str) -> Cow<'_, str> {
 /// `text` in double quotes for an error message, any password in it already redacted: an
 /// echoed value is redacted on its own, so the message's words around it stay readable.
 pub fn quoted(text: &str) -> String {
-    format!("\"{}\"", crate::secret::token::redact(text))
+    format!("\"{}\"", crate::secret::redact::redact(text))
 }
 
 #[cfg(test)]

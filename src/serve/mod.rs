@@ -352,14 +352,14 @@ fn log(args: std::fmt::Arguments<'_>) {
 /// A value for a `key=value` log field: quoted, with quotes, backslashes and anything a
 /// terminal would act on escaped, and any password redacted.
 fn field(value: &str) -> String {
-    let redacted = crate::secret::token::redact(value);
+    let redacted = crate::secret::redact::redact(value);
     let cleaned = crate::text::clean(&redacted);
     format!("\"{}\"", cleaned.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 fn clean_error(e: &Error) -> String {
     let msg = e.to_string().replace(['\n', '\r'], " ");
-    crate::text::clean(&crate::secret::token::redact(&msg)).into_owned()
+    crate::text::clean(&crate::secret::redact::redact(&msg)).into_owned()
 }
 
 /// Resolves on SIGTERM or SIGINT.

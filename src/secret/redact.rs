@@ -237,6 +237,12 @@ fn is_spacing(c: char) -> bool {
     c.is_whitespace() || crate::text::is_unprintable(c)
 }
 
+/// `text` in double quotes for an error message, any password in it already redacted: an
+/// echoed value is redacted on its own, so the message's words around it stay readable.
+pub fn quoted(text: &str) -> String {
+    format!("\"{}\"", redact(text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

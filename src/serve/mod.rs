@@ -96,7 +96,7 @@ fn parse_network(text: &str, option: &str) -> Result<IpNet, Error> {
     crate::access::network(text).map(|n| n.trunc()).ok_or_else(|| {
         Error::Usage(format!(
             "{option} {}: expected a network such as 10.0.0.0/8 or 2001:db8::/32, or an address",
-            crate::text::quoted(text.trim())
+            crate::secret::redact::quoted(text.trim())
         ))
     })
 }

@@ -1010,7 +1010,12 @@ fn tls_mode(mode: &str) -> std::result::Result<TlsMode, String> {
         "require" => TlsMode::Require,
         "verify-ca" => TlsMode::VerifyCa,
         "verify-full" => TlsMode::VerifyFull,
-        other => return Err(format!("unknown sslmode {}", crate::text::quoted(other))),
+        other => {
+            return Err(format!(
+                "unknown sslmode {}",
+                crate::secret::redact::quoted(other)
+            ));
+        }
     })
 }
 

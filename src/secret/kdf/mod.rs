@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::text::quoted;
+use crate::secret::redact::quoted;
 
 use super::memory::{Memory, Strategy};
 

@@ -255,13 +255,11 @@ impl Server {
         let uses: i64 = batch.uses.iter().map(|u| u.count).sum();
         let rejections: i64 = batch.rejections.iter().map(|r| r.count).sum();
         let started = Instant::now();
-        let (result, batch) = self
-            .store(move |store| {
-                let r = store.record_uses(&batch);
-                Ok((r, batch))
-            })
-            .await
-            .unwrap_or_else(|e| (Err(e), Default::default()));
+        // Kept here too: if the commit fails, even before it reached the store, nothing is
+        // lost; the batch goes back to wait for the next one.
+        let batch = Arc::new(batch);
+        let shared = batch.clone();
+        let result = self.blocking(move |store| store.record_uses(&shared)).await;
         self.metrics.flushes.fetch_add(1, Ordering::Relaxed);
         self.metrics
             .flush_micros
@@ -275,7 +273,7 @@ impl Server {
                     "store error: {}; uses kept for the next commit",
                     clean_error(&e)
                 ));
-                self.recorder.restore(batch);
+                self.recorder.restore(Arc::unwrap_or_clone(batch));
                 format!("failed, {uses} uses and {rejections} rejections not written")
             }
         }
@@ -290,6 +288,15 @@ impl Server {
         if self.inline_reads {
             return self.pool.with(f);
         }
+        self.blocking(f).await
+    }
+
+    /// Runs `f` on a pooled store connection on the blocking pool: writes (a commit may
+    /// wait for the disk, or fold the WAL) never hold up the threads that answer requests.
+    async fn blocking<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut dyn crate::store::Store) -> crate::error::Result<T> + Send + 'static,
+    ) -> crate::error::Result<T> {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || pool.with(f))
             .await

@@ -344,3 +344,22 @@ pub fn have_from(tool: &str, what: &str, setup: &str) -> bool {
     }
     found
 }
+
+/// `mandoc -Tlint -W warning` on `pages`: panics with mandoc's report unless it is clean.
+#[track_caller]
+pub fn assert_mandoc_clean(pages: &[PathBuf]) {
+    let out = Command::new("mandoc")
+        .args(["-Tlint", "-W", "warning"])
+        .args(pages)
+        .output()
+        .unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && report.trim().is_empty(),
+        "mandoc -Tlint on {pages:?}:\n{report}"
+    );
+}

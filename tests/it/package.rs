@@ -422,20 +422,7 @@ fn packaged_man_pages_lint_clean() {
     // pages at once, mandoc 1.14.6 reads the second on as raw bytes).
     for page in man_pages() {
         let gz = package.path(&format!("usr/share/man/man1/{page}.gz"));
-        let out = Command::new("mandoc")
-            .args(["-Tlint", "-W", "warning"])
-            .arg(&gz)
-            .output()
-            .unwrap();
-        let report = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            out.status.success() && report.trim().is_empty(),
-            "{page}.gz: {report}"
-        );
+        crate::harness::assert_mandoc_clean(&[gz]);
     }
     let out = run(Command::new("mandoc")
         .args(["-Tascii"])

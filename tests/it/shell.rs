@@ -357,20 +357,7 @@ fn man_pages_lint_clean_in_mandoc() {
         .iter()
         .map(|p| repo().join(&p.path))
         .collect();
-    let out = Command::new("mandoc")
-        .args(["-Tlint", "-W", "warning"])
-        .args(&pages)
-        .output()
-        .unwrap();
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && report.trim().is_empty(),
-        "mandoc -Tlint:\n{report}"
-    );
+    crate::harness::assert_mandoc_clean(&pages);
     // groff, which `man -l` uses, with all its warnings on, where it is installed.
     let groff = Command::new("sh")
         .args(["-c", "command -v groff"])

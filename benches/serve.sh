@@ -64,9 +64,12 @@ lua_cycle "$WORK/many.txt" "$WORK/many.lua"
 lua_cycle "$WORK/cold.txt" "$WORK/cold.lua"
 
 # --- servers ---------------------------------------------------------------------------
+# nginx's workers run as nobody: they must reach the files.
+chmod 755 "$WORK"
 mkdir -p "$WORK/www" "$WORK/nginx"
 echo ok >"$WORK/www/index.html"
 htpasswd -nbB -C 5 bench "$PW" >"$WORK/htpasswd"
+chmod 644 "$WORK/htpasswd" "$WORK/www/index.html"
 CADDY_HASH=$(caddy hash-password --plaintext "$PW")
 cat >"$WORK/Caddyfile" <<EOF
 {
@@ -159,15 +162,9 @@ run "nginx auth_basic (bcrypt 5)" "http://127.0.0.1:$PORT_NGINX/" "${H[@]}"
 run "appw serve, warm" "http://127.0.0.1:$PORT_APPW/auth" "${H[@]}"
 run "appw behind nginx auth_request" "http://127.0.0.1:$PORT_FRONT/" "${H[@]}"
 # 1,000 credentials, each verified once (cold) before the measured run.
-wrk -t2 -c8 -d30s -s "$WORK/many.lua" "http://127.0.0.1:$PORT_APPW/auth" >/dev/null &
-WARMING=$!
-for _ in $(seq 300); do
-    hits=$(curl -s "http://127.0.0.1:$PORT_APPW/metrics" | awk '/^appw_cached_credentials/ {print $2}')
-    [ "${hits:-0}" -ge 1000 ] && break
-    sleep 0.1
-done
-kill $WARMING 2>/dev/null || true
-wait $WARMING 2>/dev/null || true
+xargs -P 8 -I{} curl -s -o /dev/null -H "Authorization: {}" "http://127.0.0.1:$PORT_APPW/auth" \
+    <"$WORK/many.txt"
+echo "   (warm credentials: $(curl -s "http://127.0.0.1:$PORT_APPW/metrics" | awk '/^appw_cached_credentials/ {print $2}'))"
 run "appw serve, 1,000 warm in turn" "http://127.0.0.1:$PORT_APPW/auth" -s "$WORK/many.lua"
 EVALS_BEFORE=$(curl -s "http://127.0.0.1:$PORT_APPW/metrics" | awk '/^appw_argon2_evaluations_total/ {print $2}')
 run "appw serve, cold (argon2 each)" "http://127.0.0.1:$PORT_APPW/auth" -s "$WORK/cold.lua"

@@ -1,6 +1,6 @@
 //! Least privilege per credential: what it may be used for (scopes) and from where
 //! (networks). A leaf: values are checked here, stored as text by the store, and applied by
-//! [`crate::auth::decide`].
+//! the verification decision (`auth`).
 
 use std::net::IpAddr;
 
@@ -26,7 +26,7 @@ pub fn scopes(raw: &[String]) -> Result<Vec<String>, Error> {
         if !is_scope(s) {
             return Err(Error::Usage(format!(
                 "invalid scope {}: 1 to {MAX_SCOPE} characters of A-Z a-z 0-9 . _ : / -",
-                crate::text::quoted(s)
+                crate::secret::redact::quoted(s)
             )));
         }
         if !out.iter().any(|o| o == s) {
@@ -53,7 +53,7 @@ pub fn networks(raw: &[String], option: &str) -> Result<Vec<String>, Error> {
             return Err(Error::Usage(format!(
                 "{option} {}: expected a network such as 10.0.0.0/8 or 2001:db8::/32, or an \
                  address",
-                crate::text::quoted(n)
+                crate::secret::redact::quoted(n)
             )));
         }
         if !out.iter().any(|o| o == n) {

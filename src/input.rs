@@ -60,7 +60,7 @@ fn text(what: &str, raw: &str, max: usize) -> Result<String> {
     }
     // A password pasted into the wrong field (alone or among other words) would be stored
     // and shown in clear.
-    if crate::secret::token::contains_password(trimmed) {
+    if crate::secret::redact::contains_password(trimmed) {
         return Err(Error::Usage(format!(
             "the {what} is an appw password; passwords never go in arguments"
         )));

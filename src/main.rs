@@ -42,8 +42,11 @@ fn main() -> ExitCode {
         }
     };
     // argon2's working memory is wiped on another core while the store write and the
-    // output go on; every wipe is joined below, before the process exits.
-    appw::secret::memory::defer_wipes();
+    // output go on; every wipe is joined below, before the process exits. Not for the
+    // server: it runs for months, and its argon2 workers wipe and keep their own memory.
+    if !matches!(cli.command, appw::cli::Command::Serve(_)) {
+        appw::secret::memory::defer_wipes();
+    }
     let code = match appw::cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_closed_stdout(&err) => ExitCode::SUCCESS,
@@ -66,7 +69,7 @@ fn is_closed_stdout(err: &anyhow::Error) -> bool {
 /// echo a password someone typed where an argument belonged.
 fn one_line(msg: &str) -> String {
     let msg = msg.replace(['\n', '\r'], " ");
-    appw::text::clean(&appw::secret::token::redact(&msg)).into_owned()
+    appw::text::clean(&appw::secret::redact::redact(&msg)).into_owned()
 }
 
 /// clap's usage error as one line: its message, then where to read more.

@@ -1,6 +1,6 @@
-//! Text as appw shows it: what may reach a terminal, and how a value is quoted in a
-//! message. A leaf: it knows nothing of stores, commands or output streams, so every other
-//! module (store, input, when, secret, the server) can clean text without importing `output`.
+//! Text as appw shows it: what may reach a terminal. A leaf: it imports nothing of appw, so
+//! every other module (store, input, when, secret, the server) can clean text without
+//! importing `output`.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -38,12 +38,6 @@ pub fn clean(s: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
-}
-
-/// `text` in double quotes for an error message, any password in it already redacted: an
-/// echoed value is redacted on its own, so the message's words around it stay readable.
-pub fn quoted(text: &str) -> String {
-    format!("\"{}\"", crate::secret::token::redact(text))
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Local, SecondsFormat, TimeZone, Utc};
 
 use crate::error::{Error, Result};
+use crate::secret::redact::quoted;
 use crate::store::Timestamp;
-use crate::text::quoted;
 
 /// The current time. In debug builds (what `cargo test` runs) `APPW_NOW` (RFC 3339)
 /// replaces the clock, so tests of expiry and of the log are deterministic; release builds

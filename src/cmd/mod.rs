@@ -20,6 +20,7 @@ use serde_json::json;
 use crate::cli::{Cli, Command, SecretOutput};
 use crate::error::Error;
 use crate::output;
+use crate::secret::redact::quoted;
 use crate::secret::{KdfParams, Token, kdf};
 use crate::store::{self, Access, Credential, Location, NewCredential, Store, Timestamp};
 use crate::{input, text, when};
@@ -113,8 +114,8 @@ fn resolve(
             store.find_by_name(&user, &name)?.ok_or_else(|| {
                 Error::Refused(format!(
                     "user {} has no active credential named {}",
-                    text::quoted(&user),
-                    text::quoted(&name)
+                    quoted(&user),
+                    quoted(&name)
                 ))
             })
         }
@@ -143,13 +144,13 @@ fn id_prefix(raw: &str) -> Result<String, Error> {
         }
         return Err(Error::Usage(format!(
             "{} is not a credential id (ids are 12 lowercase letters and digits)",
-            text::quoted(raw)
+            quoted(raw)
         )));
     }
     if id.len() < 8 {
         return Err(Error::Usage(format!(
             "the id prefix {} is too short; give at least 8 characters",
-            text::quoted(id)
+            quoted(id)
         )));
     }
     Ok(id.to_string())

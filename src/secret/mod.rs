@@ -4,6 +4,7 @@
 
 pub mod kdf;
 pub mod memory;
+pub mod redact;
 pub mod token;
 
 pub use kdf::KdfParams;

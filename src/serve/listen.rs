@@ -47,7 +47,7 @@ pub fn parse(addr: &str) -> Result<Address, Error> {
     addr.parse().map(Address::Tcp).map_err(|_| {
         Error::Usage(format!(
             "--listen {}: expected HOST:PORT ([IPv6]:PORT) or unix:PATH",
-            crate::text::quoted(addr)
+            crate::secret::redact::quoted(addr)
         ))
     })
 }

@@ -96,7 +96,7 @@ fn parse_network(text: &str, option: &str) -> Result<IpNet, Error> {
     crate::access::network(text).map(|n| n.trunc()).ok_or_else(|| {
         Error::Usage(format!(
             "{option} {}: expected a network such as 10.0.0.0/8 or 2001:db8::/32, or an address",
-            crate::text::quoted(text.trim())
+            crate::secret::redact::quoted(text.trim())
         ))
     })
 }
@@ -124,6 +124,9 @@ pub fn run(args: ServeArgs, location: Location, kdf: KdfParams) -> Result<()> {
     raise_open_files_limit();
     let pool = Pool::open(&location, config.workers + 16)?;
     let may_rehash = pool.with(|s| s.may_rehash())?;
+    // The stores are closed here, after the runtime is gone: a store may hold a runtime of
+    // its own (PostgreSQL), which must not be dropped from inside another's async context.
+    let stores = pool.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("appw-serve")
@@ -138,8 +141,11 @@ pub fn run(args: ServeArgs, location: Location, kdf: KdfParams) -> Result<()> {
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
         server.serve(listeners, stop_signal()).await;
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
-        Ok(())
-    })
+        Ok::<_, anyhow::Error>(())
+    })?;
+    drop(runtime);
+    drop(stores);
+    Ok(())
 }
 
 impl Server {
@@ -249,13 +255,11 @@ impl Server {
         let uses: i64 = batch.uses.iter().map(|u| u.count).sum();
         let rejections: i64 = batch.rejections.iter().map(|r| r.count).sum();
         let started = Instant::now();
-        let (result, batch) = self
-            .store(move |store| {
-                let r = store.record_uses(&batch);
-                Ok((r, batch))
-            })
-            .await
-            .unwrap_or_else(|e| (Err(e), Default::default()));
+        // Kept here too: if the commit fails, even before it reached the store, nothing is
+        // lost; the batch goes back to wait for the next one.
+        let batch = Arc::new(batch);
+        let shared = batch.clone();
+        let result = self.blocking(move |store| store.record_uses(&shared)).await;
         self.metrics.flushes.fetch_add(1, Ordering::Relaxed);
         self.metrics
             .flush_micros
@@ -269,7 +273,7 @@ impl Server {
                     "store error: {}; uses kept for the next commit",
                     clean_error(&e)
                 ));
-                self.recorder.restore(batch);
+                self.recorder.restore(Arc::unwrap_or_clone(batch));
                 format!("failed, {uses} uses and {rejections} rejections not written")
             }
         }
@@ -284,6 +288,15 @@ impl Server {
         if self.inline_reads {
             return self.pool.with(f);
         }
+        self.blocking(f).await
+    }
+
+    /// Runs `f` on a pooled store connection on the blocking pool: writes (a commit may
+    /// wait for the disk, or fold the WAL) never hold up the threads that answer requests.
+    async fn blocking<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut dyn crate::store::Store) -> crate::error::Result<T> + Send + 'static,
+    ) -> crate::error::Result<T> {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || pool.with(f))
             .await
@@ -346,14 +359,14 @@ fn log(args: std::fmt::Arguments<'_>) {
 /// A value for a `key=value` log field: quoted, with quotes, backslashes and anything a
 /// terminal would act on escaped, and any password redacted.
 fn field(value: &str) -> String {
-    let redacted = crate::secret::token::redact(value);
+    let redacted = crate::secret::redact::redact(value);
     let cleaned = crate::text::clean(&redacted);
     format!("\"{}\"", cleaned.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 fn clean_error(e: &Error) -> String {
     let msg = e.to_string().replace(['\n', '\r'], " ");
-    crate::text::clean(&crate::secret::token::redact(&msg)).into_owned()
+    crate::text::clean(&crate::secret::redact::redact(&msg)).into_owned()
 }
 
 /// Resolves on SIGTERM or SIGINT.

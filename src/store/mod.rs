@@ -527,8 +527,8 @@ pub fn duplicate_name(user: &str, name: &str) -> Error {
     Error::Refused(format!(
         "user {} already has an active credential named {}; pick another name or \
          revoke that one first",
-        crate::text::quoted(user),
-        crate::text::quoted(name)
+        crate::secret::redact::quoted(user),
+        crate::secret::redact::quoted(name)
     ))
 }
 
@@ -537,12 +537,12 @@ fn one_match(query: &str, mut found: Vec<Credential>) -> Result<Credential> {
     match found.len() {
         0 => Err(Error::Refused(format!(
             "no credential has the id {}; see appw list",
-            crate::text::quoted(query)
+            crate::secret::redact::quoted(query)
         ))),
         1 => Ok(found.remove(0)),
         _ => Err(Error::Refused(format!(
             "the id prefix {} matches more than one credential; give more characters",
-            crate::text::quoted(query)
+            crate::secret::redact::quoted(query)
         ))),
     }
 }

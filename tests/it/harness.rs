@@ -325,6 +325,11 @@ pub fn basic(user: &str, password: &str) -> String {
 
 /// Whether `tool` can be run; when not, says so, and fails in CI, where it must be there.
 pub fn have(tool: &str, what: &str) -> bool {
+    have_from(tool, what, ".ci/setup-shells.sh")
+}
+
+/// [`have`], for a tool that the CI script `setup` installs.
+pub fn have_from(tool: &str, what: &str, setup: &str) -> bool {
     let found = Command::new("sh")
         .args(["-c", &format!("command -v {tool}")])
         .stdout(Stdio::null())
@@ -333,11 +338,28 @@ pub fn have(tool: &str, what: &str) -> bool {
     if !found {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),
-            "{tool} is not installed, but CI=true: .ci/setup-shells.sh should have installed it"
+            "{tool} is not installed, but CI=true: {setup} should have installed it"
         );
-        eprintln!(
-            "skipped: {what}: {tool} is not installed (bash .ci/setup-shells.sh installs it)"
-        );
+        eprintln!("skipped: {what}: {tool} is not installed (bash {setup} installs it)");
     }
     found
+}
+
+/// `mandoc -Tlint -W warning` on `pages`: panics with mandoc's report unless it is clean.
+#[track_caller]
+pub fn assert_mandoc_clean(pages: &[PathBuf]) {
+    let out = Command::new("mandoc")
+        .args(["-Tlint", "-W", "warning"])
+        .args(pages)
+        .output()
+        .unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && report.trim().is_empty(),
+        "mandoc -Tlint on {pages:?}:\n{report}"
+    );
 }

@@ -1552,7 +1552,7 @@ fn a_store_others_can_read_draws_a_warning() {
 
 #[test]
 fn messages_that_echo_input_redact_password_shaped_text() {
-    use appw::secret::token::redact;
+    use appw::secret::redact::redact;
     let mut rng = Rng::seeded();
     let pw = forged_token("k3j4h5g6f7d8", &mut rng);
     let other = forged_token("a1b2c3d4e5f6", &mut rng);

@@ -29,7 +29,7 @@ fn repo() -> PathBuf {
 
 const BASH_COMPLETION: &str = "/usr/share/bash-completion/bash_completion";
 
-fn have_bash_completion() -> bool {
+pub(crate) fn have_bash_completion() -> bool {
     if !have("bash", "bash completion") {
         return false;
     }
@@ -217,6 +217,11 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 
 /// What bash-completion offers for `line` (the cursor at its end), with the checked-in script.
 fn bash_complete(line: &str, home: &Path) -> BTreeSet<String> {
+    bash_complete_with(&completion_file("appw.bash"), line, home)
+}
+
+/// What bash-completion offers for `line` with the completion script `script`.
+pub(crate) fn bash_complete_with(script_file: &Path, line: &str, home: &Path) -> BTreeSet<String> {
     let script = format!(
         "source {BASH_COMPLETION}\n\
          source \"$1\"\n\
@@ -232,7 +237,7 @@ fn bash_complete(line: &str, home: &Path) -> BTreeSet<String> {
     );
     let mut cmd = Command::new("bash");
     cmd.args(["--norc", "--noprofile", "-c", &script, "bash"])
-        .arg(completion_file("appw.bash"));
+        .arg(script_file);
     let (code, out, err) = run_limited(cmd, home, Duration::from_secs(20));
     assert_eq!(code, 0, "bash failed:\n{out}\n{err}");
     words(&out)
@@ -253,9 +258,14 @@ fn bash_completes_commands_and_options() {
 }
 
 fn fish_complete(line: &str, home: &Path) -> BTreeSet<String> {
+    fish_complete_with(&completion_file("appw.fish"), line, home)
+}
+
+/// What fish offers for `line` with the completion script `script`.
+pub(crate) fn fish_complete_with(script: &Path, line: &str, home: &Path) -> BTreeSet<String> {
     let mut cmd = Command::new("fish");
     cmd.args(["--no-config", "-c", "source $argv[1]; complete -C $argv[2]"])
-        .arg(completion_file("appw.fish"))
+        .arg(script)
         .arg(line);
     // fish reads and writes its universal variables under the config and data homes.
     let (code, out, err) = run_limited(cmd, home, Duration::from_secs(20));
@@ -274,7 +284,7 @@ fn fish_completes_commands_and_options() {
 
 /// What every shell's completion must offer: both commands starting `rev`, and `--basic`
 /// for `verify --ba`.
-fn completes_commands_and_options(complete: impl Fn(&str) -> BTreeSet<String>) {
+pub(crate) fn completes_commands_and_options(complete: impl Fn(&str) -> BTreeSet<String>) {
     assert_eq!(complete("appw rev"), set(&["revoke", "revoke-all"]));
     assert_eq!(complete("appw verify --ba"), set(&["--basic"]));
 }
@@ -282,7 +292,11 @@ fn completes_commands_and_options(complete: impl Fn(&str) -> BTreeSet<String>) {
 /// Types `line` and TAB into an interactive zsh (in a pseudo-terminal, through zsh's own
 /// zpty module) that loaded `_appw` with compinit, and returns what the terminal showed.
 fn zsh_complete(line: &str, home: &Path) -> String {
-    let dir = repo().join("completions");
+    zsh_complete_with(&repo().join("completions"), line, home)
+}
+
+/// What zsh shows for `line` and TAB with `_appw` from the folder `dir` on its fpath.
+pub(crate) fn zsh_complete_with(dir: &Path, line: &str, home: &Path) -> String {
     // The marker is typed split in two so that only the command's output contains it whole.
     let script = format!(
         r#"zmodload zsh/zpty || exit 3
@@ -343,20 +357,7 @@ fn man_pages_lint_clean_in_mandoc() {
         .iter()
         .map(|p| repo().join(&p.path))
         .collect();
-    let out = Command::new("mandoc")
-        .args(["-Tlint", "-W", "warning"])
-        .args(&pages)
-        .output()
-        .unwrap();
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && report.trim().is_empty(),
-        "mandoc -Tlint:\n{report}"
-    );
+    crate::harness::assert_mandoc_clean(&pages);
     // groff, which `man -l` uses, with all its warnings on, where it is installed.
     let groff = Command::new("sh")
         .args(["-c", "command -v groff"])

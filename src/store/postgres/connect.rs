@@ -76,7 +76,7 @@ impl Target {
             if let Err(e) = std::fs::File::open(&path) {
                 return Err(Error::Store(format!(
                     "cannot read {key} {} for the store {shown}: {e}",
-                    crate::text::quoted(&path)
+                    crate::secret::redact::quoted(&path)
                 )));
             }
         }

@@ -21,6 +21,7 @@
 mod connect;
 mod reads;
 mod schema;
+mod uses;
 mod writes;
 
 use std::sync::Arc;

@@ -116,16 +116,19 @@ chmod 644 "$TLS/ca.pem"
 # for the load tests.
 DURABILITY="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 [ "${APPW_PG_DURABLE:-0}" = 1 ] && DURABILITY=""
-"${RUN_AS[@]}" "$PG_CTL" -D "$DATA" -l "$WORK/server.log" -w -t 60 start -o \
-    "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$SOCKETS \
-     -c max_connections=400 $DURABILITY \
-     -c shared_buffers=64MB -c ssl=on -c ssl_cert_file=$TLS/server.pem \
-     -c ssl_key_file=$TLS/server.key -c ssl_ca_file=$TLS/ca.pem" >/dev/null ||
+PG_OPTS="-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$SOCKETS \
+ -c max_connections=400 $DURABILITY \
+ -c shared_buffers=64MB -c ssl=on -c ssl_cert_file=$TLS/server.pem \
+ -c ssl_key_file=$TLS/server.key -c ssl_ca_file=$TLS/ca.pem"
+"${RUN_AS[@]}" "$PG_CTL" -D "$DATA" -l "$WORK/server.log" -w -t 60 start -o "$PG_OPTS" >/dev/null ||
     { cat "$WORK/server.log"; exit 1; }
 
 export APPW_TEST_BACKEND=postgres
 export APPW_TEST_PG_URL="postgres://$ADMIN:$PASSWORD@127.0.0.1:$PORT/postgres"
 export APPW_TEST_PG_CA=$TLS/ca.pem
+# Shell commands that stop and start this cluster (the serve restart test runs them).
+export APPW_TEST_PG_STOP="${RUN_AS[*]} $PG_CTL -D $DATA -m fast -w stop"
+export APPW_TEST_PG_START="${RUN_AS[*]} $PG_CTL -D $DATA -l $WORK/server.log -w -t 60 start -o '$PG_OPTS'"
 export APPW_TEST_PG_CERT_USER=$CERT_USER
 export APPW_TEST_PG_CLIENT_CERT=$TLS/client.pem
 export APPW_TEST_PG_CLIENT_KEY=$TLS/client.key

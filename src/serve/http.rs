@@ -100,7 +100,7 @@ impl Server {
         match req.uri().path() {
             "/auth" => self.auth(&req, peer).await,
             "/healthz" => respond(StatusCode::OK, "ok\n"),
-            "/readyz" => match self.store(|s| s.hash_record("readyz")).await {
+            "/readyz" => match self.read("readyz".into()).await {
                 Ok(_) => respond(StatusCode::OK, "ready\n"),
                 Err(_) => {
                     self.metrics.store_errors.fetch_add(1, Ordering::Relaxed);
@@ -163,7 +163,7 @@ impl Server {
             source: Some(&client),
         };
         let id = token.id().to_string();
-        let record = match self.store(move |s| s.hash_record(&id)).await {
+        let record = match self.read(id).await {
             Ok(record) => record,
             Err(e) => {
                 self.metrics.store_errors.fetch_add(1, Ordering::Relaxed);

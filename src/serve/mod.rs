@@ -27,7 +27,7 @@ use crate::cli::ServeArgs;
 use crate::error::Error;
 use crate::secret::KdfParams;
 use crate::store::pool::Pool;
-use crate::store::{Location, Timestamp};
+use crate::store::{HashRecord, Location, Timestamp};
 
 pub use listen::{Address, Listener};
 
@@ -122,16 +122,16 @@ pub struct Server {
 pub fn run(args: ServeArgs, location: Location, kdf: KdfParams) -> Result<()> {
     let config = Config::from_args(args, kdf)?;
     raise_open_files_limit();
-    let pool = Pool::open(&location, config.workers + 16)?;
-    let may_rehash = pool.with(|s| s.may_rehash())?;
-    // The stores are closed here, after the runtime is gone: a store may hold a runtime of
-    // its own (PostgreSQL), which must not be dropped from inside another's async context.
-    let stores = pool.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("appw-serve")
         .build()
         .map_err(|e| Error::Store(format!("cannot start the server's runtime: {e}")))?;
+    let pool = Pool::open(&location, config.workers + 16, runtime.handle())?;
+    let may_rehash = pool.with(|s| s.may_rehash())?;
+    // Closed at the end, while the runtime still runs (a PostgreSQL connection goes back to
+    // its pool, and the pool closes, on the runtime).
+    let closing = pool.clone();
     runtime.block_on(async move {
         let listeners = listen::bind(&config.listen)?;
         let server = Arc::new(Server::new(config, pool, may_rehash));
@@ -140,12 +140,12 @@ pub fn run(args: ServeArgs, location: Location, kdf: KdfParams) -> Result<()> {
         }
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
         server.serve(listeners, stop_signal()).await;
+        if tokio::time::timeout(DRAIN, closing.close()).await.is_err() {
+            log(format_args!("some store connections did not close"));
+        }
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
-        Ok::<_, anyhow::Error>(())
-    })?;
-    drop(runtime);
-    drop(stores);
-    Ok(())
+        Ok(())
+    })
 }
 
 impl Server {
@@ -197,7 +197,7 @@ impl Server {
                 }
             });
         }
-        let background = tokio::spawn(self.clone().background());
+        let background = tokio::spawn(self.clone().background(stop_rx.clone()));
         stop.await;
         log(format_args!(
             "stopping: no new connections; finishing requests in flight"
@@ -216,20 +216,31 @@ impl Server {
                 DRAIN.as_secs()
             ));
         }
-        background.abort();
+        // Not aborted: a commit in flight finishes (or puts its batch back) first.
         let _ = background.await;
-        let recorded = self.flush().await;
+        // A connection that broke since its last use (a database restarted) fails once and
+        // is replaced: the last commit gets a few tries, as the periodic ones get the next.
+        let mut recorded = self.flush().await;
+        for _ in 0..3 {
+            if self.recorder.pending() == 0 {
+                break;
+            }
+            recorded = self.flush().await;
+        }
         log(format_args!("stopped; final commit: {recorded}"));
     }
 
-    /// The group commit, once a second, and a summary line now and then.
-    async fn background(self: Arc<Self>) {
+    /// The group commit, once a second, and a summary line now and then, until `stop`.
+    async fn background(self: Arc<Self>, mut stop: tokio::sync::watch::Receiver<bool>) {
         let mut flush = tokio::time::interval(FLUSH_INTERVAL);
         flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_summary = Instant::now();
         let mut summary = Summary::of(&self);
         loop {
-            flush.tick().await;
+            tokio::select! {
+                _ = flush.tick() => {}
+                _ = stop.changed() => return,
+            }
             self.flush().await;
             if last_summary.elapsed() >= SUMMARY_INTERVAL {
                 let now = Summary::of(&self);
@@ -277,6 +288,15 @@ impl Server {
                 format!("failed, {uses} uses and {rejections} rejections not written")
             }
         }
+    }
+
+    /// The row a request is decided on: on PostgreSQL straight from async code, on SQLite
+    /// inline (see `inline_reads`).
+    async fn read(self: &Arc<Self>, id: String) -> crate::error::Result<Option<HashRecord>> {
+        if let Some(pg) = self.pool.shared() {
+            return pg.read_hash_record(&id).await;
+        }
+        self.store(move |s| s.hash_record(&id)).await
     }
 
     /// Runs `f` on a pooled store connection: inline for SQLite, on the blocking pool

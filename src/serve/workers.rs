@@ -3,7 +3,7 @@
 //! the request is answered 503 at once: memory and latency stay bounded under any load.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
@@ -79,12 +79,26 @@ impl Workers {
 fn work(rx: &Mutex<Receiver<Job>>, waiting: &AtomicUsize, policy: KdfParams, rehash: bool) {
     memory::keep_on_this_thread();
     loop {
-        let job = match rx.lock() {
-            Ok(rx) => rx.recv(),
+        // Work that is waiting is taken at once; before the worker waits, it wipes what the
+        // last evaluation left in its memory (under load the next evaluation overwrites it).
+        let next = match rx.lock() {
+            Ok(rx) => rx.try_recv(),
             Err(_) => return,
         };
-        let Ok(job) = job else {
-            return; // the server is stopping
+        let job = match next {
+            Ok(job) => job,
+            Err(TryRecvError::Disconnected) => return, // the server is stopping
+            Err(TryRecvError::Empty) => {
+                memory::wipe_kept();
+                let Ok(job) = rx
+                    .lock()
+                    .map_err(drop)
+                    .and_then(|rx| rx.recv().map_err(drop))
+                else {
+                    return;
+                };
+                job
+            }
         };
         waiting.fetch_sub(1, Ordering::Relaxed);
         if job.reply.is_closed() {

@@ -5,6 +5,7 @@
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+use super::postgres::{PgStore, Runtime};
 use super::{Access, Location, Store, open};
 use crate::error::{Error, Result};
 
@@ -13,6 +14,9 @@ const WAIT: Duration = Duration::from_secs(1);
 
 pub struct Pool {
     location: Location,
+    /// PostgreSQL: one store on the server's runtime whose clones share its connection
+    /// pool; new slots are clones of it rather than new pools.
+    shared: Option<PgStore>,
     max: usize,
     state: Mutex<State>,
     freed: Condvar,
@@ -27,12 +31,31 @@ struct State {
 impl Pool {
     /// A pool of at most `max` connections to the store at `location`, created if missing
     /// (a server records uses, so it is a command that writes). One connection is opened
-    /// now, so a store that cannot be used is reported before the server starts.
-    pub fn open(location: &Location, max: usize) -> Result<Arc<Pool>> {
-        let first = open(location, Access::Create)?
-            .ok_or_else(|| Error::Store(format!("the store {location} could not be created")))?;
+    /// now, so a store that cannot be used is reported before the server starts. A
+    /// PostgreSQL store runs on `runtime` (a multi-thread runtime's handle; call this from
+    /// outside it): its operations must then be called from blocking threads.
+    pub fn open(
+        location: &Location,
+        max: usize,
+        runtime: &tokio::runtime::Handle,
+    ) -> Result<Arc<Pool>> {
+        let missing = || Error::Store(format!("the store {location} could not be created"));
+        let (first, shared): (Box<dyn Store>, _) = match location {
+            Location::Postgres(url) => {
+                let max = u32::try_from(max).unwrap_or(u32::MAX);
+                let opened =
+                    PgStore::open_with(url, Access::Create, Runtime::Shared(runtime.clone()), max)?
+                        .ok_or_else(missing)?;
+                // The prototype holds no connection (the one `opened` checked the schema on
+                // goes back to the pool): each slot takes its own.
+                let shared = opened.clone();
+                (Box::new(opened), Some(shared))
+            }
+            Location::Sqlite(_) => (open(location, Access::Create)?.ok_or_else(missing)?, None),
+        };
         Ok(Arc::new(Pool {
             location: location.clone(),
+            shared,
             max: max.max(1),
             state: Mutex::new(State {
                 idle: vec![first],
@@ -67,6 +90,9 @@ impl Pool {
             if state.open < self.max {
                 state.open += 1;
                 drop(state);
+                if let Some(shared) = &self.shared {
+                    return Ok(Box::new(shared.clone()));
+                }
                 return match open(&self.location, Access::Existing) {
                     Ok(Some(store)) => Ok(store),
                     failed => {
@@ -94,5 +120,20 @@ impl Pool {
 
     pub fn location(&self) -> &Location {
         &self.location
+    }
+
+    /// Closes every idle connection (the last step of a server; lent ones close when they
+    /// come back), and on PostgreSQL waits until the connection pool is closed.
+    pub async fn close(&self) {
+        let idle = std::mem::take(&mut self.state.lock().unwrap_or_else(|p| p.into_inner()).idle);
+        drop(idle);
+        if let Some(shared) = &self.shared {
+            shared.close().await;
+        }
+    }
+
+    /// The PostgreSQL store whose clones the pool hands out, for reads from async code.
+    pub fn shared(&self) -> Option<&PgStore> {
+        self.shared.as_ref()
     }
 }

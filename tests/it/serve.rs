@@ -81,6 +81,10 @@ impl Server {
     pub fn stop(self) -> (i32, Vec<String>) {
         let (code, log) = self.stop_anyhow();
         assert_eq!(code, 0, "a graceful stop exits 0: {log:#?}");
+        assert!(
+            !log.iter().any(|l| l.contains("panicked")),
+            "no thread panics, not even while stopping: {log:#?}"
+        );
         (code, log)
     }
 
@@ -596,10 +600,10 @@ fn postgres_stopped_and_started_under_the_running_server() {
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(server.get("/readyz", &[]).0, 200);
-    server.stop();
+    let (_, log) = server.stop();
     let uses = appw.list()[0]["use_count"].as_i64().unwrap();
     assert!(
         uses >= 2,
-        "uses before and after the restart are recorded: {uses}"
+        "uses before and after the restart are recorded: {uses}; {log:#?}"
     );
 }

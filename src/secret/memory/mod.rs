@@ -168,15 +168,33 @@ fn populate_in_background(blocks: &mut [Block]) -> Option<std::thread::JoinHandl
 thread_local! {
     /// Whether this thread keeps its memory between evaluations (see [`keep_on_this_thread`]).
     static KEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// The memory this thread keeps, wiped, for its next evaluation.
+    /// The memory this thread keeps for its next evaluation.
     static KEPT: std::cell::RefCell<Option<Memory>> = const { std::cell::RefCell::new(None) };
+    /// Whether the kept memory still holds what the last evaluation left (see [`wipe_kept`]).
+    static KEPT_DIRTY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// From now on, memory dropped on this thread is wiped in place and kept for the thread's
-/// next evaluation of the same size, instead of being unmapped: a server's argon2 worker
-/// then faults its huge pages in once, not on every request, and spawns no wipe threads.
+/// From now on, memory dropped on this thread is kept for the thread's next evaluation of
+/// the same size instead of being unmapped: a server's argon2 worker then faults its huge
+/// pages in once, not on every request, and spawns no wipe threads. The thread wipes it
+/// with [`wipe_kept`] whenever it has nothing else to do; until then the next evaluation,
+/// which overwrites every block before it reads one (argon2's first pass), is the wipe.
+/// (A kept memory is handed out as it is: not zeroed, which argon2 does not need.)
 pub fn keep_on_this_thread() {
     KEEP.with(|k| k.set(true));
+}
+
+/// Zeroes the memory this thread keeps, if an evaluation has used it since: a worker calls
+/// it before it waits for work, so what an evaluation leaves never outlasts a busy spell.
+pub fn wipe_kept() {
+    if KEPT_DIRTY.try_with(|d| d.replace(false)).unwrap_or(false) {
+        let _ = KEPT.try_with(|k| {
+            if let Some(m) = k.borrow_mut().as_mut() {
+                let blocks = m.blocks;
+                wipe(m.inner.slice(blocks));
+            }
+        });
+    }
 }
 
 /// Whether drops hand their wipe to a background thread (see [`defer_wipes`]).
@@ -212,7 +230,6 @@ impl Drop for Memory {
                 if let Some(populator) = self.populator.take() {
                     let _ = populator.join();
                 }
-                wipe(self.inner.slice(self.blocks));
                 let kept = Memory {
                     inner: std::mem::replace(&mut self.inner, Inner::Boxed(Box::default())),
                     blocks: std::mem::take(&mut self.blocks),
@@ -220,6 +237,7 @@ impl Drop for Memory {
                     strategy: self.strategy,
                 };
                 let _ = KEPT.try_with(|k| *k.borrow_mut() = Some(kept));
+                let _ = KEPT_DIRTY.try_with(|d| d.set(true));
                 return;
             }
         }

@@ -205,6 +205,30 @@ impl PgStore {
         }
     }
 
+    /// The row `verify` needs, read from async code on the runtime the store was opened
+    /// with (a server's warm path): a pooled connection for the one query, no blocking
+    /// thread in between.
+    pub async fn read_hash_record(&self, id: &str) -> Result<Option<HashRecord>> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| self.target.connect_error(e))?;
+        let shown = self.target.shown.as_str();
+        Db {
+            conn: &mut conn,
+            shown,
+        }
+        .hash_record(id)
+        .await
+    }
+
+    /// Closes the pool once every connection has come back (from async code, on the
+    /// store's runtime): a server's last step, so no connection outlives its runtime.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     /// The runtime and this store's connection (taken from the pool on first use).
     fn db(&mut self) -> Result<(&Exec, Db<'_>)> {
         let PgStore {

@@ -13,3 +13,4 @@ mod reliability;
 mod scopes;
 mod serve;
 mod shell;
+mod story;

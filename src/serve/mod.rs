@@ -12,6 +12,7 @@ mod cache;
 mod http;
 mod listen;
 mod metrics;
+mod reads;
 mod recorder;
 mod throttle;
 mod workers;
@@ -109,6 +110,8 @@ pub struct Server {
     /// processes (WAL readers never wait for writers), so it is read on the async threads;
     /// other stores go through the blocking pool.
     inline_reads: bool,
+    /// PostgreSQL: requests' rows, several per round trip.
+    batched: Option<reads::Batched>,
     cache: cache::Cache,
     workers: workers::Workers,
     recorder: recorder::Recorder,
@@ -152,6 +155,7 @@ impl Server {
     pub fn new(config: Config, pool: Arc<Pool>, may_rehash: bool) -> Server {
         let inline_reads = matches!(pool.location(), Location::Sqlite(_));
         Server {
+            batched: pool.shared().cloned().map(reads::Batched::start),
             workers: workers::Workers::start(config.workers, config.queue, config.kdf, may_rehash),
             throttle: throttle::Throttle::new(config.max_failures),
             config,
@@ -293,8 +297,8 @@ impl Server {
     /// The row a request is decided on: on PostgreSQL straight from async code, on SQLite
     /// inline (see `inline_reads`).
     async fn read(self: &Arc<Self>, id: String) -> crate::error::Result<Option<HashRecord>> {
-        if let Some(pg) = self.pool.shared() {
-            return pg.read_hash_record(&id).await;
+        if let Some(batched) = &self.batched {
+            return batched.read(id).await;
         }
         self.store(move |s| s.hash_record(&id)).await
     }

@@ -205,10 +205,10 @@ impl PgStore {
         }
     }
 
-    /// The row `verify` needs, read from async code on the runtime the store was opened
-    /// with (a server's warm path): a pooled connection for the one query, no blocking
-    /// thread in between.
-    pub async fn read_hash_record(&self, id: &str) -> Result<Option<HashRecord>> {
+    /// The rows of `ids` (those that exist), read from async code on the runtime the store
+    /// was opened with (a server's requests, several in one round trip): a pooled
+    /// connection for the one query, no blocking thread in between.
+    pub async fn read_hash_records(&self, ids: &[String]) -> Result<Vec<HashRecord>> {
         let mut conn = self
             .pool
             .acquire()
@@ -219,7 +219,7 @@ impl PgStore {
             conn: &mut conn,
             shown,
         }
-        .hash_record(id)
+        .hash_records(ids)
         .await
     }
 

@@ -27,6 +27,19 @@ impl Db<'_> {
         Ok(row.map(HashRecord::from))
     }
 
+    /// The rows of several ids in one round trip (a server's concurrent requests).
+    pub async fn hash_records(&mut self, ids: &[String]) -> Result<Vec<HashRecord>> {
+        let rows: Vec<HashRow> = sqlx::query_as(
+            "SELECT id, username, name, hash, expires_at, scopes, allow_from FROM appw_credentials
+             WHERE id = ANY($1)",
+        )
+        .bind(ids)
+        .fetch_all(&mut *self.conn)
+        .await
+        .map_err(|e| pg_error(self.shown, e))?;
+        Ok(rows.into_iter().map(HashRecord::from).collect())
+    }
+
     pub async fn may_rehash(&mut self) -> Result<bool> {
         sqlx::query_scalar("SELECT has_column_privilege('appw_credentials', 'hash', 'UPDATE')")
             .fetch_one(&mut *self.conn)

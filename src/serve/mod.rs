@@ -11,6 +11,7 @@
 mod cache;
 mod http;
 mod listen;
+mod log;
 mod metrics;
 mod reads;
 mod recorder;
@@ -31,6 +32,7 @@ use crate::store::pool::Pool;
 use crate::store::{HashRecord, Location, Timestamp};
 
 pub use listen::{Address, Listener};
+use log::{Summary, clean_error, field, log};
 
 /// How often uses and rejections are committed.
 pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
@@ -330,67 +332,6 @@ impl Server {
     fn now() -> Timestamp {
         crate::when::now().unwrap_or_default()
     }
-}
-
-/// Counters at one moment, for the periodic summary line.
-struct Summary {
-    valid: u64,
-    rejected: u64,
-    forbidden: u64,
-    throttled: u64,
-    unavailable: u64,
-    argon2: u64,
-    cache_hits: u64,
-}
-
-impl Summary {
-    fn of(server: &Server) -> Summary {
-        use metrics::Outcome as O;
-        let m = &server.metrics;
-        Summary {
-            valid: m.requests(O::Valid),
-            rejected: m.requests(O::Rejected),
-            forbidden: m.requests(O::Forbidden),
-            throttled: m.requests(O::Throttled),
-            unavailable: m.requests(O::Unavailable),
-            argon2: crate::secret::kdf::evaluations(),
-            cache_hits: m.cache_hits.load(Ordering::Relaxed),
-        }
-    }
-
-    fn since(&self, before: &Summary, over: Duration) -> String {
-        format!(
-            "summary seconds={} valid={} rejected={} forbidden={} throttled={} unavailable={} argon2={} cache_hits={}",
-            over.as_secs(),
-            self.valid - before.valid,
-            self.rejected - before.rejected,
-            self.forbidden - before.forbidden,
-            self.throttled - before.throttled,
-            self.unavailable - before.unavailable,
-            self.argon2 - before.argon2,
-            self.cache_hits - before.cache_hits,
-        )
-    }
-}
-
-/// One line on stderr, `appw serve: ...`. Everything a client influenced is passed through
-/// [`field`] or is an IP address.
-fn log(args: std::fmt::Arguments<'_>) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr().lock(), "appw serve: {args}");
-}
-
-/// A value for a `key=value` log field: quoted, with quotes, backslashes and anything a
-/// terminal would act on escaped, and any password redacted.
-fn field(value: &str) -> String {
-    let redacted = crate::secret::redact::redact(value);
-    let cleaned = crate::text::clean(&redacted);
-    format!("\"{}\"", cleaned.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-fn clean_error(e: &Error) -> String {
-    let msg = e.to_string().replace(['\n', '\r'], " ");
-    crate::text::clean(&crate::secret::redact::redact(&msg)).into_owned()
 }
 
 /// Resolves on SIGTERM or SIGINT.

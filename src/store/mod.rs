@@ -5,6 +5,8 @@
 //! records its audit event inside that same transaction. Times are Unix seconds (UTC) and
 //! always come in as `now`, so tests control the clock.
 
+mod events;
+mod meaning;
 pub mod pool;
 pub mod postgres;
 pub(crate) mod rows;
@@ -14,6 +16,13 @@ mod trust;
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
+
+pub use events::{Batch, Durability, Event, NewEvent, RejectionCount, UseCount, kind};
+pub use meaning::{
+    Changes, FOLDED_NAME_KEYS, KeyedRow, duplicate_name, list_text, name_key, refolded_keys,
+    text_list,
+};
+pub(crate) use meaning::{check_empty, detail, one_match, refuse_revoked};
 
 /// Unix time in seconds, UTC.
 pub type Timestamp = i64;
@@ -73,48 +82,6 @@ pub struct HashRecord {
     pub allow_from: Vec<String>,
 }
 
-/// What `update` changes; `None` leaves an attribute as it is.
-#[derive(Debug, Default, Clone)]
-pub struct Changes {
-    pub scopes: Option<Vec<String>>,
-    pub allow_from: Option<Vec<String>>,
-    pub expires_at: Option<Option<Timestamp>>,
-}
-
-impl Changes {
-    pub fn is_empty(&self) -> bool {
-        self.scopes.is_none() && self.allow_from.is_none() && self.expires_at.is_none()
-    }
-
-    /// The `updated` event's detail: what was set, in the store's own words.
-    pub fn detail(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(scopes) = &self.scopes {
-            parts.push(format!("scopes={}", list_text(scopes)));
-        }
-        if let Some(networks) = &self.allow_from {
-            parts.push(format!("allow_from={}", list_text(networks)));
-        }
-        if let Some(expires_at) = self.expires_at {
-            parts.push(match expires_at {
-                Some(at) => format!("expires_at={at}"),
-                None => "expires_at=never".into(),
-            });
-        }
-        parts.join(" ")
-    }
-}
-
-/// Scopes and networks as one column: space-separated (neither can hold a space).
-pub fn list_text(items: &[String]) -> String {
-    items.join(" ")
-}
-
-/// The inverse of [`list_text`].
-pub fn text_list(text: &str) -> Vec<String> {
-    text.split_whitespace().map(str::to_string).collect()
-}
-
 /// A successful verification to record. It only counts if the credential is still active
 /// when the write lands: a revoke or rotate that committed in between wins. The rehash only
 /// replaces the stored hash if it is still `checked_hash` (two verifiers upgrading the same
@@ -156,181 +123,6 @@ pub struct LogFilter {
     /// Events about this user, and store-wide `revoke-all` events (which revoked theirs too).
     pub user: Option<String>,
     pub since: Option<Timestamp>,
-}
-
-/// One line of the audit log. Holds no secret and no hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Event {
-    pub seq: i64,
-    pub at: Timestamp,
-    pub kind: String,
-    pub user: Option<String>,
-    pub credential_id: Option<String>,
-    pub name: Option<String>,
-    pub source: Option<String>,
-    pub detail: Option<String>,
-    /// How many identical occurrences the event stands for (`at` is the last of them): a
-    /// server records one `verified` event per credential, source and interval.
-    pub count: i64,
-}
-
-/// An event about to be written, built by the shared meaning below; each backend only
-/// inserts it.
-#[derive(Debug, Clone, Copy)]
-pub struct NewEvent<'a> {
-    pub at: Timestamp,
-    pub kind: &'a str,
-    pub user: Option<&'a str>,
-    pub credential_id: Option<&'a str>,
-    pub name: Option<&'a str>,
-    pub source: Option<&'a str>,
-    pub detail: Option<&'a str>,
-    pub count: i64,
-}
-
-impl<'a> NewEvent<'a> {
-    pub fn new(kind: &'a str, at: Timestamp) -> NewEvent<'a> {
-        NewEvent {
-            at,
-            kind,
-            user: None,
-            credential_id: None,
-            name: None,
-            source: None,
-            detail: None,
-            count: 1,
-        }
-    }
-
-    /// An event about one credential of `user`.
-    pub fn about(kind: &'a str, at: Timestamp, user: &'a str, id: &'a str, name: &'a str) -> Self {
-        NewEvent {
-            user: Some(user),
-            credential_id: Some(id),
-            name: Some(name),
-            ..NewEvent::new(kind, at)
-        }
-    }
-
-    pub fn detail(self, detail: Option<&'a str>) -> Self {
-        NewEvent { detail, ..self }
-    }
-
-    pub fn source(self, source: Option<&'a str>) -> Self {
-        NewEvent { source, ..self }
-    }
-
-    pub fn count(self, count: i64) -> Self {
-        NewEvent { count, ..self }
-    }
-
-    /// The event a rejection is logged as; `name` is the named credential's, if it exists.
-    pub fn rejection(r: &'a Rejection<'a>, name: Option<&'a str>, at: Timestamp) -> Self {
-        let kind = if r.expired {
-            kind::EXPIRED_ON_USE
-        } else {
-            kind::REJECTED
-        };
-        NewEvent {
-            user: Some(r.claimed_user),
-            credential_id: r.id,
-            name,
-            source: r.source,
-            detail: Some(r.reason),
-            ..NewEvent::new(kind, at)
-        }
-    }
-}
-
-/// Uses and rejections gathered over one interval (by `appw serve`), written in one
-/// transaction by [`Store::record_uses`], one event per distinct occurrence with its count.
-#[derive(Debug, Default, Clone)]
-pub struct Batch {
-    pub uses: Vec<UseCount>,
-    pub rejections: Vec<RejectionCount>,
-}
-
-impl Batch {
-    pub fn is_empty(&self) -> bool {
-        self.uses.is_empty() && self.rejections.is_empty()
-    }
-}
-
-/// `count` successful verifications of one credential from one source, the last at `at`.
-/// Unlike [`Use`], it counts even if the credential was revoked since: each use was
-/// answered while it was valid. (No `Debug` beyond the derive's: it holds no secret, the
-/// rehash is a hash, which never leaves the store, so it is skipped.)
-#[derive(Clone)]
-pub struct UseCount {
-    pub id: String,
-    pub source: Option<String>,
-    pub count: i64,
-    pub at: Timestamp,
-    /// `(checked_hash, new_hash)`: replaces the stored hash if it is still `checked_hash`.
-    pub rehash: Option<(String, String)>,
-}
-
-impl std::fmt::Debug for UseCount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UseCount")
-            .field("id", &self.id)
-            .field("source", &self.source)
-            .field("count", &self.count)
-            .field("at", &self.at)
-            .field("rehash", &self.rehash.is_some())
-            .finish()
-    }
-}
-
-/// `count` identical rejections, the last at `at`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RejectionCount {
-    pub id: Option<String>,
-    pub claimed_user: String,
-    pub reason: &'static str,
-    pub source: Option<String>,
-    pub expired: bool,
-    pub count: i64,
-    pub at: Timestamp,
-}
-
-/// How much a write must survive before appw reports it done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Durability {
-    /// Grants or takes away access (create, revoke, rotate, rename, import...): on disk
-    /// before the command says it is done, or a power loss could bring a revoked password
-    /// back.
-    Durable,
-    /// Use records: a power loss may lose the last ones, never a revoke.
-    Relaxed,
-}
-
-/// Event kinds, as stored and printed.
-pub mod kind {
-    pub const CREATED: &str = "created";
-    pub const VERIFIED: &str = "verified";
-    pub const REJECTED: &str = "rejected";
-    pub const REVOKED: &str = "revoked";
-    pub const REVOKE_ALL: &str = "revoke-all";
-    pub const ROTATED: &str = "rotated";
-    pub const RENAMED: &str = "renamed";
-    pub const UPDATED: &str = "updated";
-    pub const EXPIRED_ON_USE: &str = "expired-on-use";
-    /// `log --prune`: older events were deleted (the count in `detail`).
-    pub const PRUNED: &str = "pruned";
-    /// Every kind, in the order a credential's life meets them (for docs and tests).
-    pub const ALL: &[&str] = &[
-        CREATED,
-        VERIFIED,
-        REJECTED,
-        EXPIRED_ON_USE,
-        ROTATED,
-        RENAMED,
-        UPDATED,
-        REVOKED,
-        REVOKE_ALL,
-        PRUNED,
-    ];
 }
 
 /// Whether opening may create the store.
@@ -485,105 +277,6 @@ pub struct StoredCredential {
     pub credential: Credential,
     pub hash: Option<String>,
     pub replaced_by: Option<String>,
-}
-
-/// `import` only fills an empty store: merging two stores' logs and names is not a copy.
-fn check_empty(credentials: i64, events: i64) -> Result<()> {
-    if credentials > 0 || events > 0 {
-        return Err(Error::Refused(format!(
-            "the destination store is not empty ({credentials} credentials, {events} events); \
-             copy-store only fills an empty store"
-        )));
-    }
-    Ok(())
-}
-
-/// Refusal of a change to a revoked credential: "credential ID is {how}".
-fn refuse_revoked(id: &str, how: &str) -> Error {
-    Error::Refused(format!("credential {id} is {how}"))
-}
-
-/// The `detail` of the events both backends write the same way.
-mod detail {
-    pub fn revoke_all(count: impl std::fmt::Display) -> String {
-        format!("count={count}")
-    }
-
-    pub fn pruned(count: impl std::fmt::Display) -> String {
-        format!("count={count}")
-    }
-
-    pub fn rotated(old_id: &str) -> String {
-        format!("replaced {old_id}")
-    }
-
-    pub fn renamed(old_name: &str) -> String {
-        format!("was {old_name:?}")
-    }
-}
-
-/// Refusal of a second active credential with the same name (case-insensitive) for a user.
-pub fn duplicate_name(user: &str, name: &str) -> Error {
-    Error::Refused(format!(
-        "user {} already has an active credential named {}; pick another name or \
-         revoke that one first",
-        crate::secret::redact::quoted(user),
-        crate::secret::redact::quoted(name)
-    ))
-}
-
-/// The single credential an id or prefix names, or why there is none.
-fn one_match(query: &str, mut found: Vec<Credential>) -> Result<Credential> {
-    match found.len() {
-        0 => Err(Error::Refused(format!(
-            "no credential has the id {}; see appw list",
-            crate::secret::redact::quoted(query)
-        ))),
-        1 => Ok(found.remove(0)),
-        _ => Err(Error::Refused(format!(
-            "the id prefix {} matches more than one credential; give more characters",
-            crate::secret::redact::quoted(query)
-        ))),
-    }
-}
-
-/// The key names are unique on: full Unicode case folding, so names that differ only in
-/// case in any script are one name (`Straße` = `STRASSE`, `ΟΔΟΣ` = `οδοσ`), which plain
-/// lower-casing misses.
-pub fn name_key(name: &str) -> String {
-    unicase::UniCase::new(name).to_folded_case()
-}
-
-/// The schema version from which stored name keys are [`name_key`]'s case folding (before,
-/// they were lower-cased); the migration to it recomputes every key with [`refolded_keys`].
-pub const FOLDED_NAME_KEYS: usize = 4;
-
-/// One stored credential as the name-key migration reads it.
-pub struct KeyedRow {
-    pub id: String,
-    pub user: String,
-    pub name: String,
-    pub active: bool,
-}
-
-/// New name keys for stored credentials (given oldest first), as `(id, key)`. Names that
-/// were distinct under lower-casing may fold alike (`Straße` and `STRASSE`, both active for
-/// one user): the oldest keeps the folded key, so `--name` finds it, and each later one gets
-/// a key no name folds to (the folded name, U+0001, its id), so both stay usable and nothing
-/// is revoked behind the admin's back; renaming it gives it an ordinary key again.
-pub fn refolded_keys(rows: impl IntoIterator<Item = KeyedRow>) -> Vec<(String, String)> {
-    let mut taken = std::collections::HashSet::new();
-    rows.into_iter()
-        .map(|row| {
-            let key = name_key(&row.name);
-            let key = if row.active && !taken.insert((row.user, key.clone())) {
-                format!("{key}\u{1}{}", row.id)
-            } else {
-                key
-            };
-            (row.id, key)
-        })
-        .collect()
 }
 
 #[cfg(test)]

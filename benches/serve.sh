@@ -112,6 +112,7 @@ http {
             proxy_set_header Connection "";
             proxy_pass_request_body off;
             proxy_set_header Content-Length "";
+            proxy_set_header X-Forwarded-For \$remote_addr;
             proxy_set_header X-Real-IP \$remote_addr;
         }
     }

@@ -197,10 +197,7 @@ impl Server {
         } else {
             // Unknown id, another user's, or revoked: decided without argon2 (SECURITY.md,
             // "appw serve and unknown ids").
-            (
-                auth::decide(record.as_ref(), &Remembered, &claim, now),
-                None,
-            )
+            (auth::decide(record.as_ref(), &Unchecked, &claim, now), None)
         };
         let decision = match decision {
             Ok(d) => d,
@@ -225,13 +222,19 @@ impl Server {
                 let mut r = respond(StatusCode::NO_CONTENT, "");
                 *r.body_mut() = Full::new(Bytes::new());
                 r.headers_mut().remove(CONTENT_TYPE);
-                if let Ok(v) = HeaderValue::from_str(&record.user) {
-                    r.headers_mut().insert("x-appw-user", v);
+                // Both headers or no 2xx: a user name a header cannot carry (a store
+                // written by hand) is the store's fault, not a pass.
+                match (
+                    HeaderValue::from_str(&record.user),
+                    HeaderValue::from_str(&record.id),
+                ) {
+                    (Ok(user), Ok(id)) => {
+                        r.headers_mut().insert("x-appw-user", user);
+                        r.headers_mut().insert("x-appw-credential", id);
+                        r
+                    }
+                    _ => self.unavailable(),
                 }
-                if let Ok(v) = HeaderValue::from_str(&record.id) {
-                    r.headers_mut().insert("x-appw-credential", v);
-                }
-                r
             }
             Decision::Rejected(reason) => {
                 let id = record
@@ -372,13 +375,35 @@ impl auth::Checker for Remembered {
     fn spend_like(&self, _stored: Option<&str>) {}
 }
 
-/// `?scope=S` from the query; `Err` when it is not a valid scope.
+/// The checker of requests that need no hash (unknown, another user's or revoked ids):
+/// `decide` never asks it, and should it ever, the answer is no.
+struct Unchecked;
+
+impl auth::Checker for Unchecked {
+    fn check(
+        &self,
+        _stored: &str,
+    ) -> Result<crate::secret::kdf::Checked, crate::secret::kdf::BadHash> {
+        Ok(crate::secret::kdf::Checked {
+            valid: false,
+            rehash: None,
+        })
+    }
+
+    fn spend_like(&self, _stored: Option<&str>) {}
+}
+
+/// `?scope=S` from the query; `Err` when it is not one valid scope (twice, empty, or a
+/// bare `scope` is an error, never a check without a scope).
 fn scope(query: Option<&str>) -> Result<Option<String>, ()> {
     let Some(query) = query else {
         return Ok(None);
     };
     let mut found = None;
     for pair in query.split('&') {
+        if pair == "scope" || (pair.starts_with("scope=") && found.is_some()) {
+            return Err(());
+        }
         if let Some(value) = pair.strip_prefix("scope=") {
             let value = percent_encoding::percent_decode_str(value)
                 .decode_utf8()

@@ -129,9 +129,13 @@ pub enum Peer {
 }
 
 /// The client's address, recorded as the source: the peer's, or when the peer is a trusted
-/// proxy (or a local socket), the `X-Real-IP` it sends, else the nearest address in
-/// `X-Forwarded-For` that is not a trusted proxy. Always an IP address or `local`, so
-/// nothing a client invents reaches the log or the store.
+/// proxy (or a local socket), what the proxies say. `X-Forwarded-For` (every line of it) is
+/// read from the right, past the trusted proxies that appended to it, and the first hop not
+/// trusted is the client; an entry that is not an address there makes the client
+/// `unknown` (which no network allows), never the peer. Only without `X-Forwarded-For` is
+/// `X-Real-IP` believed: a proxy that appends to the former may pass the client's own
+/// copy of the latter. Always an IP address, `unknown` or `local`, so nothing a client
+/// invents reaches the log or the store.
 pub fn client(peer: Peer, headers: &HeaderMap, trusted: &[IpNet]) -> String {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
     let peer_ip = match peer {
@@ -139,23 +143,32 @@ pub fn client(peer: Peer, headers: &HeaderMap, trusted: &[IpNet]) -> String {
         Peer::Local => None,
     };
     if peer_ip.as_ref().is_none_or(is_trusted) {
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        if let Some(ip) = header("x-real-ip").and_then(|v| v.trim().parse::<IpAddr>().ok()) {
-            return ip.to_canonical().to_string();
-        }
-        if let Some(forwarded) = header("x-forwarded-for") {
-            let hops: Vec<IpAddr> = forwarded
-                .split(',')
-                .map_while(|h| h.trim().parse::<IpAddr>().ok().map(|ip| ip.to_canonical()))
-                .collect();
-            if let Some(ip) = hops
+        let values = |name: &str| -> Option<Vec<String>> {
+            let all: Vec<String> = headers
+                .get_all(name)
                 .iter()
-                .rev()
-                .find(|ip| !is_trusted(ip))
-                .or(hops.first())
-            {
-                return ip.to_string();
+                .map(|v| v.to_str().map(str::to_string).unwrap_or_default())
+                .collect();
+            (!all.is_empty()).then_some(all)
+        };
+        if let Some(lines) = values("x-forwarded-for") {
+            let hops = lines.iter().flat_map(|l| l.split(',')).map(str::trim);
+            for hop in hops.collect::<Vec<_>>().into_iter().rev() {
+                match hop.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+                    Ok(ip) if is_trusted(&ip) => continue,
+                    Ok(ip) => return ip.to_string(),
+                    Err(_) => return "unknown".to_string(),
+                }
             }
+            // Every hop a trusted proxy: the first of them is the client.
+        } else if let Some(lines) = values("x-real-ip") {
+            return match lines.as_slice() {
+                [one] => one.trim().parse::<IpAddr>().map_or_else(
+                    |_| "unknown".to_string(),
+                    |ip| ip.to_canonical().to_string(),
+                ),
+                _ => "unknown".to_string(),
+            };
         }
     }
     peer_ip.map_or_else(|| "local".to_string(), |ip| ip.to_string())
@@ -191,12 +204,25 @@ mod tests {
             "192.0.2.4",
             "the nearest untrusted hop"
         );
+        // A client's own X-Real-IP passed on by a proxy that appends to X-Forwarded-For.
+        let both = headers(&[
+            ("x-forwarded-for", "203.0.113.9"),
+            ("x-real-ip", "10.0.0.5"),
+        ]);
+        assert_eq!(client(local, &both, &trusted), "203.0.113.9");
+        // Junk in front of the real hop hides nothing, and junk at the hop is not the peer.
+        let front = headers(&[("x-forwarded-for", "junk, 203.0.113.9")]);
+        assert_eq!(client(local, &front, &trusted), "203.0.113.9");
+        let at_hop = headers(&[("x-forwarded-for", "203.0.113.9, junk")]);
+        assert_eq!(client(local, &at_hop, &trusted), "unknown");
         let junk = headers(&[("x-real-ip", "<script>evil"), ("x-forwarded-for", "nope")]);
         assert_eq!(
             client(local, &junk, &trusted),
-            "127.0.0.1",
-            "junk is never recorded"
+            "unknown",
+            "junk is never recorded, nor taken for the proxy itself"
         );
+        let real_junk = headers(&[("x-real-ip", "<script>evil")]);
+        assert_eq!(client(local, &real_junk, &trusted), "unknown");
         assert_eq!(client(Peer::Local, &HeaderMap::new(), &trusted), "local");
         let mapped = Peer::Ip("::ffff:192.0.2.1".parse().unwrap());
         assert_eq!(client(mapped, &HeaderMap::new(), &trusted), "192.0.2.1");

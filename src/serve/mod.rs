@@ -132,7 +132,10 @@ pub fn run(args: ServeArgs, location: Location, kdf: KdfParams) -> Result<()> {
         .thread_name("appw-serve")
         .build()
         .map_err(|e| Error::Store(format!("cannot start the server's runtime: {e}")))?;
-    let pool = Pool::open(&location, config.workers + 16, runtime.handle())?;
+    // Room for every thread that may read at once: the runtime's (one per core), the argon2
+    // workers and the group commit.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pool = Pool::open(&location, config.workers + cores + 8, runtime.handle())?;
     let may_rehash = pool.with(|s| s.may_rehash())?;
     // Closed at the end, while the runtime still runs (a PostgreSQL connection goes back to
     // its pool, and the pool closes, on the runtime).
@@ -186,7 +189,11 @@ impl Server {
             let (graceful, limit) = (graceful.clone(), limit.clone());
             accepting.spawn(async move {
                 loop {
-                    let Ok(permit) = limit.clone().acquire_owned().await else {
+                    let permit = tokio::select! {
+                        _ = stop_rx.changed() => return,
+                        p = limit.clone().acquire_owned() => p,
+                    };
+                    let Ok(permit) = permit else {
                         return;
                     };
                     let accepted = tokio::select! {

@@ -16,17 +16,21 @@ use crate::store::postgres::PgStore;
 const READERS: usize = 4;
 /// Ids in one round trip at most.
 const MAX_BATCH: usize = 256;
+/// Requests that may wait for a read; beyond, the answer is 503 at once.
+const MAX_WAITING: usize = 4096;
+/// How long a request waits for its row before the store counts as unavailable.
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 type Reply = oneshot::Sender<Result<Option<HashRecord>>>;
 
 pub struct Batched {
-    queue: mpsc::UnboundedSender<(String, Reply)>,
+    queue: mpsc::Sender<(String, Reply)>,
 }
 
 impl Batched {
     /// Starts the readers on the current runtime.
     pub fn start(store: PgStore) -> Batched {
-        let (queue, rx) = mpsc::unbounded_channel();
+        let (queue, rx) = mpsc::channel(MAX_WAITING);
         let rx = Arc::new(Mutex::new(rx));
         for _ in 0..READERS {
             tokio::spawn(read_batches(store.clone(), rx.clone()));
@@ -37,15 +41,20 @@ impl Batched {
     pub async fn read(&self, id: String) -> Result<Option<HashRecord>> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send((id, reply))
-            .map_err(|_| Error::Store("the server is stopping".into()))?;
-        answer
-            .await
-            .unwrap_or_else(|_| Err(Error::Store("a store read was cancelled".into())))
+            .try_send((id, reply))
+            .map_err(|_| Error::Store("too many requests wait for the store".into()))?;
+        match tokio::time::timeout(READ_TIMEOUT, answer).await {
+            Ok(Ok(row)) => row,
+            Ok(Err(_)) => Err(Error::Store("a store read was cancelled".into())),
+            Err(_) => Err(Error::Store(format!(
+                "the store did not answer within {} s",
+                READ_TIMEOUT.as_secs()
+            ))),
+        }
     }
 }
 
-async fn read_batches(store: PgStore, rx: Arc<Mutex<mpsc::UnboundedReceiver<(String, Reply)>>>) {
+async fn read_batches(store: PgStore, rx: Arc<Mutex<mpsc::Receiver<(String, Reply)>>>) {
     loop {
         let mut batch = Vec::new();
         {
@@ -60,6 +69,11 @@ async fn read_batches(store: PgStore, rx: Arc<Mutex<mpsc::UnboundedReceiver<(Str
                     Err(_) => break,
                 }
             }
+        }
+        // Requests whose client gave up (they timed out) are not read for.
+        batch.retain(|(_, reply)| !reply.is_closed());
+        if batch.is_empty() {
+            continue;
         }
         let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
         match store.read_hash_records(&ids).await {

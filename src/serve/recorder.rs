@@ -11,6 +11,9 @@ use crate::store::{Batch, RejectionCount, Timestamp, UseCount};
 /// Distinct rejections held at most between two commits; unauthenticated clients can
 /// vary the claimed user at will, so beyond this their rejections are only counted.
 const MAX_REJECTIONS: usize = 10_000;
+/// Distinct (credential, source) uses held at most; beyond, a use is counted against its
+/// credential without a source, so no use is lost and memory stays bounded.
+const MAX_USES: usize = 100_000;
 
 #[derive(Default)]
 pub struct Recorder {
@@ -42,10 +45,14 @@ impl Recorder {
         rehash: Option<(String, String)>,
     ) {
         let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        let key = (id.to_string(), source.map(str::to_string));
+        let mut key = (id.to_string(), source.map(str::to_string));
+        if p.uses.len() >= MAX_USES && !p.uses.contains_key(&key) {
+            key.1 = None;
+        }
+        let source = key.1.clone();
         let entry = p.uses.entry(key).or_insert_with(|| UseCount {
             id: id.to_string(),
-            source: source.map(str::to_string),
+            source,
             count: 0,
             at,
             rehash: None,
@@ -108,6 +115,11 @@ impl Recorder {
         let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         for u in batch.uses {
             let key = (u.id.clone(), u.source.clone());
+            let key = if p.uses.len() >= MAX_USES && !p.uses.contains_key(&key) {
+                (key.0, None)
+            } else {
+                key
+            };
             match p.uses.get_mut(&key) {
                 Some(e) => {
                     e.count += u.count;
@@ -117,7 +129,8 @@ impl Recorder {
                     }
                 }
                 None => {
-                    p.uses.insert(key, u);
+                    let source = key.1.clone();
+                    p.uses.insert(key, UseCount { source, ..u });
                 }
             }
         }
@@ -128,11 +141,13 @@ impl Recorder {
                 reason: reason_of(r.reason),
                 source: r.source.clone(),
             };
+            let full = p.rejections.len() >= MAX_REJECTIONS;
             match p.rejections.get_mut(&key) {
                 Some(e) => {
                     e.count += r.count;
                     e.at = e.at.max(r.at);
                 }
+                None if full => p.dropped += r.count as u64,
                 None => {
                     p.rejections.insert(key, r);
                 }

@@ -32,7 +32,7 @@ impl Throttle {
     /// Seconds until `client` may try again, if it is throttled now.
     pub fn retry_after(&self, client: &str, now: Instant) -> Option<u64> {
         let clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        let w = clients.get(client)?;
+        let w = clients.get(&key(client))?;
         let left = WINDOW
             .checked_sub(now.duration_since(w.start))
             .filter(|left| !left.is_zero())?;
@@ -41,14 +41,15 @@ impl Throttle {
 
     /// Counts a failure; true when it is the one that throttles the client.
     pub fn fail(&self, client: &str, now: Instant) -> bool {
+        let client = key(client);
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        if clients.len() >= MAX_CLIENTS && !clients.contains_key(client) {
+        if clients.len() >= MAX_CLIENTS && !clients.contains_key(&client) {
             clients.retain(|_, w| now.duration_since(w.start) < WINDOW);
             if clients.len() >= MAX_CLIENTS {
                 clients.clear();
             }
         }
-        let w = clients.entry(client.to_string()).or_insert(Window {
+        let w = clients.entry(client).or_insert(Window {
             start: now,
             failures: 0,
         });
@@ -60,6 +61,18 @@ impl Throttle {
         }
         w.failures += 1;
         w.failures == self.limit
+    }
+}
+
+/// What failures are counted against: the address, or for IPv6 its /64 (one host usually
+/// has a whole /64 to pick addresses from).
+fn key(client: &str) -> String {
+    match client.parse::<std::net::Ipv6Addr>() {
+        Ok(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Err(_) => client.to_string(),
     }
 }
 
@@ -80,5 +93,12 @@ mod tests {
         let later = start + WINDOW;
         assert_eq!(t.retry_after("a", later), None, "the window ended");
         assert!(!t.fail("a", later), "and counting starts over");
+        for n in 1..=3 {
+            t.fail(&format!("2001:db8::{n}"), start);
+        }
+        assert!(
+            t.retry_after("2001:db8::ffff", start).is_some(),
+            "IPv6 counts per /64"
+        );
     }
 }

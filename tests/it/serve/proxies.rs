@@ -45,6 +45,7 @@ fn behind_nginx_auth_request_each_scope_guards_its_location() {
             dir = dir.display(),
             common = "      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n\
                proxy_pass_request_body off;\n      proxy_set_header Content-Length \"\";\n\
+               proxy_set_header X-Forwarded-For $remote_addr;\n\
                proxy_set_header X-Real-IP $remote_addr;\n",
         );
         std::fs::write(dir.join("nginx.conf"), conf).unwrap();

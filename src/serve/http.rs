@@ -11,6 +11,7 @@ use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_A
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 
+use super::checkers::{Remembered, Unchecked};
 use super::listen::{Listener, Peer};
 use super::metrics::{Gauges, Outcome};
 use super::workers::{Busy, Job};
@@ -355,42 +356,6 @@ impl Server {
             .insert(RETRY_AFTER, HeaderValue::from_static("1"));
         r
     }
-}
-
-/// The checker of the warm path (the password's digest matched and the stored hash is the
-/// one it was verified against) and of checks that need no hash: it never spends argon2.
-struct Remembered;
-
-impl auth::Checker for Remembered {
-    fn check(
-        &self,
-        _stored: &str,
-    ) -> Result<crate::secret::kdf::Checked, crate::secret::kdf::BadHash> {
-        Ok(crate::secret::kdf::Checked {
-            valid: true,
-            rehash: None,
-        })
-    }
-
-    fn spend_like(&self, _stored: Option<&str>) {}
-}
-
-/// The checker of requests that need no hash (unknown, another user's or revoked ids):
-/// `decide` never asks it, and should it ever, the answer is no.
-struct Unchecked;
-
-impl auth::Checker for Unchecked {
-    fn check(
-        &self,
-        _stored: &str,
-    ) -> Result<crate::secret::kdf::Checked, crate::secret::kdf::BadHash> {
-        Ok(crate::secret::kdf::Checked {
-            valid: false,
-            rehash: None,
-        })
-    }
-
-    fn spend_like(&self, _stored: Option<&str>) {}
 }
 
 /// `?scope=S` from the query; `Err` when it is not one valid scope (twice, empty, or a

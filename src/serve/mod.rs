@@ -9,6 +9,7 @@
 //! a second ([`recorder`]).
 
 mod cache;
+mod checkers;
 mod http;
 mod listen;
 mod log;

@@ -139,6 +139,29 @@ pub struct RejectionCount {
     pub at: Timestamp,
 }
 
+impl RejectionCount {
+    /// The `rejected` (or `expired-on-use`) event these occurrences are logged as, with the
+    /// named credential's name if it exists.
+    pub fn event<'a>(
+        &'a self,
+        rejection: &'a Rejection<'a>,
+        name: Option<&'a str>,
+    ) -> NewEvent<'a> {
+        NewEvent::rejection(rejection, name, self.at).count(self.count)
+    }
+
+    /// The occurrences as one rejection.
+    pub fn rejection(&self) -> Rejection<'_> {
+        Rejection {
+            id: self.id.as_deref(),
+            claimed_user: &self.claimed_user,
+            reason: self.reason,
+            source: self.source.as_deref(),
+            expired: self.expired,
+        }
+    }
+}
+
 /// How much a write must survive before appw reports it done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {

@@ -146,14 +146,8 @@ impl Db<'_> {
                 .await
                 .map_err(e)?;
             }
-            let rejection = Rejection {
-                id: r.id.as_deref(),
-                claimed_user: &r.claimed_user,
-                reason: r.reason,
-                source: r.source.as_deref(),
-                expired: r.expired,
-            };
-            let ev = NewEvent::rejection(&rejection, name.as_deref(), r.at).count(r.count);
+            let rejection = r.rejection();
+            let ev = r.event(&rejection, name.as_deref());
             log(&mut tx, &ev).await.map_err(e)?;
         }
         tx.commit().await.map_err(e)

@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 use super::SqliteStore;
 use super::rows::{insert_event, sql_error};
 use crate::error::Result;
-use crate::store::{Batch, Durability, NewEvent, REHASHED, Rejection, kind};
+use crate::store::{Batch, Durability, NewEvent, REHASHED, kind};
 
 impl SqliteStore {
     /// [`crate::store::Store::record_uses`]: relaxed durability, like every use record.
@@ -69,18 +69,8 @@ impl SqliteStore {
                         })
                         .map_err(e)?;
                 }
-                let rejection = Rejection {
-                    id: r.id.as_deref(),
-                    claimed_user: &r.claimed_user,
-                    reason: r.reason,
-                    source: r.source.as_deref(),
-                    expired: r.expired,
-                };
-                insert_event(
-                    tx,
-                    &NewEvent::rejection(&rejection, name.as_deref(), r.at).count(r.count),
-                )
-                .map_err(e)?;
+                let rejection = r.rejection();
+                insert_event(tx, &r.event(&rejection, name.as_deref())).map_err(e)?;
             }
             Ok(())
         })

@@ -11,7 +11,7 @@ use crate::secret::kdf::{self, BadHash, Checked, KdfParams};
 use crate::store::{HashRecord, Timestamp};
 
 /// Why a credential was refused. The message never contains the password.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     /// Not in appw's format: refused before any store read or hash.
     Malformed,
@@ -32,18 +32,6 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub const ALL: [Reason; 9] = [
-        Reason::Malformed,
-        Reason::Checksum,
-        Reason::NoStore,
-        Reason::Unknown,
-        Reason::Revoked,
-        Reason::WrongPassword,
-        Reason::Expired,
-        Reason::Scope,
-        Reason::Network,
-    ];
-
     pub fn message(self) -> &'static str {
         match self {
             Reason::Malformed => "the password is not in appw's format",

@@ -172,7 +172,10 @@ impl Server {
                 return self.unavailable();
             }
         };
-        let now = Server::now();
+        let Some(now) = Server::now() else {
+            log(format_args!("the clock cannot be read; refusing to decide"));
+            return self.unavailable();
+        };
         // The warm path: this very password was verified against the hash still stored.
         let remembered = record
             .as_ref()

@@ -337,8 +337,10 @@ impl Server {
             .unwrap_or_else(|_| Err(Error::Store("a store operation was cancelled".into())))
     }
 
-    fn now() -> Timestamp {
-        crate::when::now().unwrap_or_default()
+    /// The clock, or `None` when it cannot be read: then nothing is decided (an expiry
+    /// compared with a made-up time could pass).
+    fn now() -> Option<Timestamp> {
+        crate::when::now().ok()
     }
 }
 

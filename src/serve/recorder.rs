@@ -32,7 +32,8 @@ struct Pending {
 struct RejectionKey {
     id: Option<String>,
     user: String,
-    reason: Reason,
+    /// The reason's message, which is also what the store records.
+    reason: &'static str,
     source: Option<String>,
 }
 
@@ -76,7 +77,7 @@ impl Recorder {
         let key = RejectionKey {
             id: id.map(str::to_string),
             user: user.to_string(),
-            reason,
+            reason: reason.message(),
             source: source.map(str::to_string),
         };
         if p.rejections.len() >= MAX_REJECTIONS && !p.rejections.contains_key(&key) {
@@ -138,7 +139,7 @@ impl Recorder {
             let key = RejectionKey {
                 id: r.id.clone(),
                 user: r.claimed_user.clone(),
-                reason: reason_of(r.reason),
+                reason: r.reason,
                 source: r.source.clone(),
             };
             let full = p.rejections.len() >= MAX_REJECTIONS;
@@ -159,15 +160,6 @@ impl Recorder {
         let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         p.uses.len() + p.rejections.len()
     }
-}
-
-/// The reason a message stands for (rejections keep the message, which is what the store
-/// records).
-fn reason_of(message: &str) -> Reason {
-    Reason::ALL
-        .into_iter()
-        .find(|r| r.message() == message)
-        .unwrap_or(Reason::WrongPassword)
 }
 
 #[cfg(test)]

@@ -144,11 +144,12 @@ pub fn run(args: ServeArgs, location: Location, kdf: KdfParams) -> Result<()> {
     runtime.block_on(async move {
         let listeners = listen::bind(&config.listen)?;
         let server = Arc::new(Server::new(config, pool, may_rehash));
+        let stop = stop_signal()?;
         for l in &listeners {
             log(format_args!("listening on {}", l.describe()));
         }
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
-        server.serve(listeners, stop_signal()).await;
+        server.serve(listeners, stop).await;
         if tokio::time::timeout(DRAIN, closing.close()).await.is_err() {
             log(format_args!("some store connections did not close"));
         }
@@ -344,21 +345,24 @@ impl Server {
     }
 }
 
-/// Resolves on SIGTERM or SIGINT.
-async fn stop_signal() {
+/// Resolves on SIGTERM or SIGINT. The handlers are installed when this is called, not when
+/// the future is first polled: "listening" and READY=1 come after it, so a supervisor's
+/// SIGTERM that follows them always means a graceful stop, never the default death.
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
+    let handler = |kind| {
+        signal(kind).map_err(|e| Error::Store(format!("cannot handle the stop signals: {e}")))
+    };
+    let (mut term, mut int) = (
+        handler(SignalKind::terminate())?,
+        handler(SignalKind::interrupt())?,
+    );
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-        _ => std::future::pending().await,
-    }
+    })
 }
 
 /// A thousand connections need more descriptors than the usual soft limit of 1,024.

@@ -18,24 +18,27 @@ const READERS: usize = 4;
 const MAX_BATCH: usize = 256;
 /// Requests that may wait for a read; beyond, the answer is 503 at once.
 const MAX_WAITING: usize = 4096;
-/// How long a request waits for its row before the store counts as unavailable.
+/// How long a request waits for its row before the store counts as unavailable, at least:
+/// never less than getting a connection may take (`connect_timeout`).
 const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 type Reply = oneshot::Sender<Result<Option<HashRecord>>>;
 
 pub struct Batched {
     queue: mpsc::Sender<(String, Reply)>,
+    timeout: std::time::Duration,
 }
 
 impl Batched {
     /// Starts the readers on the current runtime.
     pub fn start(store: PgStore) -> Batched {
         let (queue, rx) = mpsc::channel(MAX_WAITING);
+        let timeout = READ_TIMEOUT.max(store.acquire_timeout());
         let rx = Arc::new(Mutex::new(rx));
         for _ in 0..READERS {
             tokio::spawn(read_batches(store.clone(), rx.clone()));
         }
-        Batched { queue }
+        Batched { queue, timeout }
     }
 
     pub async fn read(&self, id: String) -> Result<Option<HashRecord>> {
@@ -43,12 +46,12 @@ impl Batched {
         self.queue
             .try_send((id, reply))
             .map_err(|_| Error::Store("too many requests wait for the store".into()))?;
-        match tokio::time::timeout(READ_TIMEOUT, answer).await {
+        match tokio::time::timeout(self.timeout, answer).await {
             Ok(Ok(row)) => row,
             Ok(Err(_)) => Err(Error::Store("a store read was cancelled".into())),
             Err(_) => Err(Error::Store(format!(
                 "the store did not answer within {} s",
-                READ_TIMEOUT.as_secs()
+                self.timeout.as_secs()
             ))),
         }
     }

@@ -122,7 +122,11 @@ impl Appw {
             .env("XDG_DATA_HOME", self.dir.path().join("xdg"))
             .env("APPW_DB", &self.db)
             .env("APPW_KDF", CHEAP_KDF)
-            .env("RUST_BACKTRACE", "0");
+            .env("RUST_BACKTRACE", "0")
+            // On a busy 2-core machine, forty processes connecting at once may take more
+            // than the default 2 s to get a PostgreSQL connection; that is not what a test
+            // checks. (Tests of a server that is not there set their own timeout.)
+            .env("PGCONNECT_TIMEOUT", "30");
         for (k, v) in &self.envs {
             cmd.env(k, v);
         }

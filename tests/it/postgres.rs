@@ -314,6 +314,13 @@ fn passwords_never_appear_in_errors_and_come_from_the_usual_places() {
         out.stderr.contains("postgres://someone@127.0.0.1:1/appw"),
         "{out:?}"
     );
+    // The timeout from the environment, as libpq reads it, and a bad one named.
+    let gone = "postgres://someone@127.0.0.1:1/appw";
+    let appw = appw.env("PGCONNECT_TIMEOUT", "1");
+    appw.run(&["--db", gone, "list"]).code(4).one_error_line();
+    let appw = appw.env("PGCONNECT_TIMEOUT", "soon");
+    let out = appw.run(&["--db", gone, "list"]).code(2).one_error_line();
+    assert!(out.stderr.contains("$PGCONNECT_TIMEOUT"), "{out:?}");
 }
 
 #[test]

@@ -238,7 +238,7 @@ pub(crate) fn bash_complete_with(script_file: &Path, line: &str, home: &Path) ->
     let mut cmd = Command::new("bash");
     cmd.args(["--norc", "--noprofile", "-c", &script, "bash"])
         .arg(script_file);
-    let (code, out, err) = run_limited(cmd, home, Duration::from_secs(20));
+    let (code, out, err) = run_limited(cmd, home, Duration::from_secs(60));
     assert_eq!(code, 0, "bash failed:\n{out}\n{err}");
     words(&out)
 }
@@ -268,7 +268,7 @@ pub(crate) fn fish_complete_with(script: &Path, line: &str, home: &Path) -> BTre
         .arg(script)
         .arg(line);
     // fish reads and writes its universal variables under the config and data homes.
-    let (code, out, err) = run_limited(cmd, home, Duration::from_secs(20));
+    let (code, out, err) = run_limited(cmd, home, Duration::from_secs(60));
     assert_eq!(code, 0, "fish failed:\n{out}\n{err}");
     words(&out)
 }
@@ -291,6 +291,8 @@ pub(crate) fn completes_commands_and_options(complete: impl Fn(&str) -> BTreeSet
 
 /// Types `line` and TAB into an interactive zsh (in a pseudo-terminal, through zsh's own
 /// zpty module) that loaded `_appw` with compinit, and returns what the terminal showed.
+/// Keys are typed only once zsh shows its prompt after a marker, so its line editor reads
+/// them in order (typed earlier, the terminal's own line editing could eat them).
 fn zsh_complete(line: &str, home: &Path) -> String {
     zsh_complete_with(&repo().join("completions"), line, home)
 }
@@ -303,8 +305,9 @@ pub(crate) fn zsh_complete_with(dir: &Path, line: &str, home: &Path) -> String {
 zpty z 'TERM=vt100 PS1="%% " zsh -f -i'
 zpty -w z 'fpath=({dir} $fpath); autoload -Uz compinit; compinit -u -D'
 zpty -w z 'unsetopt beep listambiguous; zstyle ":completion:*" list-prompt ""'
+zpty -w z 'print READY""MARK'
+zpty -r z _ '*READYMARK*% '
 zpty -w -n z $'{line}\t'
-sleep 1
 zpty -w -n z $'\C-e\C-u'
 zpty -w z 'print COMPLETION_""DONE'
 zpty -r z out '*COMPLETION_DONE*'
@@ -315,7 +318,7 @@ zpty -d z
     );
     let mut cmd = Command::new("zsh");
     cmd.args(["-f", "-c", &script]);
-    let (code, out, err) = run_limited(cmd, home, Duration::from_secs(30));
+    let (code, out, err) = run_limited(cmd, home, Duration::from_secs(60));
     assert_eq!(code, 0, "zsh failed:\n{out}\n{err}");
     out
 }

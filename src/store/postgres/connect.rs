@@ -80,12 +80,23 @@ impl Target {
                 )));
             }
         }
-        let acquire_timeout = match param("connect_timeout") {
-            None => ACQUIRE_TIMEOUT,
-            Some(secs) => match secs.parse::<u64>() {
-                Ok(secs) => Duration::from_secs(secs.max(1)),
-                Err(_) => return Err(bad("connect_timeout is not a number of seconds".into())),
-            },
+        // The URL's `connect_timeout`, else `$PGCONNECT_TIMEOUT`, as libpq reads them.
+        let seconds = |secs: &str| secs.parse::<u64>().map(|s| Duration::from_secs(s.max(1)));
+        let acquire_timeout = match (
+            param("connect_timeout"),
+            std::env::var("PGCONNECT_TIMEOUT")
+                .ok()
+                .filter(|s| !s.is_empty()),
+        ) {
+            (Some(secs), _) => seconds(&secs)
+                .map_err(|_| bad("connect_timeout is not a number of seconds".into()))?,
+            (None, Some(secs)) => seconds(&secs).map_err(|_| {
+                Error::Usage(format!(
+                    "$PGCONNECT_TIMEOUT is not a number of seconds: {}",
+                    crate::secret::redact::quoted(&secs)
+                ))
+            })?,
+            (None, None) => ACQUIRE_TIMEOUT,
         };
         if options.get_application_name().is_none() {
             options = options.application_name("appw");

@@ -223,6 +223,11 @@ impl PgStore {
         .await
     }
 
+    /// How long getting a connection may take (`connect_timeout`, `$PGCONNECT_TIMEOUT`).
+    pub fn acquire_timeout(&self) -> std::time::Duration {
+        self.target.acquire_timeout
+    }
+
     /// Closes the pool once every connection has come back (from async code, on the
     /// store's runtime): a server's last step, so no connection outlives its runtime.
     pub async fn close(&self) {

@@ -78,9 +78,13 @@ impl Logged {
         Logged { child, lines }
     }
 
-    fn wait_for(&self, what: &str, found: impl Fn(&str) -> bool) {
+    /// Waits for a line `found` accepts: true once there, false if the process ended first.
+    fn wait_for(&mut self, what: &str, found: impl Fn(&str) -> bool) -> bool {
         let deadline = Instant::now() + Duration::from_secs(60);
         while !self.lines.lock().unwrap().iter().any(|l| found(l)) {
+            if self.child.try_wait().unwrap().is_some() {
+                return self.lines.lock().unwrap().iter().any(|l| found(l));
+            }
             assert!(
                 Instant::now() < deadline,
                 "no {what} within 60 s: {:?}",
@@ -88,6 +92,7 @@ impl Logged {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+        true
     }
 
     fn stop(mut self) -> i32 {
@@ -123,16 +128,51 @@ fn serve_takes_over_the_socket_systemd_passes() {
     }
     let appw = Appw::sqlite();
     let (_, password) = appw.create("deploy", "ci");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
+    // A free port, then systemd-socket-activate binds it: another test may take it in
+    // between, so a few tries.
+    let (mut activator, addr) = (0..5)
+        .find_map(|_| {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let addr = format!("127.0.0.1:{port}");
+            let mut activator = Logged::spawn(&mut activate(&appw, &addr));
+            activator
+                .wait_for("Listening on", |l| l.contains("Listening on"))
+                .then_some((activator, addr))
+        })
+        .expect("systemd-socket-activate could not listen on five free ports");
+    let (status, resp) = request(&addr, &request_text(&addr, "GET", "/healthz", &[]));
+    assert_eq!(status, 200, "{resp}");
+    let header = basic("deploy", &password);
+    let (status, resp) = request(
+        &addr,
+        &request_text(&addr, "GET", "/auth", &[("Authorization", &header)]),
+    );
+    assert_eq!(status, 204, "{resp}");
+    let listening = format!("appw serve: listening on {addr}");
+    assert!(activator.wait_for(&listening, |l| l == listening));
+    let lines = activator.lines.clone();
+    let code = activator.stop();
+    let lines = lines.lock().unwrap().clone();
+    assert_eq!(code, 0, "{lines:?}");
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with("appw serve:") && l.contains("serve.sock")),
+        "appw bound its own --listen: {lines:?}"
+    );
+}
+
+/// systemd-socket-activate listening on `addr`, to start `appw serve` for `appw`'s store
+/// on the first connection; appw's own --listen is one it could not even bind.
+fn activate(appw: &Appw, addr: &str) -> Command {
     // systemd-socket-activate passes on only the variables it is told to (-E).
     let template = appw.command(&[]);
     let mut cmd = Command::new("systemd-socket-activate");
-    cmd.args(["-l", &addr]);
+    cmd.args(["-l", addr]);
     for (key, value) in template.get_envs() {
         if let Some(value) = value {
             let mut pair = key.to_os_string();
@@ -147,26 +187,5 @@ fn serve_takes_over_the_socket_systemd_passes() {
         "--listen",
         "unix:/nonexistent/appw/serve.sock",
     ]);
-    let activator = Logged::spawn(&mut cmd);
-    activator.wait_for("Listening on", |l| l.contains("Listening on"));
-    let (status, resp) = request(&addr, &request_text(&addr, "GET", "/healthz", &[]));
-    assert_eq!(status, 200, "{resp}");
-    let header = basic("deploy", &password);
-    let (status, resp) = request(
-        &addr,
-        &request_text(&addr, "GET", "/auth", &[("Authorization", &header)]),
-    );
-    assert_eq!(status, 204, "{resp}");
-    let listening = format!("appw serve: listening on {addr}");
-    activator.wait_for(&listening, |l| l == listening);
-    let lines = activator.lines.clone();
-    let code = activator.stop();
-    let lines = lines.lock().unwrap().clone();
-    assert_eq!(code, 0, "{lines:?}");
-    assert!(
-        !lines
-            .iter()
-            .any(|l| l.starts_with("appw serve:") && l.contains("serve.sock")),
-        "appw bound its own --listen: {lines:?}"
-    );
+    cmd
 }

@@ -202,7 +202,7 @@ fn start_proxy(pidfile: &Path, spawn: impl Fn(u16) -> std::process::Child) -> (R
                 return (proxy, addr);
             }
             assert!(
-                start.elapsed() < Duration::from_secs(30),
+                start.elapsed() < Duration::from_secs(60),
                 "the proxy did not start"
             );
             std::thread::sleep(Duration::from_millis(50));

@@ -107,13 +107,14 @@ where
         Err(e) => return Ok(Outcome::Rejected(Reason::from(e).message())),
     };
     let pw = token.as_str().as_bytes();
-    // On the helper thread (on PostgreSQL: connecting, authenticating and two round trips,
-    // mostly waiting). In a Mutex so that it can run here instead if no thread can be had.
+    // On the helper thread (on PostgreSQL: connecting, authenticating, reading the row and
+    // parsing the statements that record the outcome, mostly waiting). In a Mutex so that it can run here instead if no thread can be had.
     let read = Mutex::new(Some(|| -> Result<_, Error> {
         let Some(mut store) = open()? else {
             return Ok(None);
         };
         let record = store.hash_record(token.id())?;
+        store.prepare_verify_writes()?;
         Ok(Some((store, record)))
     }));
     let read_once = || read.lock().ok().and_then(|mut f| f.take()).map(|f| f());

@@ -206,6 +206,13 @@ pub trait Store: Send {
     /// since its hash was read: the verification must then be rejected.
     fn record_use(&mut self, use_: &Use<'_>, now: Timestamp) -> Result<bool>;
 
+    /// Gets the writes that record a verification's outcome ready while its hash is
+    /// computed: on PostgreSQL, parses their statements, so that the write after the hash
+    /// is one round trip instead of two. Nothing to do elsewhere.
+    fn prepare_verify_writes(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// Whether this connection may replace hashes (a verify-only database role may not):
     /// `verify` asks before spending a second argon2 evaluation on an upgrade.
     fn may_rehash(&mut self) -> Result<bool> {

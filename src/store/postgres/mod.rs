@@ -300,6 +300,10 @@ impl Store for PgStore {
         on_db!(self, record_use(use_, now))
     }
 
+    fn prepare_verify_writes(&mut self) -> Result<()> {
+        on_db!(self, prepare_verify_writes())
+    }
+
     fn may_rehash(&mut self) -> Result<bool> {
         on_db!(self, may_rehash())
     }

@@ -20,28 +20,57 @@ const ASYNC_COMMIT: &str = "BEGIN; SET LOCAL synchronous_commit = off";
 const ASYNC_CTE: &str =
     "async AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))";
 
+/// `record_use`'s statement: the UPDATE only matches while the row is not revoked
+/// (re-checked after waiting for any concurrent writer of the row, so a revoke or rotate
+/// that commits first wins), counts with use_count + 1, replaces the hash only if it is
+/// still the one that was checked, and the event (owner and name from the row) is written
+/// with it. `verify` sends a rehash only when `may_rehash` says this role may write hashes;
+/// a verify-only role's statement leaves `hash` out of its SET.
+fn use_sql(rehash: bool) -> String {
+    let set_hash = match rehash {
+        false => "",
+        true => ", hash = CASE WHEN hash = $7 THEN $6 ELSE hash END",
+    };
+    format!(
+        "WITH {ASYNC_CTE}, used AS (
+            UPDATE appw_credentials
+            SET use_count = use_count + 1, last_used = $2, last_source = $3{set_hash}
+            WHERE id = $1 AND revoked_at IS NULL AND EXISTS (SELECT FROM async)
+            RETURNING username, name
+        )
+        INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
+        SELECT $2, $4, username, $1, name, $3, $5 FROM used"
+    )
+}
+
+/// `record_rejection`'s statement: the failure on the credential (if the password named
+/// one) and the event (with the credential's name), together.
+fn rejection_sql() -> String {
+    format!(
+        "WITH {ASYNC_CTE}, failed AS (
+            UPDATE appw_credentials SET last_failed = $2, last_failed_source = $3
+            WHERE id = $1 AND EXISTS (SELECT FROM async) RETURNING name
+        )
+        INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
+        SELECT $2, $4, $5, $1, (SELECT name FROM failed), $3, $6 FROM async"
+    )
+}
+
 impl Db<'_> {
+    /// Parses the statements that record a verification's outcome (a use without rehash, a
+    /// rejection) into this connection's statement cache, so that recording it later is one
+    /// round trip instead of two. `verify` calls it while the hash is computed.
+    pub async fn prepare_verify_writes(&mut self) -> Result<()> {
+        for sql in [use_sql(false), rejection_sql()] {
+            sqlx::Executor::prepare(&mut *self.conn, sql.as_str())
+                .await
+                .map_err(|e| pg_error(self.shown, e))?;
+        }
+        Ok(())
+    }
+
     pub async fn record_use(&mut self, u: &Use<'_>, now: Timestamp) -> Result<bool> {
-        // One statement: the UPDATE only matches while the row is not revoked (re-checked
-        // after waiting for any concurrent writer of the row, so a revoke or rotate that
-        // commits first wins), counts with use_count + 1, replaces the hash only if it is
-        // still the one that was checked, and the event (owner and name from the row) is
-        // written with it. `verify` sends a rehash only when `may_rehash` says this role may
-        // write hashes; a verify-only role's statement leaves `hash` out of its SET.
-        let set_hash = match u.rehash {
-            None => "",
-            Some(_) => ", hash = CASE WHEN hash = $7 THEN $6 ELSE hash END",
-        };
-        let sql = format!(
-            "WITH {ASYNC_CTE}, used AS (
-                UPDATE appw_credentials
-                SET use_count = use_count + 1, last_used = $2, last_source = $3{set_hash}
-                WHERE id = $1 AND revoked_at IS NULL AND EXISTS (SELECT FROM async)
-                RETURNING username, name
-            )
-            INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
-            SELECT $2, $4, username, $1, name, $3, $5 FROM used"
-        );
+        let sql = use_sql(u.rehash.is_some());
         let mut statement = sqlx::query(&sql)
             .bind(u.id)
             .bind(now)
@@ -59,27 +88,18 @@ impl Db<'_> {
     }
 
     pub async fn record_rejection(&mut self, r: &Rejection<'_>, now: Timestamp) -> Result<()> {
-        // One statement: the failure on the credential (if the password named one) and the
-        // event (with the credential's name), together.
         let ev = NewEvent::rejection(r, None, now);
-        sqlx::query(&format!(
-            "WITH {ASYNC_CTE}, failed AS (
-                UPDATE appw_credentials SET last_failed = $2, last_failed_source = $3
-                WHERE id = $1 AND EXISTS (SELECT FROM async) RETURNING name
-            )
-            INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
-            SELECT $2, $4, $5, $1, (SELECT name FROM failed), $3, $6 FROM async"
-        ))
-        .bind(ev.credential_id)
-        .bind(ev.at)
-        .bind(ev.source)
-        .bind(ev.kind)
-        .bind(ev.user)
-        .bind(ev.detail)
-        .execute(&mut *self.conn)
-        .await
-        .map(drop)
-        .map_err(|e| pg_error(self.shown, e))
+        sqlx::query(&rejection_sql())
+            .bind(ev.credential_id)
+            .bind(ev.at)
+            .bind(ev.source)
+            .bind(ev.kind)
+            .bind(ev.user)
+            .bind(ev.detail)
+            .execute(&mut *self.conn)
+            .await
+            .map(drop)
+            .map_err(|e| pg_error(self.shown, e))
     }
 
     /// A server's interval of uses and rejections, in one transaction that commits

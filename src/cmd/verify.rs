@@ -108,7 +108,8 @@ where
     };
     let pw = token.as_str().as_bytes();
     // On the helper thread (on PostgreSQL: connecting, authenticating, reading the row and
-    // parsing the statements that record the outcome, mostly waiting). In a Mutex so that it can run here instead if no thread can be had.
+    // parsing the statements that record the outcome, mostly waiting). In a Mutex so that
+    // it can run here instead if no thread can be had.
     let read = Mutex::new(Some(|| -> Result<_, Error> {
         let Some(mut store) = open()? else {
             return Ok(None);

@@ -27,9 +27,10 @@ const ASYNC_CTE: &str =
 /// with it. `verify` sends a rehash only when `may_rehash` says this role may write hashes;
 /// a verify-only role's statement leaves `hash` out of its SET.
 fn use_sql(rehash: bool) -> String {
-    let set_hash = match rehash {
-        false => "",
-        true => ", hash = CASE WHEN hash = $7 THEN $6 ELSE hash END",
+    let set_hash = if rehash {
+        ", hash = CASE WHEN hash = $7 THEN $6 ELSE hash END"
+    } else {
+        ""
     };
     format!(
         "WITH {ASYNC_CTE}, used AS (

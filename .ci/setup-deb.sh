@@ -20,29 +20,9 @@ command -v systemd-socket-activate >/dev/null 2>&1 || missing+=(systemd)
 if [ ${#missing[@]} -eq 0 ]; then
     echo "lintian, dpkg-dev, fail2ban and systemd already installed"
 else
-    if ! command -v apt-get >/dev/null 2>&1; then
-        echo "setup-deb: no apt-get; install ${missing[*]} by hand" >&2
-        exit 1
-    fi
-    sudo=()
-    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-    export DEBIAN_FRONTEND=noninteractive
-    echo "installing ${missing[*]}"
-    "${sudo[@]}" apt-get update -qq </dev/null
-    # fail2ban's package would start its daemon (and systemd's, services of its own): the
-    # tests only need the tools. policy-rc.d exit 101 = "don't start services".
-    policy=/usr/sbin/policy-rc.d
-    added_policy=
-    if [ ! -e "$policy" ]; then
-        printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
-        "${sudo[@]}" chmod 755 "$policy"
-        added_policy=1
-    fi
-    status=0
-    "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
-        -o DPkg::Lock::Timeout=300 "${missing[@]}" </dev/null >/dev/null || status=$?
-    [ -z "$added_policy" ] || "${sudo[@]}" rm -f "$policy"
-    [ "$status" -eq 0 ] || exit "$status"
+    # shellcheck source=.ci/apt-install.sh
+    source "$(dirname "$0")/apt-install.sh"
+    apt_install setup-deb "${missing[@]}"
 fi
 
 if [ "$(cargo deb --version 2>/dev/null)" = "cargo-deb $CARGO_DEB_VERSION" ]; then

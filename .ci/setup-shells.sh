@@ -19,26 +19,6 @@ if [ ${#missing[@]} -eq 0 ]; then
     echo "shells and mandoc already installed"
     exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-    echo "setup-shells: no apt-get; install ${missing[*]} by hand" >&2
-    exit 1
-fi
-
-sudo=()
-[ "$(id -u)" -eq 0 ] || sudo=(sudo)
-export DEBIAN_FRONTEND=noninteractive
-echo "installing ${missing[*]}"
-"${sudo[@]}" apt-get update -qq </dev/null
-# The tests start nginx themselves on a loopback port: keep the package from starting a
-# system-wide one on port 80 (policy-rc.d exit 101 = "don't start services").
-policy=/usr/sbin/policy-rc.d
-added_policy=
-if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
-    "${sudo[@]}" chmod 755 "$policy"
-    added_policy=1
-fi
-status=0
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null || status=$?
-[ -z "$added_policy" ] || "${sudo[@]}" rm -f "$policy"
-exit "$status"
+# shellcheck source=.ci/apt-install.sh
+source "$(dirname "$0")/apt-install.sh"
+apt_install setup-shells "${missing[@]}"

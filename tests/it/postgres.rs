@@ -317,7 +317,8 @@ fn passwords_never_appear_in_errors_and_come_from_the_usual_places() {
     // The timeout from the environment, as libpq reads it, and a bad one named.
     let gone = "postgres://someone@127.0.0.1:1/appw";
     let appw = appw.env("PGCONNECT_TIMEOUT", "1");
-    appw.run(&["--db", gone, "list"]).code(4).one_error_line();
+    let out = appw.run(&["--db", gone, "list"]).code(4).one_error_line();
+    assert!(out.stderr.contains("no connection within 1 s"), "{out:?}");
     let appw = appw.env("PGCONNECT_TIMEOUT", "soon");
     let out = appw.run(&["--db", gone, "list"]).code(2).one_error_line();
     assert!(out.stderr.contains("$PGCONNECT_TIMEOUT"), "{out:?}");

@@ -128,7 +128,8 @@ impl Server {
     }
 
     /// `/auth`: the credential in the Authorization header, checked as `appw verify` does.
-    async fn auth(self: &Arc<Self>, req: &Request<Incoming>, peer: Peer) -> Response<Body> {
+    /// Also the admin listener's gate (`serve::gate`), hence any body type.
+    pub(super) async fn auth<B>(self: &Arc<Self>, req: &Request<B>, peer: Peer) -> Response<Body> {
         let client = super::listen::client(peer, req.headers(), &self.config.trusted);
         let Some(header) = req.headers().get(AUTHORIZATION) else {
             self.metrics.count(Outcome::Challenged);

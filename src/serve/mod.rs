@@ -10,6 +10,7 @@
 
 mod cache;
 mod checkers;
+pub mod gate;
 mod http;
 mod listen;
 mod log;
@@ -47,6 +48,8 @@ const MAX_CONNECTIONS: usize = 16_384;
 /// The server's settings, checked.
 pub struct Config {
     pub listen: Vec<Address>,
+    /// The admin listener's sockets (the management API and screen); none: no admin routes.
+    pub admin_listen: Vec<Address>,
     pub trusted: Vec<IpNet>,
     pub realm: String,
     pub workers: usize,
@@ -59,6 +62,11 @@ impl Config {
     pub fn from_args(args: ServeArgs, kdf: KdfParams) -> Result<Config, Error> {
         let listen = args
             .listen
+            .iter()
+            .map(|a| listen::parse(a))
+            .collect::<Result<_, _>>()?;
+        let admin_listen = args
+            .admin_listen
             .iter()
             .map(|a| listen::parse(a))
             .collect::<Result<_, _>>()?;
@@ -85,6 +93,7 @@ impl Config {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Config {
             listen,
+            admin_listen,
             trusted,
             realm: args.realm,
             workers: args.workers.unwrap_or(cores).max(1),
@@ -143,11 +152,15 @@ pub fn run(args: ServeArgs, location: Location, kdf: KdfParams) -> Result<()> {
     let closing = pool.clone();
     runtime.block_on(async move {
         let listeners = listen::bind(&config.listen)?;
+        let admin = gate::bind_admin(&config.admin_listen)?;
         let server = Arc::new(Server::new(config, pool, may_rehash));
         let stop = stop_signal()?;
         for l in &listeners {
             log(format_args!("listening on {}", l.describe()));
         }
+        // The admin routes stop (and drain) first, so what they record is in the last commit.
+        let described: Vec<String> = listeners.iter().map(Listener::describe).collect();
+        let stop = crate::web::start(&server, admin, &described, stop);
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
         server.serve(listeners, stop).await;
         if tokio::time::timeout(DRAIN, closing.close()).await.is_err() {

@@ -31,8 +31,15 @@ pub struct Checked {
     pub rehash: Option<String>,
 }
 
+/// What a worker is handed: a check, or other argon2 work (issuing a password over the
+/// admin API), so that all of it shares one bounded set of threads.
+enum Work {
+    Check(Job),
+    Task(Box<dyn FnOnce() + Send>),
+}
+
 pub struct Workers {
-    queue: SyncSender<Job>,
+    queue: SyncSender<Work>,
     waiting: Arc<AtomicUsize>,
 }
 
@@ -60,8 +67,18 @@ impl Workers {
     }
 
     pub fn submit(&self, job: Job) -> Result<(), Busy> {
+        self.send(Work::Check(job))
+    }
+
+    /// Runs `task` on a worker (it hashes: issuing a password); refused like a check when
+    /// the queue is full.
+    pub fn run(&self, task: impl FnOnce() + Send + 'static) -> Result<(), Busy> {
+        self.send(Work::Task(Box::new(task)))
+    }
+
+    fn send(&self, work: Work) -> Result<(), Busy> {
         self.waiting.fetch_add(1, Ordering::Relaxed);
-        self.queue.try_send(job).map_err(|e| {
+        self.queue.try_send(work).map_err(|e| {
             self.waiting.fetch_sub(1, Ordering::Relaxed);
             match e {
                 TrySendError::Full(_) => Busy::Full,
@@ -76,7 +93,7 @@ impl Workers {
     }
 }
 
-fn work(rx: &Mutex<Receiver<Job>>, waiting: &AtomicUsize, policy: KdfParams, rehash: bool) {
+fn work(rx: &Mutex<Receiver<Work>>, waiting: &AtomicUsize, policy: KdfParams, rehash: bool) {
     memory::keep_on_this_thread();
     loop {
         // Work that is waiting is taken at once; before the worker waits, it wipes what the
@@ -101,6 +118,13 @@ fn work(rx: &Mutex<Receiver<Job>>, waiting: &AtomicUsize, policy: KdfParams, reh
             }
         };
         waiting.fetch_sub(1, Ordering::Relaxed);
+        let job = match job {
+            Work::Check(job) => job,
+            Work::Task(task) => {
+                task();
+                continue;
+            }
+        };
         if job.reply.is_closed() {
             continue; // the client left while it waited
         }

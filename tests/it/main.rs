@@ -14,3 +14,4 @@ mod scopes;
 mod serve;
 mod shell;
 mod story;
+mod web;

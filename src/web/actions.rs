@@ -13,7 +13,7 @@ use axum::response::Response;
 use super::api::{self, Issue};
 use super::auth::{Caller, Role};
 use super::body::{self, Form};
-use super::pages::{self, Signed, form_session, insecure, me, page, see_other};
+use super::pages::{Signed, form_session, insecure, me, page, see_other, signed};
 use super::reply::Problem;
 use super::session::{Found, Issued};
 use super::{Admin, views};

@@ -52,12 +52,12 @@ type State = axum::extract::State<Arc<Admin>>;
 /// Starts serving the admin routes on `listeners` (none: nothing is served) and returns
 /// the server's stop signal extended: when `stop` completes, the admin listener stops
 /// accepting and its requests in flight finish before the returned future completes.
-pub fn start(
+pub fn start<F: Future<Output = ()>>(
     server: &Arc<Server>,
     listeners: Vec<Listener>,
     auth_listeners: &[String],
-    stop: impl Future<Output = ()>,
-) -> impl Future<Output = ()> {
+    stop: F,
+) -> impl Future<Output = ()> + use<F> {
     let admin = Arc::new(Admin {
         server: server.clone(),
         sessions: session::Sessions::default(),

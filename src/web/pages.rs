@@ -8,18 +8,17 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Extension;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 
-use super::api::{self, Issue};
+use super::api;
 use super::auth::{self, Caller, Need, Role};
 use super::body::{self, Form};
-use super::session::{Found, Issued, Who};
+use super::session::{Found, Who};
 use super::views::{self, Me};
-use super::reply::Problem;
 use super::{Admin, csrf, reply};
-use crate::ops::{self, Target};
+use crate::ops;
 use crate::serve::gate::Peer;
 
 type Answer = Result<Response, Response>;

@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderMap, HeaderValue, header};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
 
 use super::auth::Role;
 
@@ -32,7 +31,7 @@ pub struct Who {
 
 /// A password issued through the screen, waiting for the one page that shows it.
 pub struct Issued {
-    pub password: Zeroizing<String>,
+    pub password: crate::secret::Token,
     pub id: String,
     pub user: String,
     pub name: String,

@@ -6,6 +6,7 @@ mod harness;
 mod core;
 mod features;
 mod hostile;
+mod json_contract;
 mod package;
 mod perf;
 mod postgres;

@@ -86,7 +86,7 @@ impl Server {
     /// A read on a pooled store connection (inline on SQLite, as `/auth`'s reads).
     pub async fn read_store<T: Send + 'static>(
         self: &Arc<Self>,
-        f: impl FnOnce(&mut dyn Store) -> Result<T> + Send + 'static,
+        f: impl FnOnce(&mut (dyn Store + 'static)) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         self.store(f).await
     }
@@ -94,7 +94,7 @@ impl Server {
     /// A write on a pooled store connection, on the blocking pool.
     pub async fn write_store<T: Send + 'static>(
         self: &Arc<Self>,
-        f: impl FnOnce(&mut dyn Store) -> Result<T> + Send + 'static,
+        f: impl FnOnce(&mut (dyn Store + 'static)) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         self.blocking(f).await
     }
@@ -104,11 +104,11 @@ impl Server {
     /// (refused as unavailable when it is full).
     pub async fn hashing<T: Send + 'static>(
         self: &Arc<Self>,
-        f: impl FnOnce(&mut dyn Store) -> Result<T> + Send + 'static,
+        f: impl FnOnce(&mut (dyn Store + 'static)) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let pool = self.pool.clone();
-        let busy = || Error::Store("the server is busy; try again shortly".into());
+        let busy = || Error::Unavailable("the server is busy; try again shortly".into());
         self.workers
             .run(move || {
                 let _ = reply.send(pool.with(f));

@@ -331,7 +331,9 @@ impl Server {
     /// otherwise.
     async fn store<T: Send + 'static>(
         self: &Arc<Self>,
-        f: impl FnOnce(&mut dyn crate::store::Store) -> crate::error::Result<T> + Send + 'static,
+        f: impl FnOnce(&mut (dyn crate::store::Store + 'static)) -> crate::error::Result<T>
+            + Send
+            + 'static,
     ) -> crate::error::Result<T> {
         if self.inline_reads {
             return self.pool.with(f);
@@ -343,7 +345,9 @@ impl Server {
     /// wait for the disk, or fold the WAL) never hold up the threads that answer requests.
     async fn blocking<T: Send + 'static>(
         self: &Arc<Self>,
-        f: impl FnOnce(&mut dyn crate::store::Store) -> crate::error::Result<T> + Send + 'static,
+        f: impl FnOnce(&mut (dyn crate::store::Store + 'static)) -> crate::error::Result<T>
+            + Send
+            + 'static,
     ) -> crate::error::Result<T> {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || pool.with(f))

@@ -67,7 +67,10 @@ impl Pool {
 
     /// Runs `f` on a connection of the pool. A connection whose operation failed is closed
     /// rather than reused.
-    pub fn with<T>(self: &Arc<Self>, f: impl FnOnce(&mut dyn Store) -> Result<T>) -> Result<T> {
+    pub fn with<T>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut (dyn Store + 'static)) -> Result<T>,
+    ) -> Result<T> {
         let mut store = self.take()?;
         let out = f(&mut *store);
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());

@@ -60,7 +60,6 @@ fn keep(admin: &Admin, found: &Found, issued: ops::Issued, verb: &str) {
     admin.sessions.put_issued(
         &found.key,
         Issued {
-            id: c.id.clone(),
             user: c.user.clone(),
             name: c.name.clone(),
             password: issued.password,

@@ -47,8 +47,6 @@ pub struct Admin {
     auth_url: Option<String>,
 }
 
-type State = axum::extract::State<Arc<Admin>>;
-
 /// Starts serving the admin routes on `listeners` (none: nothing is served) and returns
 /// the server's stop signal extended: when `stop` completes, the admin listener stops
 /// accepting and its requests in flight finish before the returned future completes.

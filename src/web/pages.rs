@@ -271,7 +271,6 @@ pub async fn sign_in(
         Ok(caller) => {
             let who = Who {
                 credential: caller.id.clone(),
-                user: caller.user.clone(),
                 role: caller.role,
             };
             let (cookie, _) = admin.sessions.begin(Some(who), Some(&session.key));

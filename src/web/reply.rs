@@ -24,22 +24,9 @@ pub fn error(status: StatusCode, message: &str) -> Response {
     json(status, &json!({ "error": line }))
 }
 
-/// The status an error kind stands for over HTTP, and its message.
-pub fn from_error(e: &Error) -> Response {
-    error(status_of(e), &e.to_string())
-}
-
+/// The status an error kind stands for over HTTP.
 pub fn status_of(e: &Error) -> StatusCode {
-    match e {
-        Error::Rejected(_) => StatusCode::UNAUTHORIZED,
-        Error::Usage(_) => StatusCode::BAD_REQUEST,
-        Error::Refused(m) if m.contains("no credential") || m.contains("no active credential") => {
-            StatusCode::NOT_FOUND
-        }
-        Error::Refused(m) if m.contains("already has") => StatusCode::CONFLICT,
-        Error::Refused(_) => StatusCode::BAD_REQUEST,
-        Error::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-    }
+    StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// The gate's refusal (401 with the challenge, 403, 429, 503) with a JSON body; the
@@ -154,7 +141,7 @@ impl Problem {
     }
 
     pub fn of(e: &Error) -> Problem {
-        Problem::new(status_of(e), e.to_string())
+        Problem::new(status_of(e), e.naming_field())
     }
 }
 

@@ -25,14 +25,12 @@ const MAX_SESSIONS: usize = 10_000;
 #[derive(Clone)]
 pub struct Who {
     pub credential: String,
-    pub user: String,
     pub role: Role,
 }
 
 /// A password issued through the screen, waiting for the one page that shows it.
 pub struct Issued {
     pub password: crate::secret::Token,
-    pub id: String,
     pub user: String,
     pub name: String,
 }

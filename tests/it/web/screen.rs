@@ -214,7 +214,7 @@ fn what_the_store_holds_is_shown_as_text() {
     b.sign_in(&user, &password).status(303);
     let page = b.get("/").status(200);
     assert!(!page.body.contains("<script>alert"), "markup escaped");
-    assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(page.body.contains("&lt;script&gt;alert(1)&lt;"), "shown as text");
     assert!(page.body.contains(&format!(r#"data-credential-id="{id}""#)));
     if !appw.is_postgres() {
         // A store written by hand: a right-to-left override in a name.

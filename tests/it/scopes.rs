@@ -249,7 +249,7 @@ fn a_refusal_for_scope_or_network_costs_one_evaluation() {
         Location::Sqlite(appw.path())
     };
     let policy: kdf::KdfParams = crate::harness::CHEAP_KDF.parse().unwrap();
-    let _counting = crate::reliability::COUNTING
+    let _counting = crate::hash_evaluations::COUNTING
         .lock()
         .unwrap_or_else(|e| e.into_inner());
     for (scope, source, valid) in [

@@ -11,6 +11,7 @@ mod hash_evaluations;
 mod hostile;
 mod hostile_input;
 mod interruptions;
+mod json_contract;
 mod names;
 mod package;
 mod postgres;

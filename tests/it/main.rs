@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod auth_requests;
 mod core;
 mod features;
 mod hostile;

@@ -18,16 +18,19 @@ pub fn is_scope(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._:/-".contains(&b))
 }
 
-/// Checks `--scope` values: each valid, duplicates dropped, order kept.
+/// Checks scopes (the `scopes` field): each valid, duplicates dropped, order kept.
 pub fn scopes(raw: &[String]) -> Result<Vec<String>, Error> {
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for s in raw {
         let s = s.trim();
         if !is_scope(s) {
-            return Err(Error::Usage(format!(
-                "invalid scope {}: 1 to {MAX_SCOPE} characters of A-Z a-z 0-9 . _ : / -",
-                crate::secret::redact::quoted(s)
-            )));
+            return Err(Error::invalid(
+                "scopes",
+                format!(
+                    "invalid scope {}: 1 to {MAX_SCOPE} characters of A-Z a-z 0-9 . _ : / -",
+                    crate::secret::redact::quoted(s)
+                ),
+            ));
         }
         if !out.iter().any(|o| o == s) {
             out.push(s.to_string());
@@ -44,17 +47,21 @@ pub fn network(text: &str) -> Option<IpNet> {
         .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
-/// Checks `--allow-from` values, kept as written (trimmed; duplicates dropped).
-pub fn networks(raw: &[String], option: &str) -> Result<Vec<String>, Error> {
+/// Checks networks (the `allow_from` field), kept as written (trimmed; duplicates dropped).
+/// The error begins with the field's name, for a front to put its own there.
+pub fn networks(raw: &[String]) -> Result<Vec<String>, Error> {
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for n in raw {
         let n = n.trim();
         if network(n).is_none() {
-            return Err(Error::Usage(format!(
-                "{option} {}: expected a network such as 10.0.0.0/8 or 2001:db8::/32, or an \
+            return Err(Error::invalid(
+                "allow_from",
+                format!(
+                    "allow_from {}: expected a network such as 10.0.0.0/8 or 2001:db8::/32, or an \
                  address",
-                crate::secret::redact::quoted(n)
-            )));
+                    crate::secret::redact::quoted(n)
+                ),
+            ));
         }
         if !out.iter().any(|o| o == n) {
             out.push(n.to_string());
@@ -106,11 +113,8 @@ mod tests {
         assert!(!allows(&allowed, Some("192.0.2.8")));
         assert!(!allows(&allowed, Some("ci-runner-1")), "not an address");
         assert!(!allows(&allowed, None));
-        assert!(networks(&v(&["10.0.0.0/33"]), "--allow-from").is_err());
-        assert!(networks(&v(&["example.com"]), "--allow-from").is_err());
-        assert_eq!(
-            networks(&v(&[" ::1 "]), "--allow-from").unwrap(),
-            v(&["::1"])
-        );
+        assert!(networks(&v(&["10.0.0.0/33"])).is_err());
+        assert!(networks(&v(&["example.com"])).is_err());
+        assert_eq!(networks(&v(&[" ::1 "])).unwrap(), v(&["::1"]));
     }
 }

@@ -160,5 +160,5 @@ pub fn judge(
 /// A stored hash that is not a PHC string appw can read: the store is damaged.
 pub fn damaged(record: Option<&HashRecord>, e: BadHash) -> Error {
     let id = record.map_or("", |r| r.id.as_str());
-    Error::Store(format!("credential {id}: {e}"))
+    Error::Unavailable(format!("credential {id}: {e}"))
 }

@@ -12,13 +12,13 @@ use std::ops::DerefMut;
 use std::sync::Mutex;
 
 use anyhow::Result;
-use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::Context;
 use crate::auth::{self, Outcome, Reason, Request};
 use crate::cli::VerifyArgs;
 use crate::error::Error;
+use crate::json::VerifiedJson;
 use crate::secret::Hasher;
 use crate::store::{Store, Timestamp};
 use crate::{access, input, output, text};
@@ -81,9 +81,12 @@ pub fn run(
     match outcome {
         Outcome::Valid(valid) => {
             if args.json {
-                output::print_json(&json!({
-                    "valid": true, "id": valid.id, "user": valid.user, "name": valid.name
-                }))?;
+                output::print_json(&VerifiedJson {
+                    valid: true,
+                    id: valid.id,
+                    user: valid.user,
+                    name: valid.name,
+                })?;
             } else if !args.quiet {
                 output::print(&format!("{} {}\n", valid.id, text::clean(&valid.name)))?;
             }
@@ -143,7 +146,7 @@ where
         (attempt, read)
     });
     // (The closure runs exactly once, on one thread or the other.)
-    let read = read.ok_or_else(|| Error::Store("the store was not read".into()))?;
+    let read = read.ok_or_else(|| Error::Unavailable("the store was not read".into()))?;
     let claim = request.claim(scope, source);
     let Some((mut store, record)) = read? else {
         return Ok(Outcome::rejected(Reason::NoStore, None, &claim));

@@ -39,7 +39,7 @@ impl Pool {
         max: usize,
         runtime: &tokio::runtime::Handle,
     ) -> Result<Arc<Pool>> {
-        let missing = || Error::Store(format!("the store {location} could not be created"));
+        let missing = || Error::Unavailable(format!("the store {location} could not be created"));
         let (first, shared): (Box<dyn Store>, _) = match location {
             Location::Postgres(url) => {
                 let max = u32::try_from(max).unwrap_or(u32::MAX);
@@ -99,7 +99,10 @@ impl Pool {
                         self.state.lock().unwrap_or_else(|p| p.into_inner()).open -= 1;
                         self.freed.notify_one();
                         Err(failed.err().unwrap_or_else(|| {
-                            Error::Store(format!("the store {} has disappeared", self.location))
+                            Error::Unavailable(format!(
+                                "the store {} has disappeared",
+                                self.location
+                            ))
                         }))
                     }
                 };
@@ -110,7 +113,7 @@ impl Pool {
                 .unwrap_or_else(|p| p.into_inner());
             state = next;
             if timeout.timed_out() && state.idle.is_empty() && state.open >= self.max {
-                return Err(Error::Store(format!(
+                return Err(Error::Unavailable(format!(
                     "all {} connections to the store are busy",
                     self.max
                 )));

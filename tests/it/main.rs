@@ -7,6 +7,7 @@ mod auth_requests;
 mod core;
 mod features;
 mod hostile;
+mod json_contract;
 mod package;
 mod perf;
 mod postgres;

@@ -74,7 +74,7 @@ impl Target {
                 continue;
             };
             if let Err(e) = std::fs::File::open(&path) {
-                return Err(Error::Store(format!(
+                return Err(Error::Unavailable(format!(
                     "cannot read {key} {} for the store {shown}: {e}",
                     crate::secret::redact::quoted(&path)
                 )));
@@ -142,7 +142,7 @@ impl Target {
         let hint = ignored_pgpass()
             .map(|why| format!("; {why}"))
             .unwrap_or_default();
-        Error::Store(format!(
+        Error::Unavailable(format!(
             "cannot connect to the store {}: {what}{hint}",
             self.shown
         ))

@@ -19,7 +19,7 @@ mod outcome;
 pub mod request;
 
 pub use outcome::{Outcome, Rejected, Valid, damaged, judge};
-pub use request::{Early, Request};
+pub use request::{Early, Request, Schemes};
 
 use crate::secret::kdf::{self, BadHash, Checked, KdfParams};
 use crate::store::{HashRecord, Timestamp};

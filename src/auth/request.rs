@@ -16,6 +16,30 @@ pub struct Request {
     pub user: Option<String>,
 }
 
+/// Which `Authorization` schemes a front takes: `/auth` both; `verify --basic` reads
+/// what a web server's hook hands it, Basic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schemes {
+    Basic,
+    BasicOrBearer,
+}
+
+impl Schemes {
+    fn expected(self) -> &'static str {
+        match self {
+            Schemes::Basic => "expected 'Basic <base64>'",
+            Schemes::BasicOrBearer => "expected 'Basic <base64>' or 'Bearer <password>'",
+        }
+    }
+
+    fn supported(self) -> &'static str {
+        match self {
+            Schemes::Basic => "only the Basic scheme is supported",
+            Schemes::BasicOrBearer => "only the Basic and Bearer schemes are supported",
+        }
+    }
+}
+
 /// A refusal at parsing: no store read, no hash. `why` never holds the password.
 #[derive(Debug)]
 pub struct Early {
@@ -37,9 +61,9 @@ impl Request {
     }
 
     /// An HTTP `Authorization` value: `Basic <base64 of user:password>` (RFC 7617), or
-    /// `Bearer <password>` (the password names its credential, and so its user). An
-    /// `Authorization:` prefix and surrounding whitespace are allowed.
-    pub fn header(value: &str) -> Result<Request, Early> {
+    /// where `schemes` allows it, `Bearer <password>` (the password names its credential,
+    /// and so its user). An `Authorization:` prefix and surrounding whitespace are allowed.
+    pub fn header(value: &str, schemes: Schemes) -> Result<Request, Early> {
         let early = |why: String| Early {
             user: None,
             why: Cow::Owned(why),
@@ -56,14 +80,12 @@ impl Request {
             .map_or(value, str::trim);
         let (scheme, rest) = value
             .split_once(' ')
-            .ok_or_else(|| early("expected 'Basic <base64>' or 'Bearer <password>'".into()))?;
-        if scheme.eq_ignore_ascii_case("bearer") {
+            .ok_or_else(|| early(schemes.expected().into()))?;
+        if scheme.eq_ignore_ascii_case("bearer") && schemes == Schemes::BasicOrBearer {
             return Request::password(None, rest);
         }
         if !scheme.eq_ignore_ascii_case("basic") {
-            return Err(early(
-                "only the Basic and Bearer schemes are supported".into(),
-            ));
+            return Err(early(schemes.supported().into()));
         }
         let creds = basic::decode(rest).map_err(early)?;
         Request::password(Some(creds.user), &creds.password)
@@ -84,6 +106,8 @@ mod tests {
     use super::*;
     use base64::Engine as _;
 
+    const BOTH: Schemes = Schemes::BasicOrBearer;
+
     fn b64(s: &str) -> String {
         base64::engine::general_purpose::STANDARD.encode(s)
     }
@@ -92,7 +116,8 @@ mod tests {
     fn basic_and_bearer_name_the_same_password() {
         let token = Token::generate();
         let pw = token.as_str();
-        let basic = Request::header(&format!("Basic {}\n", b64(&format!("deploy:{pw}")))).unwrap();
+        let basic =
+            Request::header(&format!("Basic {}\n", b64(&format!("deploy:{pw}"))), BOTH).unwrap();
         assert_eq!(basic.user.as_deref(), Some("deploy"));
         assert_eq!(basic.token.id(), token.id());
         let grouped = token.grouped();
@@ -101,7 +126,8 @@ mod tests {
             format!("Authorization: bearer {pw}"),
             format!("BEARER {}", grouped.as_str()),
         ] {
-            let bearer = Request::header(&value).unwrap();
+            let bearer = Request::header(&value, BOTH).unwrap();
+            assert!(Request::header(&value, Schemes::Basic).is_err(), "{value}");
             assert_eq!(bearer.user, None, "{value}");
             assert_eq!(bearer.token.as_str(), pw);
         }
@@ -126,7 +152,7 @@ mod tests {
             (format!("Token {}", token.as_str()), None),
             (format!("Basic {}", b64(token.as_str())), None),
         ] {
-            let early = Request::header(&value).err().expect(&value);
+            let early = Request::header(&value, BOTH).err().expect(&value);
             assert_eq!(early.user.as_deref(), user, "{value}");
             assert!(!early.why.contains(token.as_str()), "{value}");
         }

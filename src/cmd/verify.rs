@@ -15,7 +15,7 @@ use anyhow::Result;
 use zeroize::Zeroizing;
 
 use super::Context;
-use crate::auth::{self, Outcome, Reason, Request};
+use crate::auth::{self, Outcome, Reason, Request, Schemes};
 use crate::cli::VerifyArgs;
 use crate::error::Error;
 use crate::json::VerifiedJson;
@@ -48,11 +48,11 @@ pub fn run(
         .map(input::source)
         .transpose()?;
     let rejected = |early: auth::Early| Error::Rejected(format!("rejected: {}", early.why));
-    // Stage 1 of the pipeline, parse: an Authorization value (Basic or Bearer) at once, a
+    // Stage 1 of the pipeline, parse: an Authorization value (Basic) at once, a
     // typed password once the scope asked for is known to be valid too.
     let presented = if args.basic {
         let line = read_line(&mut io::stdin().lock())?;
-        Presented::Parsed(Request::header(&line).map_err(rejected)?)
+        Presented::Parsed(Request::header(&line, Schemes::Basic).map_err(rejected)?)
     } else {
         let user = input::user(args.user.as_deref().unwrap_or_default())?;
         Presented::Typed(user, read_password(args.password_env.as_deref())?)

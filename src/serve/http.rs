@@ -156,7 +156,7 @@ impl Server {
         };
         // 1. Parse: Basic or Bearer, and appw's password format (no store read, no hash).
         let parsed = match header.to_str() {
-            Ok(value) => auth::Request::header(value),
+            Ok(value) => auth::Request::header(value, auth::Schemes::BasicOrBearer),
             Err(_) => Err(auth::Early {
                 user: None,
                 why: "the header is not text".into(),

@@ -1,7 +1,7 @@
 //! What `/auth` accepts and refuses in a request itself: a password sent alone as
 //! `Authorization: Bearer` (decided as Basic is, for the credential's own user), more than
 //! one `Authorization` header, and query keys it does not know. Against a real
-//! `appw serve` on loopback; `verify --basic` takes the same header values.
+//! `appw serve` on loopback.
 
 use crate::harness::{Appw, basic, forge, with_checksum};
 use crate::serve::{Server, header};
@@ -126,30 +126,6 @@ fn bearer_failures_throttle_the_client_as_basic_failures_do() {
     let (status, resp) = server.get("/auth", &[("Authorization", &bearer("abc"))]);
     assert_eq!(status, 429, "{resp}");
     assert!(header(&resp, "retry-after").is_some(), "{resp}");
-}
-
-#[test]
-fn verify_basic_takes_a_bearer_value_too() {
-    let appw = Appw::new();
-    let (id, password) = appw.create("deploy", "ci");
-    let out = appw
-        .run_stdin(
-            &["verify", "--basic", "--json"],
-            bearer(&password).as_bytes(),
-        )
-        .ok();
-    assert_eq!(out.json()["user"], "deploy");
-    assert_eq!(out.json()["id"], id.as_str());
-    let out = appw
-        .run_stdin(&["verify", "--basic"], bearer(&forge(&password)).as_bytes())
-        .code(1)
-        .one_error_line();
-    assert!(out.stderr.contains("rejected: wrong password"), "{out:?}");
-    let out = appw
-        .run_stdin(&["verify", "--basic"], b"Bearer abc\n")
-        .code(1)
-        .one_error_line();
-    assert!(out.stderr.contains("appw's format"), "{out:?}");
 }
 
 #[test]

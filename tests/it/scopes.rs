@@ -252,7 +252,7 @@ fn a_refusal_for_scope_or_network_costs_one_evaluation() {
         (None, None, false),
     ] {
         let mut store = store::open(&location, Access::Existing).unwrap().unwrap();
-        let (ok, evaluations) = crate::reliability::verify_counted(
+        let (ok, evaluations) = crate::hash_evaluations::verify_counted(
             || Ok(Some(store.as_mut())),
             "deploy",
             &pw,

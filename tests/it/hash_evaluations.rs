@@ -3,18 +3,37 @@
 //! hash made under other parameters a second one until it is rehashed.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 
-use appw::auth::Claim;
-use appw::cmd::verify::{Outcome, check};
-use appw::secret::{KdfParams, kdf};
-use appw::store::{Access, Location};
+use appw::auth::{Outcome, Request};
+use appw::cmd::verify::check;
+use appw::secret::memory::{Arena, Reuse, Strategy};
+use appw::secret::{Hasher, KdfParams};
+use appw::store::{Access, Location, Store};
 
 use crate::harness::{Appw, CHEAP_KDF, Rng, forged_token};
 
-/// Held by every test that counts argon2 evaluations in this process (the counter is
-/// process-wide; nothing else in this test binary hashes in-process), so counts are exact.
-pub static COUNTING: Mutex<()> = Mutex::new(());
+/// Verifies `password` for `user` in-process, as `appw verify` does, at the cheap policy,
+/// with a hasher of its own (so counts are exact while other tests hash): whether it was
+/// valid, and how many argon2 evaluations it cost.
+pub fn verify_counted<S>(
+    open: impl FnOnce() -> Result<Option<S>, appw::error::Error> + Send,
+    user: &str,
+    password: &str,
+    scope: Option<&str>,
+    source: Option<&str>,
+    now: i64,
+) -> (bool, u64)
+where
+    S: std::ops::DerefMut<Target = dyn Store> + Send,
+{
+    let policy: KdfParams = CHEAP_KDF.parse().unwrap();
+    let hasher = Hasher::new(policy, Arena::new(Strategy::Ordinary, Reuse::WipeNow));
+    let Ok(request) = Request::password(Some(user.to_string()), password) else {
+        return (false, hasher.evaluations());
+    };
+    let outcome = check(open, &request, scope, source, &hasher, now).unwrap();
+    (matches!(outcome, Outcome::Valid(_)), hasher.evaluations())
+}
 
 #[test]
 fn every_verify_outcome_costs_exactly_one_hash_evaluation() {
@@ -42,7 +61,6 @@ fn every_verify_outcome_costs_exactly_one_hash_evaluation() {
     let mut rng = Rng::seeded();
     let wrong_pw = forged_token(&id, &mut rng);
     let (_, unknown_id_pw) = Appw::new().create("u", "elsewhere");
-    let policy: KdfParams = CHEAP_KDF.parse().unwrap();
     let location = Location::resolve(Some(PathBuf::from(&appw.db))).unwrap();
     let mut store = appw::store::open(&location, Access::Existing)
         .unwrap()
@@ -63,23 +81,11 @@ fn every_verify_outcome_costs_exactly_one_hash_evaluation() {
             true,
         ),
     ];
-    let _counting = COUNTING.lock().unwrap_or_else(|e| e.into_inner());
     for (what, user, password, at, valid) in cases {
-        let before = kdf::evaluations();
-        let outcome = check(
-            || Ok(Some(store.as_mut())),
-            &Claim::user(user),
-            password,
-            policy,
-            at,
-        )
-        .unwrap();
-        assert_eq!(kdf::evaluations() - before, 1, "{what}");
-        assert_eq!(
-            matches!(outcome, Outcome::Valid { .. }),
-            valid,
-            "{what}: {outcome:?}"
-        );
+        let (ok, evaluations) =
+            verify_counted(|| Ok(Some(store.as_mut())), user, password, None, None, at);
+        assert_eq!(evaluations, 1, "{what}");
+        assert_eq!(ok, valid, "{what}");
     }
     // Without a store, still one evaluation; malformed input and huge input, none (the
     // format is public, so refusing it early tells an attacker nothing).
@@ -90,10 +96,9 @@ fn every_verify_outcome_costs_exactly_one_hash_evaluation() {
         ("checksum typo", true, crate::harness::typo(&pw, 47), 0),
     ] {
         let opened = with_store.then(|| store_for(&location));
-        let before = kdf::evaluations();
-        let outcome = check(|| Ok(opened), &Claim::user("u"), &password, policy, now).unwrap();
-        assert_eq!(kdf::evaluations() - before, want, "{what}");
-        assert!(matches!(outcome, Outcome::Rejected(_)), "{what}");
+        let (ok, evaluations) = verify_counted(|| Ok(opened), "u", &password, None, None, now);
+        assert_eq!(evaluations, want, "{what}");
+        assert!(!ok, "{what}");
     }
 }
 
@@ -106,10 +111,8 @@ fn a_hash_made_under_other_parameters_costs_a_second_evaluation_until_rehashed()
     let appw = Appw::new();
     let (weak_id, weak_pw) = appw.create_with("m=32,t=1,p=1", "u", "weak");
     let (strong_id, strong_pw) = appw.create_with("m=128,t=1,p=1", "u", "strong");
-    let policy: KdfParams = CHEAP_KDF.parse().unwrap();
     let location = Location::resolve(Some(PathBuf::from(&appw.db))).unwrap();
     let mut store = store_for(&location);
-    let _counting = COUNTING.lock().unwrap_or_else(|e| e.into_inner());
     let now = chrono::Utc::now().timestamp();
     let mut rng = Rng::seeded();
     let cases: [(&str, String, u64, bool); 5] = [
@@ -135,17 +138,10 @@ fn a_hash_made_under_other_parameters_costs_a_second_evaluation_until_rehashed()
         ("right password, stronger hash", strong_pw, 2, true),
     ];
     for (what, password, want, valid) in cases {
-        let before = kdf::evaluations();
-        let outcome = check(
-            || Ok(Some(store.as_mut())),
-            &Claim::user("u"),
-            &password,
-            policy,
-            now,
-        )
-        .unwrap();
-        assert_eq!(kdf::evaluations() - before, want, "{what}");
-        assert_eq!(matches!(outcome, Outcome::Valid { .. }), valid, "{what}");
+        let (ok, evaluations) =
+            verify_counted(|| Ok(Some(store.as_mut())), "u", &password, None, None, now);
+        assert_eq!(evaluations, want, "{what}");
+        assert_eq!(ok, valid, "{what}");
     }
 }
 

@@ -4,6 +4,7 @@
 mod harness;
 
 mod audit_log;
+mod auth_requests;
 mod concurrency;
 mod create_and_list;
 mod expiry;

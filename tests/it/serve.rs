@@ -158,7 +158,7 @@ fn exchange(stream: &mut (impl Read + Write), raw: &str) -> (u16, String) {
     (status, resp)
 }
 
-fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
+pub fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
     response.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
         k.eq_ignore_ascii_case(name).then(|| v.trim())

@@ -12,8 +12,9 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::Server;
 use crate::error::{Error, Result};
-use crate::secret::KdfParams;
-use crate::store::Store;
+use crate::secret::Hasher;
+use crate::secret::memory::{Arena, Reuse};
+use crate::store::{HashRecord, Store, Timestamp};
 
 pub use super::http::{Io, accept};
 pub use super::listen::{Address, Listener, Peer};
@@ -78,21 +79,27 @@ impl Server {
         super::listen::client(peer, headers, &self.config.trusted)
     }
 
-    /// The argon2 parameters new hashes get.
-    pub fn kdf(&self) -> KdfParams {
-        self.config.kdf
+    /// The argon2 parameters new hashes get, and where argon2's memory comes from.
+    pub fn hasher(&self) -> Hasher {
+        Hasher::new(
+            self.config.kdf,
+            Arena::new(self.config.huge_pages, Reuse::WipeNow),
+        )
     }
 
-    /// A read on a pooled store connection (inline on SQLite, as `/auth`'s reads).
-    pub async fn read_store<T: Send + 'static>(
-        self: &Arc<Self>,
-        f: impl FnOnce(&mut (dyn Store + 'static)) -> Result<T> + Send + 'static,
-    ) -> Result<T> {
-        self.store(f).await
+    /// The time a request's decisions are made at (the server's clock).
+    pub fn clock(&self) -> Timestamp {
+        self.now()
     }
 
-    /// A write on a pooled store connection, on the blocking pool.
-    pub async fn write_store<T: Send + 'static>(
+    /// The row of credential `id`, read as `/auth` reads it.
+    pub async fn record(self: &Arc<Self>, id: String) -> Result<Option<HashRecord>> {
+        self.read(id).await
+    }
+
+    /// An operation on a pooled store connection, on the blocking pool (never on the
+    /// threads that answer requests).
+    pub async fn with_store<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut (dyn Store + 'static)) -> Result<T> + Send + 'static,
     ) -> Result<T> {
@@ -100,18 +107,18 @@ impl Server {
     }
 
     /// Work that hashes (issuing a password), on the argon2 workers that `/auth`'s checks
-    /// use: never on the threads that answer requests, and bounded by the same queue
-    /// (refused as unavailable when it is full).
+    /// use, with a worker's hasher: never on the threads that answer requests, and bounded
+    /// by the same queue (refused as unavailable when it is full).
     pub async fn hashing<T: Send + 'static>(
         self: &Arc<Self>,
-        f: impl FnOnce(&mut (dyn Store + 'static)) -> Result<T> + Send + 'static,
+        f: impl FnOnce(&mut (dyn Store + 'static), &Hasher) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let pool = self.pool.clone();
         let busy = || Error::Unavailable("the server is busy; try again shortly".into());
         self.workers
-            .run(move || {
-                let _ = reply.send(pool.with(f));
+            .run(move |hasher| {
+                let _ = reply.send(pool.with(|s| f(s, hasher)));
             })
             .map_err(|_| busy())?;
         answer.await.unwrap_or_else(|_| Err(busy()))

@@ -36,7 +36,7 @@ pub async fn create(State(admin): State<Arc<Admin>>, headers: HeaderMap, body: B
         scopes: form.list("scopes"),
         allow_from: form.list("allow_from"),
     };
-    let ctx = api::ctx(&admin, &caller)?;
+    let ctx = api::acting(&admin, &caller);
     let outcome = match api::within_power(&caller, &req, ctx.now) {
         Ok(()) => api::issue(&admin, ctx, Issue::Create(req)).await,
         Err(refusal) => Err(refusal),
@@ -90,7 +90,7 @@ async fn act_on(
     id: String,
 ) -> Result<(), Problem> {
     let c = api::visible(admin, caller, id).await?;
-    let ctx = api::ctx(admin, caller)?;
+    let ctx = api::acting(admin, caller);
     let name = crate::text::clean(&c.name).into_owned();
     let target = Target::Id(c.id.clone());
     if form.get("rotate").is_some() {
@@ -111,15 +111,14 @@ async fn act_on(
         return Err(Problem::new(StatusCode::BAD_REQUEST, "no action was chosen"));
     };
     admin
-        .server
-        .write_store(move |s| match disabled {
-            None => ops::revoke(s, &ctx, &[target]).map(drop),
+        .run(ctx, move |s, ctx| match disabled {
+            None => ops::revoke(s, ctx, &[target]).map(drop),
             Some(disabled) => {
                 let req = ops::UpdateRequest {
                     disabled: Some(disabled),
                     ..Default::default()
                 };
-                ops::update(s, &ctx, &target, req).map(drop)
+                ops::update(s, ctx, &target, req).map(drop)
             }
         })
         .await
@@ -146,11 +145,10 @@ pub async fn confirm_revoke_all(
         .map(|(_, v)| v.trim().to_string())
         .filter(|u| !u.is_empty());
     let user = whose(&caller, asked)?;
-    let ctx = api::ctx(&admin, &caller)?;
+    let ctx = api::acting(&admin, &caller);
     let who = user.clone();
     let count = admin
-        .server
-        .write_store(move |s| ops::count_active(Some(s), &ctx, who.as_deref()))
+        .run(ctx, move |s, ctx| ops::count_active(Some(s), ctx, who.as_deref()))
         .await
         .map_err(|e| Response::from(Problem::of(&e)))?;
     Ok(page(
@@ -186,10 +184,9 @@ pub async fn revoke_all(State(admin): State<Arc<Admin>>, headers: HeaderMap, bod
     let (found, caller, form) = form_session(&admin, &headers, body).await?;
     let outcome = async {
         let user = whose(&caller, form.text("user").map(str::to_string))?;
-        let ctx = api::ctx(&admin, &caller)?;
+        let ctx = api::acting(&admin, &caller);
         admin
-            .server
-            .write_store(move |s| ops::revoke_all(Some(s), &ctx, user.as_deref()))
+            .run(ctx, move |s, ctx| ops::revoke_all(Some(s), ctx, user.as_deref()))
             .await
             .map_err(|e| Problem::of(&e))
     }

@@ -17,7 +17,7 @@ use super::{Admin, body, reply};
 use crate::json::{CredentialJson, EventJson, IssuedJson, RevokedJson};
 use crate::ops::{self, Actor, Ctx, Target};
 use crate::serve::gate::Peer;
-use crate::store::Credential;
+use crate::store::{Credential, Store, Timestamp};
 
 type Answer = Result<Response, Response>;
 
@@ -28,17 +28,44 @@ async fn manager(admin: &Arc<Admin>, headers: &HeaderMap, peer: Peer) -> Result<
         .map_err(reply::refused)
 }
 
-/// What every operation called for `caller` needs: the policy, the clock, and the caller
-/// as the actor of what it changes.
-pub fn ctx(admin: &Admin, caller: &Caller) -> Result<Ctx, Problem> {
-    let now = crate::when::now().map_err(|e| Problem::of(&e))?;
-    Ok(Ctx {
-        kdf: admin.server.kdf(),
-        now,
+/// Who acts, and when: what every operation called for `caller` needs besides a hasher
+/// (see [`Admin::run`]).
+pub struct Acting {
+    pub now: Timestamp,
+    pub actor: Actor,
+}
+
+pub fn acting(admin: &Admin, caller: &Caller) -> Acting {
+    Acting {
+        now: admin.server.clock(),
         actor: Actor::Credential {
             id: caller.id.clone(),
         },
-    })
+    }
+}
+
+impl Admin {
+    /// Runs a core operation that does not hash, on a pooled store connection on the
+    /// blocking pool.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        acting: Acting,
+        op: impl FnOnce(&mut (dyn Store + 'static), &Ctx) -> crate::error::Result<T>
+        + Send
+        + 'static,
+    ) -> crate::error::Result<T> {
+        let hasher = self.hasher.clone();
+        self.server
+            .with_store(move |s| {
+                let ctx = Ctx {
+                    hasher: &hasher,
+                    now: acting.now,
+                    actor: acting.actor,
+                };
+                op(s, &ctx)
+            })
+            .await
+    }
 }
 
 fn credential(c: &Credential, now: i64) -> Value {
@@ -59,7 +86,7 @@ pub async fn visible(
     let target = Target::Id(id);
     let c = admin
         .server
-        .read_store(move |s| ops::show(s, &target))
+        .with_store(move |s| ops::show(s, &target))
         .await
         .map_err(fail)?;
     if !caller.sees(&c.user) {
@@ -94,15 +121,14 @@ pub async fn list(
     let Some(user) = own_filter(&caller, param(&query, "user")) else {
         return Ok(reply::json(StatusCode::OK, &Value::Array(Vec::new())));
     };
-    let ctx = ctx(&admin, &caller)?;
+    let ctx = acting(&admin, &caller);
     let now = ctx.now;
     let req = ops::ListRequest {
         user,
         ..Default::default()
     };
     let creds = admin
-        .server
-        .write_store(move |s| ops::list(Some(s), &ctx, &req))
+        .run(ctx, move |s, ctx| ops::list(Some(s), ctx, &req))
         .await
         .map_err(fail)?;
     let items = creds.iter().map(|c| credential(c, now)).collect();
@@ -147,7 +173,7 @@ pub async fn create(
 /// Creates what `req` asks for, within the caller's power, and answers 201 with the
 /// password (also the screen's create, through [`within_power`] and [`issue`]).
 async fn issue_new(admin: &Arc<Admin>, caller: &Caller, req: ops::CreateRequest) -> Answer {
-    let ctx = ctx(admin, caller)?;
+    let ctx = acting(admin, caller);
     within_power(caller, &req, ctx.now)?;
     let issued = issue(admin, ctx, Issue::Create(req)).await?;
     Ok(issued_json(&issued, StatusCode::CREATED))
@@ -182,12 +208,19 @@ pub enum Issue {
 }
 
 /// Issues on the argon2 workers (never on the threads that answer requests).
-pub async fn issue(admin: &Arc<Admin>, ctx: Ctx, what: Issue) -> Result<ops::Issued, Problem> {
+pub async fn issue(admin: &Arc<Admin>, ctx: Acting, what: Issue) -> Result<ops::Issued, Problem> {
     admin
         .server
-        .hashing(move |s| match what {
-            Issue::Create(req) => ops::create(s, &ctx, req),
-            Issue::Rotate(target) => ops::rotate(s, &ctx, &target),
+        .hashing(move |s, hasher| {
+            let ctx = Ctx {
+                hasher,
+                now: ctx.now,
+                actor: ctx.actor,
+            };
+            match what {
+                Issue::Create(req) => ops::create(s, &ctx, req),
+                Issue::Rotate(target) => ops::rotate(s, &ctx, &target),
+            }
         })
         .await
         .map_err(|e| Problem::of(&e))
@@ -214,7 +247,7 @@ pub async fn show(
 ) -> Answer {
     let caller = manager(&admin, &headers, peer).await?;
     let c = visible(&admin, &caller, id).await?;
-    let now = crate::when::now().map_err(fail)?;
+    let now = admin.server.clock();
     Ok(reply::json(StatusCode::OK, &credential(&c, now)))
 }
 
@@ -263,7 +296,7 @@ pub async fn update(
         },
     };
     let c = visible(&admin, &caller, id).await?;
-    let ctx = ctx(&admin, &caller)?;
+    let ctx = acting(&admin, &caller);
     let (now, target) = (ctx.now, Target::Id(c.id.clone()));
     if caller.role == Role::Own {
         let expires_at = match &req.expires {
@@ -278,8 +311,7 @@ pub async fn update(
             .map_err(|why| reply::error(StatusCode::FORBIDDEN, &why))?;
     }
     let updated = admin
-        .server
-        .write_store(move |s| ops::update(s, &ctx, &target, req))
+        .run(ctx, move |s, ctx| ops::update(s, ctx, &target, req))
         .await
         .map_err(fail)?;
     Ok(reply::json(StatusCode::OK, &credential(&updated, now)))
@@ -298,7 +330,7 @@ pub async fn rotate(
     caller
         .may_hold(&c.scopes, &c.allow_from, c.expires_at)
         .map_err(|why| reply::error(StatusCode::FORBIDDEN, &why))?;
-    let ctx = ctx(&admin, &caller)?;
+    let ctx = acting(&admin, &caller);
     let issued = issue(&admin, ctx, Issue::Rotate(Target::Id(c.id))).await?;
     Ok(issued_json(&issued, StatusCode::CREATED))
 }
@@ -316,11 +348,10 @@ pub async fn revoke(
 }
 
 async fn revoke_one(admin: &Arc<Admin>, caller: &Caller, id: String) -> Answer {
-    let ctx = ctx(admin, caller)?;
+    let ctx = acting(admin, caller);
     let now = ctx.now;
     let revoked = admin
-        .server
-        .write_store(move |s| ops::revoke(s, &ctx, &[Target::Id(id)]))
+        .run(ctx, move |s, ctx| ops::revoke(s, ctx, &[Target::Id(id)]))
         .await
         .map_err(fail)?;
     match revoked.first() {
@@ -350,11 +381,10 @@ pub async fn revoke_all(
             "user: appw:self may revoke its own user's credentials only",
         ));
     }
-    let ctx = ctx(&admin, &caller)?;
+    let ctx = acting(&admin, &caller);
     let who = user.clone();
     let count = admin
-        .server
-        .write_store(move |s| ops::revoke_all(Some(s), &ctx, Some(&who)))
+        .run(ctx, move |s, ctx| ops::revoke_all(Some(s), ctx, Some(&who)))
         .await
         .map_err(fail)?;
     let json = RevokedJson {
@@ -379,14 +409,13 @@ pub async fn log(
     let Some(user) = own_filter(&caller, param(&query, "user")) else {
         return Ok(reply::json(StatusCode::OK, &Value::Array(Vec::new())));
     };
-    let ctx = ctx(&admin, &caller)?;
+    let ctx = acting(&admin, &caller);
     let req = ops::LogRequest {
         user,
         since: param(&query, "since"),
     };
     let events = admin
-        .server
-        .write_store(move |s| ops::log(Some(s), &ctx, &req))
+        .run(ctx, move |s, ctx| ops::log(Some(s), ctx, &req))
         .await
         .map_err(fail)?;
     let items = events
@@ -406,7 +435,7 @@ pub async fn show_self(
         .await
         .map_err(reply::refused)?;
     let c = visible(&admin, &caller, caller.id.clone()).await?;
-    let now = crate::when::now().map_err(fail)?;
+    let now = admin.server.clock();
     Ok(reply::json(StatusCode::OK, &credential(&c, now)))
 }
 

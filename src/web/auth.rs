@@ -7,9 +7,7 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
-use zeroize::Zeroizing;
 
-use crate::secret::Token;
 use crate::serve::Server;
 use crate::serve::gate::{Answer, Gate, Peer};
 use crate::store::{HashRecord, Timestamp};
@@ -73,7 +71,7 @@ pub async fn authenticate(
         Gate::Refused(answer) => return Err(answer),
     };
     let record = server
-        .read_store(move |s| s.hash_record(&id))
+        .record(id)
         .await
         .ok()
         .flatten();
@@ -92,9 +90,8 @@ pub async fn still_valid(
     role: Role,
     now: Timestamp,
 ) -> Option<Caller> {
-    let id = id.to_string();
     let record = server
-        .read_store(move |s| s.hash_record(&id))
+        .record(id.to_string())
         .await
         .ok()
         .flatten()?;
@@ -114,7 +111,7 @@ async fn claimed_role(server: &Arc<Server>, headers: &HeaderMap) -> Role {
     let Some(id) = named_id(headers) else {
         return Role::Own;
     };
-    match server.read_store(move |s| s.hash_record(&id)).await {
+    match server.record(id).await {
         Ok(Some(r)) if r.scopes.iter().any(|s| s == ADMIN) => Role::Admin,
         _ => Role::Own,
     }
@@ -122,14 +119,9 @@ async fn claimed_role(server: &Arc<Server>, headers: &HeaderMap) -> Role {
 
 /// The credential id a Basic or Bearer header's password names, if it parses.
 fn named_id(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
-    let password = match value.split_once(' ') {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => {
-            Zeroizing::new(rest.trim().to_string())
-        }
-        _ => crate::auth::basic::parse(value).ok()?.password,
-    };
-    Token::parse(&password).ok().map(|t| t.id().to_string())
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let request = crate::auth::Request::header(value, crate::auth::Schemes::BasicOrBearer).ok()?;
+    Some(request.token.id().to_string())
 }
 
 fn gone() -> Answer {

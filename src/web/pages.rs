@@ -77,9 +77,7 @@ pub(super) async fn signed(admin: &Arc<Admin>, headers: &HeaderMap) -> Signed {
     let Some(who) = found.who.clone() else {
         return Signed::Anonymous(found);
     };
-    let Ok(now) = crate::when::now() else {
-        return Signed::Ended;
-    };
+    let now = admin.server.clock();
     match auth::still_valid(&admin.server, &who.credential, who.role, now).await {
         Some(caller) => Signed::In(found, caller),
         None => {
@@ -167,7 +165,7 @@ pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri
         Role::Admin => param("user").unwrap_or("").to_string(),
         Role::Own => String::new(),
     };
-    let ctx = api::ctx(&admin, &caller)?;
+    let ctx = api::acting(&admin, &caller);
     let now = ctx.now;
     let req = ops::ListRequest {
         user: match caller.role {
@@ -178,8 +176,7 @@ pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri
     };
     let notice = admin.sessions.take_notice(&found.key);
     let creds = match admin
-        .server
-        .write_store(move |s| ops::list(Some(s), &ctx, &req))
+        .run(ctx, move |s, ctx| ops::list(Some(s), ctx, &req))
         .await
     {
         Ok(creds) => creds,

@@ -3,16 +3,29 @@
 
 mod harness;
 
-mod core;
-mod features;
+mod audit_log;
+mod auth_requests;
+mod concurrency;
+mod create_and_list;
+mod expiry;
+mod hash_evaluations;
 mod hostile;
+mod hostile_input;
+mod interruptions;
 mod json_contract;
+mod names;
 mod package;
-mod perf;
 mod postgres;
-mod reliability;
+mod rehash;
+mod revoke;
+mod rotation;
 mod scopes;
+mod secrets;
 mod serve;
 mod shell;
+mod store_files;
+mod store_opening;
 mod story;
+mod usage_and_help;
+mod verify_command;
 mod web;

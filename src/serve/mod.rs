@@ -268,8 +268,8 @@ impl Server {
     async fn blocking<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut (dyn crate::store::Store + 'static)) -> crate::error::Result<T>
-            + Send
-            + 'static,
+        + Send
+        + 'static,
     ) -> crate::error::Result<T> {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || pool.with(f))

@@ -30,7 +30,7 @@ pub struct Job {
 /// admin API) done with the worker's hasher, so that all of it shares one bounded set of
 /// threads.
 enum Work {
-    Check(Job),
+    Check(Box<Job>),
     Task(Box<dyn FnOnce(&Hasher) + Send>),
 }
 
@@ -76,7 +76,7 @@ impl Workers {
     }
 
     pub fn submit(&self, job: Job) -> Result<(), Busy> {
-        self.send(Work::Check(job))
+        self.send(Work::Check(Box::new(job)))
     }
 
     /// Runs `task` on a worker, with its hasher (issuing a password); refused like a check
@@ -132,7 +132,7 @@ fn work(rx: &Mutex<Receiver<Work>>, waiting: &AtomicUsize, hasher: &Hasher, reha
         };
         waiting.fetch_sub(1, Ordering::Relaxed);
         let job = match job {
-            Work::Check(job) => job,
+            Work::Check(job) => *job,
             Work::Task(task) => {
                 task(hasher);
                 continue;

@@ -108,7 +108,10 @@ async fn act_on(
     } else if form.get("enable").is_some() {
         ("Enabled", Some(false))
     } else {
-        return Err(Problem::new(StatusCode::BAD_REQUEST, "no action was chosen"));
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "no action was chosen",
+        ));
     };
     admin
         .run(ctx, move |s, ctx| match disabled {
@@ -148,7 +151,9 @@ pub async fn confirm_revoke_all(
     let ctx = api::acting(&admin, &caller);
     let who = user.clone();
     let count = admin
-        .run(ctx, move |s, ctx| ops::count_active(Some(s), ctx, who.as_deref()))
+        .run(ctx, move |s, ctx| {
+            ops::count_active(Some(s), ctx, who.as_deref())
+        })
         .await
         .map_err(|e| Response::from(Problem::of(&e)))?;
     Ok(page(
@@ -186,7 +191,9 @@ pub async fn revoke_all(State(admin): State<Arc<Admin>>, headers: HeaderMap, bod
         let user = whose(&caller, form.text("user").map(str::to_string))?;
         let ctx = api::acting(&admin, &caller);
         admin
-            .run(ctx, move |s, ctx| ops::revoke_all(Some(s), ctx, user.as_deref()))
+            .run(ctx, move |s, ctx| {
+                ops::revoke_all(Some(s), ctx, user.as_deref())
+            })
             .await
             .map_err(|e| Problem::of(&e))
     }

@@ -50,9 +50,7 @@ impl Admin {
     pub async fn run<T: Send + 'static>(
         &self,
         acting: Acting,
-        op: impl FnOnce(&mut (dyn Store + 'static), &Ctx) -> crate::error::Result<T>
-        + Send
-        + 'static,
+        op: impl FnOnce(&mut (dyn Store + 'static), &Ctx) -> crate::error::Result<T> + Send + 'static,
     ) -> crate::error::Result<T> {
         let hasher = self.hasher.clone();
         self.server
@@ -234,7 +232,10 @@ fn issued_json(issued: &ops::Issued, status: StatusCode) -> Response {
     };
     match serde_json::to_value(&json) {
         Ok(value) => reply::secret_json(status, value),
-        Err(_) => reply::error(StatusCode::INTERNAL_SERVER_ERROR, "could not write the answer"),
+        Err(_) => reply::error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not write the answer",
+        ),
     }
 }
 
@@ -276,12 +277,8 @@ pub async fn update(
 ) -> Answer {
     let caller = manager(&admin, &headers, peer).await?;
     let b: PatchBody = body::json(&headers, body).await?;
-    let not_null = |field: &str| {
-        reply::error(
-            StatusCode::BAD_REQUEST,
-            &format!("{field}: cannot be null"),
-        )
-    };
+    let not_null =
+        |field: &str| reply::error(StatusCode::BAD_REQUEST, &format!("{field}: cannot be null"));
     let req = ops::UpdateRequest {
         name: match b.name {
             Some(None) => return Err(not_null("name")),

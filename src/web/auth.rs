@@ -70,11 +70,7 @@ pub async fn authenticate(
         Gate::Passed { id } => id,
         Gate::Refused(answer) => return Err(answer),
     };
-    let record = server
-        .record(id)
-        .await
-        .ok()
-        .flatten();
+    let record = server.record(id).await.ok().flatten();
     match record {
         Some(r) => Ok(Caller::of(r)),
         // Revoked between the check and this read: nothing was decided on it yet.
@@ -90,13 +86,9 @@ pub async fn still_valid(
     role: Role,
     now: Timestamp,
 ) -> Option<Caller> {
-    let record = server
-        .record(id.to_string())
-        .await
-        .ok()
-        .flatten()?;
+    let record = server.record(id.to_string()).await.ok().flatten()?;
     let usable = record.hash.is_some()
-        && !record.expires_at.is_some_and(|at| at <= now)
+        && record.expires_at.is_none_or(|at| at > now)
         && record.scopes.iter().any(|s| s == role.scope());
     usable.then(|| Caller {
         role,
@@ -202,8 +194,7 @@ impl Caller {
         if let Some(own) = self.expires_at {
             if expires_at.is_none_or(|at| at > own) {
                 return Err(
-                    "expires: no later than this credential's own expiry, which is required"
-                        .into(),
+                    "expires: no later than this credential's own expiry, which is required".into(),
                 );
             }
         }

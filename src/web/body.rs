@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde::de::DeserializeOwned;
 
-use super::reply;
+use super::reply::{self, Problem};
 
 /// Bodies larger than this are refused (413) before they are parsed.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -98,7 +98,10 @@ pub async fn form(headers: &HeaderMap, body: Body) -> Result<Form, Response> {
     }
     let bytes = bytes(headers, body).await?;
     if std::str::from_utf8(&bytes).is_err() {
-        return Err(reply::error(StatusCode::BAD_REQUEST, "the form is not UTF-8"));
+        return Err(reply::error(
+            StatusCode::BAD_REQUEST,
+            "the form is not UTF-8",
+        ));
     }
     Ok(Form(form_urlencoded::parse(&bytes).into_owned().collect()))
 }
@@ -134,22 +137,25 @@ impl Form {
 
 /// The query string's pairs (`?user=U&since=WHEN`); a key the route does not know, or one
 /// given twice, is refused (400), never ignored.
-pub fn query(query: Option<&str>, known: &[&str]) -> Result<Vec<(String, String)>, Response> {
+pub fn query(query: Option<&str>, known: &[&str]) -> Result<Vec<(String, String)>, Problem> {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .into_owned()
         .collect();
     for (i, (k, _)) in pairs.iter().enumerate() {
         if !known.contains(&k.as_str()) {
             let shown = crate::secret::redact::quoted(k);
-            return Err(reply::error(
+            return Err(Problem::new(
                 StatusCode::BAD_REQUEST,
-                &format!("unknown query parameter {shown}"),
+                format!("unknown query parameter {shown}"),
             ));
         }
         if pairs[..i].iter().any(|(other, _)| other == k) {
-            return Err(reply::error(
+            return Err(Problem::new(
                 StatusCode::BAD_REQUEST,
-                &format!("query parameter {k} given twice"),
+                format!(
+                    "query parameter {} given twice",
+                    crate::secret::redact::quoted(k)
+                ),
             ));
         }
     }

@@ -126,7 +126,10 @@ fn router(admin: Arc<Admin>) -> Router {
         .route("/sign-out", post(pages::sign_out))
         .route("/create", post(actions::create))
         .route("/credentials/{id}", post(actions::act))
-        .route("/revoke-all", get(actions::confirm_revoke_all).post(actions::revoke_all))
+        .route(
+            "/revoke-all",
+            get(actions::confirm_revoke_all).post(actions::revoke_all),
+        )
         .route("/style.css", get(assets::style))
         .route("/copy.js", get(assets::script))
         .route(

@@ -160,7 +160,12 @@ pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri
         }
     };
     let query = body::query(uri.query(), &["user", "page"])?;
-    let param = |k: &str| query.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim());
+    let param = |k: &str| {
+        query
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim())
+    };
     let filter = match caller.role {
         Role::Admin => param("user").unwrap_or("").to_string(),
         Role::Own => String::new(),
@@ -208,7 +213,10 @@ pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri
     let issued = admin.sessions.take_issued(&found.key);
     let grouped = issued.as_ref().map(|i| i.password.grouped());
     let curl = issued.as_ref().map(|i| {
-        let url = admin.auth_url.as_deref().unwrap_or("http://127.0.0.1:9180/auth");
+        let url = admin
+            .auth_url
+            .as_deref()
+            .unwrap_or("http://127.0.0.1:9180/auth");
         views::curl_line(&i.user, i.password.as_str(), url)
     });
     let new = match (&issued, &grouped, &curl) {

@@ -14,7 +14,11 @@ use crate::serve::gate::Answer;
 
 /// A JSON document, written as `--json` writes it (unprintable characters escaped).
 pub fn json(status: StatusCode, value: &Value) -> Response {
-    with_type(status, Body::from(Json(value).to_string()), "application/json")
+    with_type(
+        status,
+        Body::from(Json(value).to_string()),
+        "application/json",
+    )
 }
 
 /// `{"error": message}`: one line, any password in it redacted, nothing a terminal acts on.
@@ -34,7 +38,9 @@ pub fn status_of(e: &Error) -> StatusCode {
 pub fn refused(answer: Answer) -> Response {
     let status = answer.status();
     let message = match status {
-        StatusCode::UNAUTHORIZED => "authentication required: an appw password, with Basic or Bearer",
+        StatusCode::UNAUTHORIZED => {
+            "authentication required: an appw password, with Basic or Bearer"
+        }
         StatusCode::FORBIDDEN => "this credential may not be used for that",
         StatusCode::TOO_MANY_REQUESTS => "too many failed attempts; try again later",
         _ => "the store cannot be used right now; try again shortly",

@@ -74,8 +74,7 @@ impl Sessions {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         let session = map.get_mut(&key)?;
         let now = Instant::now();
-        if now.duration_since(session.seen) > IDLE || now.duration_since(session.started) > TOTAL
-        {
+        if now.duration_since(session.seen) > IDLE || now.duration_since(session.started) > TOTAL {
             map.remove(&key);
             return None;
         }
@@ -105,7 +104,10 @@ impl Sessions {
             });
         }
         if map.len() >= MAX_SESSIONS {
-            if let Some(oldest) = map.iter().min_by_key(|(_, s)| s.seen).map(|(k, _)| k.clone())
+            if let Some(oldest) = map
+                .iter()
+                .min_by_key(|(_, s)| s.seen)
+                .map(|(k, _)| k.clone())
             {
                 map.remove(&oldest);
             }
@@ -139,7 +141,12 @@ impl Sessions {
     }
 
     pub fn put_issued(&self, key: &Key, issued: Issued) {
-        if let Some(s) = self.map.lock().unwrap_or_else(|p| p.into_inner()).get_mut(key) {
+        if let Some(s) = self
+            .map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(key)
+        {
             s.issued = Some(issued);
         }
     }
@@ -151,7 +158,12 @@ impl Sessions {
     }
 
     pub fn put_notice(&self, key: &Key, text: String, error: bool) {
-        if let Some(s) = self.map.lock().unwrap_or_else(|p| p.into_inner()).get_mut(key) {
+        if let Some(s) = self
+            .map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(key)
+        {
             s.notice = Some(Notice { text, error });
         }
     }
@@ -182,7 +194,11 @@ fn cookie(headers: &HeaderMap) -> Option<String> {
     let mut found = None;
     for value in headers.get_all(header::COOKIE) {
         for pair in value.to_str().ok()?.split(';') {
-            if let Some(v) = pair.trim().strip_prefix(COOKIE).and_then(|v| v.strip_prefix('=')) {
+            if let Some(v) = pair
+                .trim()
+                .strip_prefix(COOKIE)
+                .and_then(|v| v.strip_prefix('='))
+            {
                 if found.is_some() || v.len() != 43 {
                     return None;
                 }

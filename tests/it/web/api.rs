@@ -30,8 +30,15 @@ fn every_route_does_what_its_command_does() {
     );
     let mut shown = appw.show(&id);
     shown["password"] = json!(secret);
-    assert_eq!(body, shown, "create's answer is show --json plus the password");
-    assert_eq!(web.auth("deploy", &secret), 204, "the new password works at /auth");
+    assert_eq!(
+        body, shown,
+        "create's answer is show --json plus the password"
+    );
+    assert_eq!(
+        web.auth("deploy", &secret),
+        204,
+        "the new password works at /auth"
+    );
 
     // Reads are exactly what the CLI prints.
     let listed = web
@@ -44,7 +51,10 @@ fn every_route_does_what_its_command_does() {
         .api(me, "GET", &format!("/api/v1/credentials/{id}"), None)
         .status(200);
     assert!(one.header("cache-control").is_some());
-    assert!(!one.body.contains(&secret[16..42]), "no password after the 201");
+    assert!(
+        !one.body.contains(&secret[16..42]),
+        "no password after the 201"
+    );
 
     // PATCH: rename, update (null clears), pause and resume.
     let patched = web
@@ -79,7 +89,11 @@ fn every_route_does_what_its_command_does() {
         .status(200)
         .json();
     assert_eq!(paused["disabled"], true);
-    assert_eq!(web.auth("deploy", &secret), 401, "disabled at the next request");
+    assert_eq!(
+        web.auth("deploy", &secret),
+        401,
+        "disabled at the next request"
+    );
     web.api(
         me,
         "PATCH",
@@ -91,7 +105,12 @@ fn every_route_does_what_its_command_does() {
 
     // Rotate: a new password, the old one refused from now on.
     let rotated = web
-        .api(me, "POST", &format!("/api/v1/credentials/{id}/rotate"), None)
+        .api(
+            me,
+            "POST",
+            &format!("/api/v1/credentials/{id}/rotate"),
+            None,
+        )
         .status(201);
     assert_eq!(rotated.header("cache-control"), Some("no-store"));
     let rotated = rotated.json();
@@ -125,7 +144,9 @@ fn every_route_does_what_its_command_does() {
         .json();
     assert_eq!(log, appw.json_of(&["log", "--user", "deploy", "--json"]));
     let actor = format!("credential:{admin_id}");
-    for kind in ["created", "updated", "disabled", "enabled", "rotated", "revoked"] {
+    for kind in [
+        "created", "updated", "disabled", "enabled", "rotated", "revoked",
+    ] {
         assert!(
             log.as_array()
                 .unwrap()
@@ -154,7 +175,11 @@ fn introspection_and_self_revocation_need_no_scope() {
     let shown = appw.show(&id);
     assert_eq!(itself["id"], shown["id"]);
     let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
-    assert_eq!(keys(&itself), keys(&shown), "an object as show --json prints it");
+    assert_eq!(
+        keys(&itself),
+        keys(&shown),
+        "an object as show --json prints it"
+    );
     let bearer = format!("Bearer {secret}");
     web.send(
         "GET",
@@ -185,7 +210,11 @@ fn each_refusal_has_its_status_and_names_what_was_wrong() {
     let web = Admin::start_with(&appw, &["--max-failures", "3"]);
 
     let none = web.send("GET", "/api/v1/credentials", &[], b"").status(401);
-    assert!(none.header("www-authenticate").unwrap().starts_with("Basic realm="));
+    assert!(
+        none.header("www-authenticate")
+            .unwrap()
+            .starts_with("Basic realm=")
+    );
     assert!(!none.error().is_empty());
     web.api((user.as_str(), "wrong"), "GET", "/api/v1/credentials", None)
         .status(401);
@@ -193,14 +222,29 @@ fn each_refusal_has_its_status_and_names_what_was_wrong() {
         .status(404);
     let post = |body: &str| web.api(me, "POST", "/api/v1/credentials", Some(body));
     let dup = post(r#"{"user": "deploy", "name": "ci"}"#).status(409);
-    assert!(dup.error().contains("CI") || dup.error().contains("ci"), "{dup:?}");
+    assert!(
+        dup.error().contains("CI") || dup.error().contains("ci"),
+        "{dup:?}"
+    );
     for (body, field) in [
         (r#"{"user": "deploy", "name": "  "}"#, "name"),
-        (r#"{"user": "deploy", "name": "x", "expires": "soon"}"#, "expires"),
-        (r#"{"user": "deploy", "name": "x", "scopes": ["a b"]}"#, "scope"),
-        (r#"{"user": "deploy", "name": "x", "allow_from": ["nowhere"]}"#, "allow_from"),
+        (
+            r#"{"user": "deploy", "name": "x", "expires": "soon"}"#,
+            "expires",
+        ),
+        (
+            r#"{"user": "deploy", "name": "x", "scopes": ["a b"]}"#,
+            "scope",
+        ),
+        (
+            r#"{"user": "deploy", "name": "x", "allow_from": ["nowhere"]}"#,
+            "allow_from",
+        ),
         (r#"{"user": "a:b", "name": "x"}"#, "user"),
-        (r#"{"user": "deploy", "name": "x", "colour": "red"}"#, "colour"),
+        (
+            r#"{"user": "deploy", "name": "x", "colour": "red"}"#,
+            "colour",
+        ),
         (r#"{"user": "deploy", "name": 7}"#, "name"),
         (r#"{"user": "deploy"}"#, "name"),
     ] {
@@ -229,7 +273,10 @@ fn each_refusal_has_its_status_and_names_what_was_wrong() {
         br#"{"user": "deploy", "name": "x"}"#,
     );
     plain.status(415);
-    let huge = format!(r#"{{"user": "deploy", "name": "{}"}}"#, "x".repeat(70 * 1024));
+    let huge = format!(
+        r#"{{"user": "deploy", "name": "{}"}}"#,
+        "x".repeat(70 * 1024)
+    );
     post(&huge).status(413);
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     web.api(me, "POST", "/api/v1/credentials", Some(&deep[..60_000]))
@@ -242,7 +289,13 @@ fn each_refusal_has_its_status_and_names_what_was_wrong() {
         .status(400);
     web.send("GET", "/api/v1/nothing", &[], b"").status(404);
     // Nothing of all that was created.
-    assert_eq!(appw.json_of(&["list", "--user", "deploy", "--json"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        appw.json_of(&["list", "--user", "deploy", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     // Throttled after repeated failures, with Retry-After.
     let mut last = 0;
@@ -267,11 +320,19 @@ fn a_revocation_over_the_api_counts_at_the_next_request_of_another_server() {
     let (secret, id) = credential(&appw, "deploy", "CI", &[]);
     let one = Admin::start(&appw);
     let other = Admin::start(&appw);
-    assert_eq!(other.auth("deploy", &secret), 204, "warm at the other server");
+    assert_eq!(
+        other.auth("deploy", &secret),
+        204,
+        "warm at the other server"
+    );
     assert_eq!(other.auth("deploy", &secret), 204);
     one.api(me, "DELETE", &format!("/api/v1/credentials/{id}"), None)
         .status(200);
-    assert_eq!(other.auth("deploy", &secret), 401, "refused at its next request");
+    assert_eq!(
+        other.auth("deploy", &secret),
+        401,
+        "refused at its next request"
+    );
 
     let (secret, id) = credential(&appw, "deploy", "CD", &[]);
     assert_eq!(other.auth("deploy", &secret), 204);
@@ -282,10 +343,16 @@ fn a_revocation_over_the_api_counts_at_the_next_request_of_another_server() {
         Some(r#"{"disabled": true}"#),
     )
     .status(200);
-    assert_eq!(other.auth("deploy", &secret), 401, "disabled at its next request");
+    assert_eq!(
+        other.auth("deploy", &secret),
+        401,
+        "disabled at its next request"
+    );
     // Uses made through the other server show up in the list within a few seconds.
     eventually("the admin's uses to be recorded", || {
-        let listed = one.api(me, "GET", "/api/v1/credentials?user=admin", None).json();
+        let listed = one
+            .api(me, "GET", "/api/v1/credentials?user=admin", None)
+            .json();
         listed[0]["use_count"].as_i64().unwrap_or(0) > 0
     });
 }

@@ -21,7 +21,9 @@ fn axe() -> Option<String> {
     let roots = [
         std::env::var("APPW_AXE_JS").ok().map(PathBuf::from),
         Some(PathBuf::from("/usr/lib/node_modules/axe-core/axe.min.js")),
-        Some(PathBuf::from("/usr/local/lib/node_modules/axe-core/axe.min.js")),
+        Some(PathBuf::from(
+            "/usr/local/lib/node_modules/axe-core/axe.min.js",
+        )),
     ];
     let found = roots
         .into_iter()
@@ -131,7 +133,12 @@ async fn check_accessibility(c: &Client, axe: &str, page: &str) {
 }
 
 async fn text(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 async fn exists(c: &Client, css: &str) -> bool {
@@ -139,7 +146,12 @@ async fn exists(c: &Client, css: &str) -> bool {
 }
 
 async fn press(c: &Client, css: &str) {
-    c.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 async fn fill(c: &Client, css: &str, value: &str) {
@@ -201,10 +213,7 @@ fn the_whole_story_in_a_browser() {
         fill(&c, "form#create input[name=user]", "deploy").await;
         fill(&c, "form#create input[name=scopes]", "deploy").await;
         press(&c, "form#create button[type=submit]").await;
-        let secret: String = text(&c, "#new-password")
-            .await
-            .split_whitespace()
-            .collect();
+        let secret: String = text(&c, "#new-password").await.split_whitespace().collect();
         assert_eq!(secret.len(), 48);
         assert!(text(&c, "#curl-line").await.contains(&secret));
         check_accessibility(&c, &axe, "the new password").await;
@@ -228,17 +237,19 @@ fn the_whole_story_in_a_browser() {
         }
         if let Ok(path) = std::env::var("APPW_SCREENSHOT") {
             credential(&appw, "backup", "nightly", &["--expires", "90d"]);
-            credential(&appw, "ops", "Grafana <dashboards>", &["--scope", "metrics:read"]);
+            credential(
+                &appw,
+                "ops",
+                "Grafana <dashboards>",
+                &["--scope", "metrics:read"],
+            );
             c.refresh().await.unwrap();
             std::fs::write(path, c.screenshot().await.unwrap()).unwrap();
         }
 
         // Rotate: a new password, the old one refused.
         press(&c, &format!("{row} button[name=rotate]")).await;
-        let rotated: String = text(&c, "#new-password")
-            .await
-            .split_whitespace()
-            .collect();
+        let rotated: String = text(&c, "#new-password").await.split_whitespace().collect();
         assert_ne!(rotated, secret);
         assert_eq!(web.auth("deploy", &secret), 401);
         assert_eq!(web.auth("deploy", &rotated), 204);
@@ -264,7 +275,10 @@ fn the_whole_story_in_a_browser() {
         assert_eq!(count, expected.as_array().unwrap().len().to_string());
         check_accessibility(&c, &axe, "the confirmation").await;
         press(&c, "form#confirm-revoke-all button[type=submit]").await;
-        assert_eq!(appw.json_of(&["list", "--user", "ops", "--json"]), json!([]));
+        assert_eq!(
+            appw.json_of(&["list", "--user", "ops", "--json"]),
+            json!([])
+        );
 
         press(&c, "form#sign-out button[type=submit]").await;
         assert!(exists(&c, "form#sign-in").await);

@@ -214,7 +214,13 @@ pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 pub fn admin_credential(appw: &Appw) -> (String, String, String) {
     let v = appw
         .run(&[
-            "create", "--user", "admin", "browser", "--scope", "appw:admin", "--json",
+            "create",
+            "--user",
+            "admin",
+            "browser",
+            "--scope",
+            "appw:admin",
+            "--json",
         ])
         .ok()
         .json();

@@ -21,7 +21,10 @@ fn a_self_scoped_credential_sees_and_manages_only_its_own_user() {
     let web = Admin::start(&appw);
     let me = ("alice", alice.as_str());
 
-    let listed = web.api(me, "GET", "/api/v1/credentials", None).status(200).json();
+    let listed = web
+        .api(me, "GET", "/api/v1/credentials", None)
+        .status(200)
+        .json();
     let ids: Vec<&str> = listed
         .as_array()
         .unwrap()
@@ -35,7 +38,10 @@ fn a_self_scoped_credential_sees_and_manages_only_its_own_user() {
         .status(200)
         .json();
     assert_eq!(theirs, json!([]));
-    let log = web.api(me, "GET", "/api/v1/log?user=bob", None).status(200).json();
+    let log = web
+        .api(me, "GET", "/api/v1/log?user=bob", None)
+        .status(200)
+        .json();
     assert_eq!(log, json!([]));
     for (method, path, body) in [
         ("GET", format!("/api/v1/credentials/{bob_id}"), None),
@@ -62,8 +68,13 @@ fn a_self_scoped_credential_sees_and_manages_only_its_own_user() {
         Some(r#"{"name": "CI 2"}"#),
     )
     .status(200);
-    web.api(me, "DELETE", &format!("/api/v1/credentials/{alice_ci}"), None)
-        .status(200);
+    web.api(
+        me,
+        "DELETE",
+        &format!("/api/v1/credentials/{alice_ci}"),
+        None,
+    )
+    .status(200);
 }
 
 #[test]
@@ -106,7 +117,10 @@ fn a_self_scoped_credential_never_makes_one_with_more_power() {
             r#"{"user": "alice", "name": "x", "allow_from": ["10.0.0.0/8"], "expires": "1d"}"#,
             "allow_from",
         ),
-        (r#"{"user": "alice", "name": "x", "expires": "1d"}"#, "allow_from"),
+        (
+            r#"{"user": "alice", "name": "x", "expires": "1d"}"#,
+            "allow_from",
+        ),
         (
             r#"{"user": "alice", "name": "x", "allow_from": ["127.0.0.1"]}"#,
             "expires",
@@ -119,8 +133,13 @@ fn a_self_scoped_credential_never_makes_one_with_more_power() {
         let refused = create(body).status(403);
         assert!(refused.error().contains(why), "{body}: {refused:?}");
     }
-    web.api(me, "POST", &format!("/api/v1/credentials/{strong}/rotate"), None)
-        .status(403);
+    web.api(
+        me,
+        "POST",
+        &format!("/api/v1/credentials/{strong}/rotate"),
+        None,
+    )
+    .status(403);
     let made = create(
         r#"{"user": "alice", "name": "CI", "scopes": ["deploy"], "allow_from": ["127.0.0.1"], "expires": "1d"}"#,
     )

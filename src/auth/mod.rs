@@ -25,6 +25,8 @@ pub enum Reason {
     WrongPassword,
     /// The password is right but the credential has expired.
     Expired,
+    /// The password is right but the credential is paused (`appw disable`).
+    Disabled,
     /// The password is right but the credential lacks the scope the check asked for.
     Scope,
     /// The password is right but the source is outside the credential's networks.
@@ -41,6 +43,7 @@ impl Reason {
             Reason::Revoked => "the credential is revoked",
             Reason::WrongPassword => "wrong password",
             Reason::Expired => "the credential has expired",
+            Reason::Disabled => "the credential is disabled",
             Reason::Scope => "the credential lacks the scope asked for",
             Reason::Network => "the source is outside the credential's allowed networks",
         }
@@ -54,6 +57,7 @@ impl Reason {
             Reason::Revoked
                 | Reason::WrongPassword
                 | Reason::Expired
+                | Reason::Disabled
                 | Reason::Scope
                 | Reason::Network
         )
@@ -167,6 +171,9 @@ pub fn decide(
     if record.expires_at.is_some_and(|at| at <= now) {
         return Ok(Decision::Rejected(Reason::Expired));
     }
+    if record.disabled {
+        return Ok(Decision::Rejected(Reason::Disabled));
+    }
     if let Some(scope) = claim.scope {
         if !record.scopes.iter().any(|s| s == scope) {
             return Ok(Decision::Rejected(Reason::Scope));
@@ -215,6 +222,7 @@ mod tests {
             expires_at,
             scopes: vec!["deploy".into()],
             allow_from: Vec::new(),
+            disabled: false,
         }
     }
 
@@ -316,6 +324,34 @@ mod tests {
         assert_eq!(from(Some("ci-job")), Decision::Rejected(Reason::Network));
         assert_eq!(from(None), Decision::Rejected(Reason::Network));
         assert_eq!(checker.checks.get(), 4, "each refusal cost a check");
+    }
+
+    #[test]
+    fn a_disabled_credential_is_refused_after_the_password() {
+        let checker = Fixed {
+            good: "h",
+            checks: Cell::new(0),
+        };
+        let rec = HashRecord {
+            disabled: true,
+            ..record(Some("h"), None)
+        };
+        let with = |hash: &str| {
+            let rec = HashRecord {
+                hash: Some(hash.into()),
+                ..rec.clone()
+            };
+            let claim = Claim {
+                user: "deploy",
+                scope: None,
+                source: None,
+            };
+            decide(Some(&rec), &checker, &claim, 100).unwrap()
+        };
+        assert_eq!(with("h"), Decision::Rejected(Reason::Disabled));
+        assert_eq!(with("other"), Decision::Rejected(Reason::WrongPassword));
+        assert_eq!(checker.checks.get(), 2, "each refusal cost a check");
+        assert!(Reason::Disabled.names_credential() && !Reason::Disabled.is_forbidden());
     }
 
     #[test]

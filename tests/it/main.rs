@@ -3,11 +3,13 @@
 
 mod harness;
 
+mod actors;
 mod core;
 mod features;
 mod hostile;
 mod json_contract;
 mod package;
+mod pausing;
 mod perf;
 mod postgres;
 mod reliability;

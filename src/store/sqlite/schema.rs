@@ -51,6 +51,11 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 4: name keys by full Unicode case folding. The keys are computed in Rust, by
     // `fold_name_keys` right after this step, which also puts the index back.
     "DROP INDEX credentials_active_name;",
+    // 5: who made each change (NULL for uses, rejections and older events), and pausing
+    // (nothing an older appw wrote is paused).
+    "ALTER TABLE events ADD COLUMN actor TEXT;
+     ALTER TABLE credentials ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0
+        CHECK (disabled IN (0, 1));",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -2,7 +2,7 @@
 
 use super::{Ctx, Target, resolve};
 use crate::error::{Error, Result};
-use crate::secret::{Token, kdf};
+use crate::secret::Token;
 use crate::store::{Credential, NewCredential, Store, Timestamp, duplicate_name};
 use crate::{access, input, when};
 
@@ -129,7 +129,7 @@ fn issue(
             user: fields.user.clone(),
             name: fields.name.clone(),
             app_id: fields.app_id.clone(),
-            hash: kdf::hash(token.as_str().as_bytes(), token.id(), ctx.kdf),
+            hash: ctx.hasher.hash(token.as_str().as_bytes(), token.id()),
             expires_at: fields.expires_at,
             scopes: fields.scopes.clone(),
             allow_from: fields.allow_from.clone(),
@@ -191,7 +191,9 @@ mod tests {
             "what it returns is what was stored"
         );
         let hash = store.hash_record(&c.id).unwrap().unwrap().hash.unwrap();
-        let attempt = kdf::Attempt::start(issued.password.as_str().as_bytes(), &c.id, ctx.kdf);
+        let attempt = ctx
+            .hasher
+            .attempt(issued.password.as_str().as_bytes(), &c.id);
         assert!(attempt.check(&hash).unwrap().valid);
     }
 

@@ -5,8 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::auth::Reason;
-use crate::store::{Batch, RejectionCount, Timestamp, UseCount};
+use crate::store::{Batch, Rejection, RejectionCount, Timestamp, UseCount};
 
 /// Distinct rejections held at most between two commits; unauthenticated clients can
 /// vary the claimed user at will, so beyond this their rejections are only counted.
@@ -31,7 +30,7 @@ struct Pending {
 #[derive(PartialEq, Eq, Hash)]
 struct RejectionKey {
     id: Option<String>,
-    user: String,
+    user: Option<String>,
     /// The reason's message, which is also what the store records.
     reason: &'static str,
     source: Option<String>,
@@ -65,31 +64,24 @@ impl Recorder {
         }
     }
 
-    pub fn rejected(
-        &self,
-        id: Option<&str>,
-        user: &str,
-        reason: Reason,
-        source: Option<&str>,
-        at: Timestamp,
-    ) {
+    pub fn rejected(&self, rejection: &Rejection<'_>, at: Timestamp) {
         let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         let key = RejectionKey {
-            id: id.map(str::to_string),
-            user: user.to_string(),
-            reason: reason.message(),
-            source: source.map(str::to_string),
+            id: rejection.id.map(str::to_string),
+            user: rejection.claimed_user.map(str::to_string),
+            reason: rejection.reason,
+            source: rejection.source.map(str::to_string),
         };
         if p.rejections.len() >= MAX_REJECTIONS && !p.rejections.contains_key(&key) {
             p.dropped += 1;
             return;
         }
         let entry = p.rejections.entry(key).or_insert_with(|| RejectionCount {
-            id: id.map(str::to_string),
-            claimed_user: user.to_string(),
-            reason: reason.message(),
-            source: source.map(str::to_string),
-            expired: reason == Reason::Expired,
+            id: rejection.id.map(str::to_string),
+            claimed_user: rejection.claimed_user.map(str::to_string),
+            reason: rejection.reason,
+            source: rejection.source.map(str::to_string),
+            expired: rejection.expired,
             count: 0,
             at,
         });
@@ -174,7 +166,14 @@ mod tests {
         }
         r.used("id1", Some("10.0.0.2"), 4, None);
         for _ in 0..4 {
-            r.rejected(None, "eve", Reason::Unknown, Some("10.0.0.9"), 7);
+            let rejection = Rejection {
+                id: None,
+                claimed_user: Some("eve"),
+                reason: "no such credential for this user",
+                source: Some("10.0.0.9"),
+                expired: false,
+            };
+            r.rejected(&rejection, 7);
         }
         let (batch, dropped) = r.take();
         assert_eq!(dropped, 0);

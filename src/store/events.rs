@@ -90,7 +90,7 @@ impl<'a> NewEvent<'a> {
             kind::REJECTED
         };
         NewEvent {
-            user: Some(r.claimed_user),
+            user: r.claimed_user,
             credential_id: r.id,
             name,
             source: r.source,
@@ -144,7 +144,7 @@ impl std::fmt::Debug for UseCount {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RejectionCount {
     pub id: Option<String>,
-    pub claimed_user: String,
+    pub claimed_user: Option<String>,
     pub reason: &'static str,
     pub source: Option<String>,
     pub expired: bool,
@@ -167,7 +167,7 @@ impl RejectionCount {
     pub fn rejection(&self) -> Rejection<'_> {
         Rejection {
             id: self.id.as_deref(),
-            claimed_user: &self.claimed_user,
+            claimed_user: self.claimed_user.as_deref(),
             reason: self.reason,
             source: self.source.as_deref(),
             expired: self.expired,

@@ -24,8 +24,7 @@ pub use meaning::{
 };
 pub(crate) use meaning::{check_empty, detail, one_match, refuse_revoked};
 
-/// Unix time in seconds, UTC.
-pub type Timestamp = i64;
+pub use crate::when::Timestamp;
 
 /// A credential's metadata: everything but its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,8 +107,10 @@ pub const REHASHED: &str = "rehashed: salted with the id, at least the --kdf pol
 pub struct Rejection<'a> {
     /// The credential the password pointed at, when it exists.
     pub id: Option<&'a str>,
-    pub claimed_user: &'a str,
-    pub reason: &'a str,
+    /// The user named with the password, or for a password presented alone (Bearer), its
+    /// credential's user; `None` when neither is known.
+    pub claimed_user: Option<&'a str>,
+    pub reason: &'static str,
     pub source: Option<&'a str>,
     /// The password was right but the credential had expired.
     pub expired: bool,

@@ -66,7 +66,7 @@ pub fn story(store: &mut dyn Store) {
         .record_rejection(
             &Rejection {
                 id: None,
-                claimed_user: "eve",
+                claimed_user: Some("eve"),
                 reason: "no such credential for this user",
                 source: Some("192.0.2.9"),
                 expired: false,
@@ -85,7 +85,7 @@ pub fn story(store: &mut dyn Store) {
             }],
             rejections: vec![RejectionCount {
                 id: Some(id.into()),
-                claimed_user: "deploy".into(),
+                claimed_user: Some("deploy".into()),
                 reason: "wrong password",
                 source: Some("10.0.0.9".into()),
                 expired: false,

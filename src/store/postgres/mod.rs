@@ -18,6 +18,7 @@
 //! connection from its pool on first use and gives it back when dropped; clones share the
 //! pool, so a server hands a clone to each blocking task.
 
+mod batched;
 mod changes;
 mod connect;
 mod reads;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnection, PgPool, Postgres};
 
+pub use batched::Batched;
 pub use connect::{ACQUIRE_TIMEOUT, redact};
 pub use schema::SCHEMA_VERSION;
 

@@ -39,6 +39,7 @@ fn record(hash: Option<&str>, expires_at: Option<Timestamp>) -> HashRecord {
         expires_at,
         scopes: vec!["deploy".into()],
         allow_from: Vec::new(),
+        disabled: false,
     }
 }
 
@@ -153,6 +154,24 @@ fn networks_are_checked_after_the_password() {
     assert_eq!(from(Some("ci-job")), Decision::Rejected(Reason::Network));
     assert_eq!(from(None), Decision::Rejected(Reason::Network));
     assert_eq!(checker.checks.get(), 4, "each refusal cost a check");
+}
+
+#[test]
+fn a_disabled_credential_is_refused_after_the_password() {
+    let checker = fixed();
+    let with = |hash: &str| {
+        let rec = HashRecord {
+            disabled: true,
+            ..record(Some(hash), None)
+        };
+        decide(Some(&rec), &checker, &Claim::user("deploy"), 100).unwrap()
+    };
+    assert_eq!(with("h"), Decision::Rejected(Reason::Disabled));
+    assert_eq!(with("other"), Decision::Rejected(Reason::WrongPassword));
+    assert_eq!(checker.checks.get(), 2, "each refusal cost a check");
+    let disabled = Reason::Disabled;
+    assert!(disabled.names_credential() && disabled.password_was_right());
+    assert!(!disabled.is_forbidden() && !disabled.is_expiry());
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod actors;
 mod audit_log;
 mod auth_requests;
 mod concurrency;
@@ -15,6 +16,7 @@ mod interruptions;
 mod json_contract;
 mod names;
 mod package;
+mod pausing;
 mod postgres;
 mod rehash;
 mod revoke;

@@ -116,13 +116,8 @@ async fn act_on(
     admin
         .run(ctx, move |s, ctx| match disabled {
             None => ops::revoke(s, ctx, &[target]).map(drop),
-            Some(disabled) => {
-                let req = ops::UpdateRequest {
-                    disabled: Some(disabled),
-                    ..Default::default()
-                };
-                ops::update(s, ctx, &target, req).map(drop)
-            }
+            Some(true) => ops::disable(s, ctx, &target).map(drop),
+            Some(false) => ops::enable(s, ctx, &target).map(drop),
         })
         .await
         .map_err(|e| Problem::of(&e))?;

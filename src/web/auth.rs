@@ -88,6 +88,7 @@ pub async fn still_valid(
 ) -> Option<Caller> {
     let record = server.record(id.to_string()).await.ok().flatten()?;
     let usable = record.hash.is_some()
+        && !record.disabled
         && record.expires_at.is_none_or(|at| at > now)
         && record.scopes.iter().any(|s| s == role.scope());
     usable.then(|| Caller {

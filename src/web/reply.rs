@@ -5,10 +5,11 @@ use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::error::Error;
+use crate::json::ErrorJson;
 use crate::output::Json;
 use crate::serve::gate::Answer;
 
@@ -24,8 +25,10 @@ pub fn json(status: StatusCode, value: &Value) -> Response {
 /// `{"error": message}`: one line, any password in it redacted, nothing a terminal acts on.
 pub fn error(status: StatusCode, message: &str) -> Response {
     let line = message.replace(['\n', '\r'], " ");
-    let line = crate::text::clean(&crate::secret::redact::redact(&line)).into_owned();
-    json(status, &json!({ "error": line }))
+    let body = ErrorJson {
+        error: crate::text::clean(&crate::secret::redact::redact(&line)).into_owned(),
+    };
+    json(status, &serde_json::to_value(body).unwrap_or(Value::Null))
 }
 
 /// The status an error kind stands for over HTTP.

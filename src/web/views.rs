@@ -125,8 +125,8 @@ impl Row {
     }
 }
 
-fn is_disabled(_c: &Credential) -> bool {
-    false
+fn is_disabled(c: &Credential) -> bool {
+    c.disabled
 }
 
 /// A time as people read it in a table: UTC, to the minute.

@@ -154,6 +154,29 @@ async fn press(c: &Client, css: &str) {
         .unwrap();
 }
 
+/// Presses `css` and waits (60 s at most) for the next page: until `ready` holds on it.
+async fn press_until(c: &Client, css: &str, ready: Ready<'_>) {
+    press(c, css).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let done = match ready {
+            Ready::Shows(css) => exists(c, css).await,
+            Ready::Gone(css) => !exists(c, css).await,
+        };
+        if done {
+            return;
+        }
+        assert!(Instant::now() < deadline, "after pressing {css}: {ready:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Ready<'a> {
+    Shows(&'a str),
+    Gone(&'a str),
+}
+
 async fn fill(c: &Client, css: &str, value: &str) {
     let field = c.find(Locator::Css(css)).await.unwrap();
     field.clear().await.unwrap();
@@ -178,7 +201,12 @@ async fn sign_in(c: &Client, base: &str, axe: &str, user: &str, password: &str) 
     check_accessibility(c, axe, "the sign-in page").await;
     fill(c, "form#sign-in input[name=user]", user).await;
     fill(c, "form#sign-in input[name=password]", password).await;
-    press(c, "form#sign-in button[type=submit]").await;
+    press_until(
+        c,
+        "form#sign-in button[type=submit]",
+        Ready::Gone("form#sign-in"),
+    )
+    .await;
     assert!(
         exists(c, "table#credentials").await,
         "signed in as {user}: {}",
@@ -212,7 +240,12 @@ fn the_whole_story_in_a_browser() {
         fill(&c, "form#create input[name=name]", "Zapier").await;
         fill(&c, "form#create input[name=user]", "deploy").await;
         fill(&c, "form#create input[name=scopes]", "deploy").await;
-        press(&c, "form#create button[type=submit]").await;
+        press_until(
+            &c,
+            "form#create button[type=submit]",
+            Ready::Shows("#new-password"),
+        )
+        .await;
         let secret: String = text(&c, "#new-password").await.split_whitespace().collect();
         assert_eq!(secret.len(), 48);
         assert!(text(&c, "#curl-line").await.contains(&secret));
@@ -248,7 +281,13 @@ fn the_whole_story_in_a_browser() {
         }
 
         // Rotate: a new password, the old one refused.
-        press(&c, &format!("{row} button[name=rotate]")).await;
+        let old_row = row.clone();
+        press_until(
+            &c,
+            &format!("{row} button[name=rotate]"),
+            Ready::Gone(&old_row),
+        )
+        .await;
         let rotated: String = text(&c, "#new-password").await.split_whitespace().collect();
         assert_ne!(rotated, secret);
         assert_eq!(web.auth("deploy", &secret), 401);
@@ -256,32 +295,51 @@ fn the_whole_story_in_a_browser() {
         let row = format!("tr[data-credential-id='{}']", &rotated[4..16]);
 
         // Disable and enable, then revoke.
-        press(&c, &format!("{row} button[name=disable]")).await;
-        assert!(exists(&c, &format!("{row} button[name=enable]")).await);
+        let enable = format!("{row} button[name=enable]");
+        press_until(
+            &c,
+            &format!("{row} button[name=disable]"),
+            Ready::Shows(&enable),
+        )
+        .await;
         assert_eq!(web.auth("deploy", &rotated), 401);
-        press(&c, &format!("{row} button[name=enable]")).await;
+        let disable = format!("{row} button[name=disable]");
+        press_until(&c, &enable, Ready::Shows(&disable)).await;
         assert_eq!(web.auth("deploy", &rotated), 204);
-        press(&c, &format!("{row} button[name=revoke]")).await;
-        assert!(!exists(&c, &row).await);
+        press_until(&c, &format!("{row} button[name=revoke]"), Ready::Gone(&row)).await;
         assert_eq!(web.auth("deploy", &rotated), 401);
 
         // Revoke all of a user, through the confirmation.
         credential(&appw, "ops", "one", &[]);
         credential(&appw, "ops", "two", &[]);
         fill(&c, "form#revoke-all input[name=user]", "ops").await;
-        press(&c, "form#revoke-all button[type=submit]").await;
+        press_until(
+            &c,
+            "form#revoke-all button[type=submit]",
+            Ready::Shows("#revoke-count"),
+        )
+        .await;
         let count = text(&c, "#revoke-count").await;
         let expected = appw.json_of(&["list", "--user", "ops", "--json"]);
         assert_eq!(count, expected.as_array().unwrap().len().to_string());
         check_accessibility(&c, &axe, "the confirmation").await;
-        press(&c, "form#confirm-revoke-all button[type=submit]").await;
+        press_until(
+            &c,
+            "form#confirm-revoke-all button[type=submit]",
+            Ready::Gone("#revoke-count"),
+        )
+        .await;
         assert_eq!(
             appw.json_of(&["list", "--user", "ops", "--json"]),
             json!([])
         );
 
-        press(&c, "form#sign-out button[type=submit]").await;
-        assert!(exists(&c, "form#sign-in").await);
+        press_until(
+            &c,
+            "form#sign-out button[type=submit]",
+            Ready::Shows("form#sign-in"),
+        )
+        .await;
         c.goto(&base).await.unwrap();
         assert!(exists(&c, "form#sign-in").await, "still signed out");
 

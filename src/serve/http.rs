@@ -41,7 +41,10 @@ pub async fn accept(listener: &Listener) -> std::io::Result<(Io, Peer)> {
             let _ = s.set_nodelay(true);
             Ok((Io::Tcp(s), Peer::Ip(addr.ip())))
         }
-        Listener::Unix(l) => l.accept().await.map(|(s, _)| (Io::Unix(s), Peer::Local)),
+        Listener::Unix(l) => l.accept().await.map(|(s, _)| {
+            let peer = Peer::unix(&s);
+            (Io::Unix(s), peer)
+        }),
     }
 }
 
@@ -176,6 +179,9 @@ impl Server {
             log(format_args!("the clock cannot be read; refusing to decide"));
             return self.unavailable();
         };
+        // Whether the attempt was counted when it was let through to argon2 (and whether
+        // that count reached the limit).
+        let mut admitted = None;
         // The warm path: this very password was verified against the hash still stored.
         let remembered = record
             .as_ref()
@@ -193,8 +199,14 @@ impl Server {
         } else if let Some(retry) = self.throttle.retry_after(&client, Instant::now()) {
             return self.throttled(retry);
         } else if auth::needs_check(record.as_ref(), &claim) {
+            // Counted when admitted, not when argon2 answers (throttle.rs).
+            let reaches_limit = match self.throttle.admit(&client, Instant::now()) {
+                Ok(reaches) => reaches,
+                Err(retry) => return self.throttled(retry),
+            };
+            admitted = Some(reaches_limit);
             let record = record.clone().expect("needs_check saw a record");
-            match self.hash(token, &claim, record, now).await {
+            match self.hash(token, &claim, &client, record, now).await {
                 Ok(checked) => (Ok(checked.decision), checked.rehash),
                 Err(response) => return response,
             }
@@ -256,7 +268,11 @@ impl Server {
                     self.metrics.count(Outcome::Forbidden);
                     return respond(StatusCode::FORBIDDEN, "forbidden\n");
                 }
-                self.failed(&client);
+                match admitted {
+                    Some(true) => self.log_throttled(&client),
+                    Some(false) => {}
+                    None => self.failed(&client),
+                }
                 self.metrics.count(Outcome::Rejected);
                 self.challenge()
             }
@@ -268,6 +284,7 @@ impl Server {
         self: &Arc<Self>,
         token: Token,
         claim: &Claim<'_>,
+        client: &str,
         record: HashRecord,
         now: crate::store::Timestamp,
     ) -> Result<super::workers::Checked, Response<Body>> {
@@ -297,6 +314,7 @@ impl Server {
                         | Decision::Rejected(Reason::Scope | Reason::Network | Reason::Expired)
                 );
                 if right {
+                    self.throttle.refund(client, Instant::now());
                     self.cache.remember(&id, claim.user, &password, &hash);
                 }
                 Ok(checked)
@@ -327,12 +345,17 @@ impl Server {
 
     fn failed(&self, client: &str) {
         if self.throttle.fail(client, Instant::now()) {
-            log(format_args!(
-                "throttled client={client} failures={} seconds={}",
-                self.config.max_failures,
-                super::throttle::WINDOW.as_secs()
-            ));
+            self.log_throttled(client);
         }
+    }
+
+    fn log_throttled(&self, client: &str) {
+        log(format_args!(
+            "throttled client={} failures={} seconds={}",
+            super::throttle::key(client),
+            self.config.max_failures,
+            super::throttle::WINDOW.as_secs()
+        ));
     }
 
     fn challenge(&self) -> Response<Body> {

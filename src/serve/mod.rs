@@ -17,6 +17,7 @@ mod metrics;
 mod reads;
 mod recorder;
 mod throttle;
+mod trust;
 mod workers;
 
 use std::sync::Arc;
@@ -24,7 +25,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use ipnet::IpNet;
 
 use crate::cli::ServeArgs;
 use crate::error::Error;
@@ -47,7 +47,7 @@ const MAX_CONNECTIONS: usize = 16_384;
 /// The server's settings, checked.
 pub struct Config {
     pub listen: Vec<Address>,
-    pub trusted: Vec<IpNet>,
+    pub trusted: trust::Trust,
     pub realm: String,
     pub workers: usize,
     pub queue: usize,
@@ -62,17 +62,10 @@ impl Config {
             .iter()
             .map(|a| listen::parse(a))
             .collect::<Result<_, _>>()?;
-        let trusted = if args.trusted_proxy.is_empty() {
-            vec![
-                "127.0.0.0/8".parse().expect("a valid network"),
-                "::1/128".parse().expect("a valid network"),
-            ]
-        } else {
-            args.trusted_proxy
-                .iter()
-                .map(|n| parse_network(n, "--trusted-proxy"))
-                .collect::<Result<_, _>>()?
-        };
+        let (trusted, warnings) = trust::Trust::parse(&args.trusted_proxy)?;
+        for warning in warnings {
+            log(format_args!("warning: {warning}"));
+        }
         if args
             .realm
             .chars()
@@ -93,16 +86,6 @@ impl Config {
             kdf,
         })
     }
-}
-
-/// A `--trusted-proxy` network, truncated to its prefix.
-fn parse_network(text: &str, option: &str) -> Result<IpNet, Error> {
-    crate::access::network(text).map(|n| n.trunc()).ok_or_else(|| {
-        Error::Usage(format!(
-            "{option} {}: expected a network such as 10.0.0.0/8 or 2001:db8::/32, or an address",
-            crate::secret::redact::quoted(text.trim())
-        ))
-    })
 }
 
 /// Everything a request handler shares.
@@ -136,7 +119,19 @@ pub fn run(args: ServeArgs, location: Location, kdf: KdfParams) -> Result<()> {
     // Room for every thread that may read at once: the runtime's (one per core), the argon2
     // workers and the group commit.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Which store, said first: a server pointed at the wrong path refuses everyone, and
+    // its log is where the admin looks.
+    let shown = crate::text::clean(&location.to_string());
+    let missing = matches!(&location, Location::Sqlite(path) if !path.exists());
+    if missing {
+        log(format_args!(
+            "warning: the store {shown} does not exist yet; it is created empty, and every \
+             password is refused until credentials are created in it (is --db or $APPW_DB \
+             the store you meant?)"
+        ));
+    }
     let pool = Pool::open(&location, config.workers + cores + 8, runtime.handle())?;
+    log(format_args!("serving the store {shown}"));
     let may_rehash = pool.with(|s| s.may_rehash())?;
     // Closed at the end, while the runtime still runs (a PostgreSQL connection goes back to
     // its pool, and the pool closes, on the runtime).
@@ -345,7 +340,8 @@ impl Server {
     }
 }
 
-/// Resolves on SIGTERM or SIGINT. The handlers are installed when this is called, not when
+/// Resolves on SIGTERM, SIGINT or SIGHUP (whose default would kill the process without its
+/// final commit; there is no configuration to reload). The handlers are installed when this is called, not when
 /// the future is first polled: "listening" and READY=1 come after it, so a supervisor's
 /// SIGTERM that follows them always means a graceful stop, never the default death.
 fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
@@ -353,14 +349,16 @@ fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
     let handler = |kind| {
         signal(kind).map_err(|e| Error::Store(format!("cannot handle the stop signals: {e}")))
     };
-    let (mut term, mut int) = (
+    let (mut term, mut int, mut hup) = (
         handler(SignalKind::terminate())?,
         handler(SignalKind::interrupt())?,
+        handler(SignalKind::hangup())?,
     );
     Ok(async move {
         tokio::select! {
             _ = term.recv() => {}
             _ = int.recv() => {}
+            _ = hup.recv() => {}
         }
     })
 }

@@ -3,12 +3,15 @@
 
 mod harness;
 
+mod copy_store_whole;
 mod core;
 mod features;
 mod hostile;
+mod networks_as_written;
 mod package;
 mod perf;
 mod postgres;
+mod postgres_client_certificate;
 mod reliability;
 mod scopes;
 mod serve;

@@ -59,7 +59,9 @@ pub fn network(text: &str) -> Result<IpNet, String> {
             return Err(format!("/{p} is not a prefix length"));
         }
         Some(p) if p.len() > 1 && p.starts_with('0') => {
-            return Err(format!("/{p}: write the prefix length without leading zeros"));
+            return Err(format!(
+                "/{p}: write the prefix length without leading zeros"
+            ));
         }
         Some(p) => p
             .parse::<u8>()
@@ -134,13 +136,14 @@ fn stored_network(text: &str) -> Option<IpNet> {
             .parse::<IpNet>()
             .ok()
             .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))?;
-        match net {
-            IpNet::V6(v6) if v6.prefix_len() >= 96 => v6.addr().to_ipv4_mapped().map(|v4| {
-                IpNet::new(IpAddr::V4(v4), v6.prefix_len() - 96).expect("at most 32 bits")
-            }),
-            other => Some(other),
-        }
-        .map(|n| n.trunc())
+        let mapped = match net {
+            IpNet::V6(v6) if v6.prefix_len() >= 96 => v6
+                .addr()
+                .to_ipv4_mapped()
+                .and_then(|v4| IpNet::new(IpAddr::V4(v4), v6.prefix_len() - 96).ok()),
+            _ => None,
+        };
+        Some(mapped.unwrap_or(net).trunc())
     })
 }
 
@@ -189,7 +192,10 @@ mod tests {
         assert!(!allows(&allowed, None));
         assert!(networks(&v(&["10.0.0.0/33"]), "--allow-from").is_err());
         assert!(
-            allows(&v(&["10.1.2.3/8", "::ffff:192.0.2.0/120"]), Some("192.0.2.9")),
+            allows(
+                &v(&["10.1.2.3/8", "::ffff:192.0.2.0/120"]),
+                Some("192.0.2.9")
+            ),
             "what older builds stored is read as the network it names"
         );
         assert!(allows(&v(&["10.1.2.3/8"]), Some("10.9.9.9")));

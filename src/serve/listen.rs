@@ -238,9 +238,15 @@ mod tests {
         );
         let real_junk = headers(&[("x-real-ip", "<script>evil")]);
         assert_eq!(client(local, &real_junk, &trusted), "unknown");
-        assert_eq!(client(Peer::Local(None), &HeaderMap::new(), &trusted), "local");
+        assert_eq!(
+            client(Peer::Local(None), &HeaderMap::new(), &trusted),
+            "local"
+        );
         let proxy = Peer::Local(Some(Cred { uid: 33, gid: 33 }));
-        let other = Peer::Local(Some(Cred { uid: 1000, gid: 1000 }));
+        let other = Peer::Local(Some(Cred {
+            uid: 1000,
+            gid: 1000,
+        }));
         assert_eq!(client(proxy, &real, &trusted), "198.51.100.7");
         assert_eq!(
             client(other, &real, &trusted),

@@ -121,7 +121,7 @@ pub fn run(args: ServeArgs, location: Location, kdf: KdfParams) -> Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Which store, said first: a server pointed at the wrong path refuses everyone, and
     // its log is where the admin looks.
-    let shown = crate::text::clean(&location.to_string());
+    let shown = crate::text::clean(&location.to_string()).into_owned();
     let missing = matches!(&location, Location::Sqlite(path) if !path.exists());
     if missing {
         log(format_args!(

@@ -140,9 +140,17 @@ mod tests {
         assert_eq!(t.admit("c", now), Ok(false));
         assert_eq!(t.admit("c", now), Ok(false));
         assert_eq!(t.admit("c", now), Ok(true), "the third reaches the limit");
-        assert_eq!(t.admit("c", now), Err(60), "a fourth in flight is not let in");
+        assert_eq!(
+            t.admit("c", now),
+            Err(60),
+            "a fourth in flight is not let in"
+        );
         t.refund("c", now);
-        assert_eq!(t.retry_after("c", now), None, "a right password took its count back");
+        assert_eq!(
+            t.retry_after("c", now),
+            None,
+            "a right password took its count back"
+        );
         assert_eq!(t.admit("c", now), Ok(true));
         assert!(t.admit("c", now).is_err());
     }

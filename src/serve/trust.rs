@@ -43,19 +43,21 @@ impl Trust {
                     crate::secret::redact::quoted(text)
                 ))
             };
-            if let Some((kind, who)) = text.split_once(':').filter(|(k, _)| {
-                matches!(*k, "user" | "uid" | "group" | "gid")
-            }) {
+            if let Some((kind, who)) = text
+                .split_once(':')
+                .filter(|(k, _)| matches!(*k, "user" | "uid" | "group" | "gid"))
+            {
                 if who.is_empty() {
                     return Err(bad(&format!("{kind}: needs a name or number after it")));
                 }
-                let id = match kind {
-                    "uid" | "gid" => Some(who.parse::<u32>().map_err(|_| {
-                        bad(&format!("{kind}: takes a number, such as {kind}:33"))
-                    })?),
-                    "user" => lookup_user(who).map_err(|why| bad(&why))?,
-                    _ => lookup_group(who).map_err(|why| bad(&why))?,
-                };
+                let id =
+                    match kind {
+                        "uid" | "gid" => Some(who.parse::<u32>().map_err(|_| {
+                            bad(&format!("{kind}: takes a number, such as {kind}:33"))
+                        })?),
+                        "user" => lookup_user(who).map_err(|why| bad(&why))?,
+                        _ => lookup_group(who).map_err(|why| bad(&why))?,
+                    };
                 let list = if matches!(kind, "user" | "uid") {
                     &mut trust.uids
                 } else {
@@ -155,9 +157,21 @@ mod tests {
 
     #[test]
     fn values_are_networks_users_or_groups() {
-        let t = parse(&["::ffff:127.0.0.1", "10.0.0.0/8", "uid:33", "gid:0", "user:root"])
-            .unwrap();
-        assert_eq!(t.networks, ["127.0.0.1/32".parse::<IpNet>().unwrap(), "10.0.0.0/8".parse().unwrap()]);
+        let t = parse(&[
+            "::ffff:127.0.0.1",
+            "10.0.0.0/8",
+            "uid:33",
+            "gid:0",
+            "user:root",
+        ])
+        .unwrap();
+        assert_eq!(
+            t.networks,
+            [
+                "127.0.0.1/32".parse::<IpNet>().unwrap(),
+                "10.0.0.0/8".parse().unwrap()
+            ]
+        );
         assert!(t.ip(&"127.0.0.1".parse().unwrap()));
         assert!(!t.ip(&"127.0.0.2".parse().unwrap()));
         assert_eq!(t.uids, [33, 0]);
@@ -165,7 +179,14 @@ mod tests {
         assert!(t.local(Some(Cred { uid: 7, gid: 0 })));
         assert!(!t.local(Some(Cred { uid: 7, gid: 7 })));
         assert!(!t.local(None));
-        for bad in ["127.0.0.1/0", "0.0.0.0/0", "::/0", "10.1.2.3/8", "uid:www", "nobody"] {
+        for bad in [
+            "127.0.0.1/0",
+            "0.0.0.0/0",
+            "::/0",
+            "10.1.2.3/8",
+            "uid:www",
+            "nobody",
+        ] {
             assert!(parse(&[bad]).is_err(), "{bad}");
         }
         let (t, warnings) = Trust::parse(&["user:no-such-user-here".to_string()]).unwrap();

@@ -59,6 +59,9 @@ struct State {
     /// Connections of a generation below this one have a file open that is no longer at
     /// the path (another inode): their WAL is folded into it when they are closed.
     orphans_below: u64,
+    /// Such connections not closed yet: no new one is opened until they are, since the
+    /// path's `-wal` may still be theirs.
+    orphans_open: usize,
     /// SQLite: when the store's trust was last checked and found good.
     trusted_at: Option<Instant>,
 }
@@ -102,6 +105,7 @@ impl Pool {
                 file,
                 generation: 0,
                 orphans_below: 0,
+                orphans_open: 0,
                 trusted_at: Some(Instant::now()),
             }),
             freed: Condvar::new(),
@@ -127,9 +131,12 @@ impl Pool {
             drop(state);
             if orphan {
                 store.retire();
+                drop(store);
+                let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                state.orphans_open = state.orphans_open.saturating_sub(1);
             }
         }
-        self.freed.notify_one();
+        self.freed.notify_all();
         out
     }
 
@@ -150,13 +157,20 @@ impl Pool {
             let retired = self.retire_all(&mut state);
             if moved {
                 state.orphans_below = state.generation;
+                // Those lent now, and those just taken out of use.
+                state.orphans_open = state.open + retired.len();
             }
             state.file = None;
             drop(state);
+            let count = retired.len();
             for mut store in retired {
                 if moved {
                     store.retire();
                 }
+            }
+            if moved {
+                let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                state.orphans_open = state.orphans_open.saturating_sub(count);
             }
             self.freed.notify_all();
             if now.is_none() {
@@ -204,7 +218,7 @@ impl Pool {
             if let Some(store) = state.idle.pop() {
                 return Ok((store, state.generation));
             }
-            if state.open < self.max {
+            if state.open < self.max && state.orphans_open == 0 {
                 state.open += 1;
                 let generation = state.generation;
                 drop(state);
@@ -237,6 +251,13 @@ impl Pool {
                 .wait_timeout(state, WAIT)
                 .unwrap_or_else(|p| p.into_inner());
             state = next;
+            if timeout.timed_out() && state.idle.is_empty() && state.orphans_open > 0 {
+                return Err(Error::Store(format!(
+                    "the store {} was replaced, and connections to the old file are still \
+                     busy",
+                    self.location
+                )));
+            }
             if timeout.timed_out() && state.idle.is_empty() && state.open >= self.max {
                 return Err(Error::Store(format!(
                     "all {} connections to the store are busy",

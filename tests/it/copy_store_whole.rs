@@ -11,7 +11,8 @@ fn a_sqlite_copy_moved_alone_holds_every_row() {
     appw.create("deploy", "two");
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("copy.db");
-    appw.run(&["copy-store", "--to", &copy.to_string_lossy()]).ok();
+    appw.run(&["copy-store", "--to", &copy.to_string_lossy()])
+        .ok();
     // What anyone does with a backup file: take the file, and only the file.
     let elsewhere = tempfile::tempdir().unwrap();
     let moved = elsewhere.path().join("restored.db");
@@ -32,19 +33,25 @@ fn serve_says_which_store_it_serves_and_warns_when_there_is_none_yet() {
     let (_, log) = server.stop();
     let shown = appw.path().display().to_string();
     assert!(
-        log.iter()
-            .any(|l| l.contains("warning: the store") && l.contains(&shown) && l.contains("does not exist yet")),
+        log.iter().any(|l| l.contains("warning: the store")
+            && l.contains(&shown)
+            && l.contains("does not exist yet")),
         "{log:#?}"
     );
     assert!(
-        log.iter().any(|l| l == &format!("appw serve: serving the store {shown}")),
+        log.iter()
+            .any(|l| l == &format!("appw serve: serving the store {shown}")),
         "{log:#?}"
     );
     let server = Server::start(&appw, &[]);
     let (_, log) = server.stop();
-    assert!(!log.iter().any(|l| l.contains("does not exist yet")), "{log:#?}");
     assert!(
-        log.iter().any(|l| l == &format!("appw serve: serving the store {shown}")),
+        !log.iter().any(|l| l.contains("does not exist yet")),
+        "{log:#?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l == &format!("appw serve: serving the store {shown}")),
         "{log:#?}"
     );
 }

@@ -7,7 +7,14 @@ use crate::harness::Appw;
 
 fn create(appw: &Appw, name: &str, allow: &str) -> crate::harness::Out {
     appw.run(&[
-        "create", "--user", "deploy", "--porcelain", "--allow-from", allow, "--", name,
+        "create",
+        "--user",
+        "deploy",
+        "--porcelain",
+        "--allow-from",
+        allow,
+        "--",
+        name,
     ])
 }
 

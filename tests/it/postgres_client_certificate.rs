@@ -23,18 +23,45 @@ fn a_version_1_client_certificate_is_named_with_the_fix() {
     }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    openssl(d, &[
-        "req", "-new", "-x509", "-nodes", "-days", "2", "-subj", "/CN=root", "-keyout",
-        "root.key", "-out", "root.crt",
-    ]);
-    openssl(d, &[
-        "req", "-new", "-nodes", "-subj", "/CN=appw", "-keyout", "client.key", "-out",
-        "client.csr",
-    ]);
-    openssl(d, &[
-        "x509", "-req", "-in", "client.csr", "-days", "2", "-CA", "root.crt", "-CAkey",
-        "root.key", "-CAcreateserial", "-out", "client.crt",
-    ]);
+    openssl(
+        d,
+        &[
+            "req", "-new", "-x509", "-nodes", "-days", "2", "-subj", "/CN=root", "-keyout",
+            "root.key", "-out", "root.crt",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "req",
+            "-new",
+            "-nodes",
+            "-subj",
+            "/CN=appw",
+            "-keyout",
+            "client.key",
+            "-out",
+            "client.csr",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "client.csr",
+            "-days",
+            "2",
+            "-CA",
+            "root.crt",
+            "-CAkey",
+            "root.key",
+            "-CAcreateserial",
+            "-out",
+            "client.crt",
+        ],
+    );
     let text = Command::new("openssl")
         .args(["x509", "-noout", "-text", "-in"])
         .arg(d.join("client.crt"))

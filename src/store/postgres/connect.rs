@@ -190,7 +190,14 @@ fn first_certificate_is_v1(path: &str) -> bool {
     // SEQUENCE (Certificate) { SEQUENCE (TBSCertificate) { [0] version? ...
     let skip_header = |at: usize| -> Option<usize> {
         let len = *der.get(at + 1)?;
-        Some(at + 2 + if len & 0x80 != 0 { (len & 0x7f) as usize } else { 0 })
+        Some(
+            at + 2
+                + if len & 0x80 != 0 {
+                    (len & 0x7f) as usize
+                } else {
+                    0
+                },
+        )
     };
     let tbs = match der.first() {
         Some(0x30) => skip_header(0),

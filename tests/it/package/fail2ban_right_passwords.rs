@@ -5,7 +5,7 @@ use std::process::Command;
 
 use super::fail2ban::{filter_dir, matched_hosts};
 use super::{have, package, store_independent};
-use crate::harness::{Appw, basic, forge, set_clock};
+use crate::harness::{Appw, forge, set_clock};
 use crate::serve::Server;
 
 #[test]
@@ -20,7 +20,13 @@ fn fail2ban_filter_spares_right_passwords_and_bans_ipv6_per_64() {
     let appw = Appw::sqlite();
     let fenced = appw
         .run(&[
-            "create", "--user", "deploy", "--allow-from", "10.0.0.0/8", "--porcelain", "fenced",
+            "create",
+            "--user",
+            "deploy",
+            "--allow-from",
+            "10.0.0.0/8",
+            "--porcelain",
+            "fenced",
         ])
         .ok()
         .stdout
@@ -28,7 +34,12 @@ fn fail2ban_filter_spares_right_passwords_and_bans_ipv6_per_64() {
         .to_string();
     let lapsing = appw
         .run(&[
-            "create", "--user", "deploy", "--expires", "2030-01-01T00:00:00Z", "--porcelain",
+            "create",
+            "--user",
+            "deploy",
+            "--expires",
+            "2030-01-01T00:00:00Z",
+            "--porcelain",
             "lapsing",
         ])
         .ok()

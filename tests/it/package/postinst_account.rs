@@ -54,10 +54,16 @@ fn postinst_refuses_to_adopt_a_persons_appw_account() {
     assert!(calls.is_empty(), "nothing made or handed over: {calls}");
 
     let (code, stderr, calls) = postinst(Some("appw:x:998:998::/var/lib/appw:/usr/sbin/nologin"));
-    assert_eq!(code, 0, "the package's own system account is reused: {stderr}");
+    assert_eq!(
+        code, 0,
+        "the package's own system account is reused: {stderr}"
+    );
     assert!(!calls.contains("adduser"), "{calls}");
 
     let (code, stderr, calls) = postinst(None);
     assert_eq!(code, 0, "{stderr}");
-    assert!(calls.contains("adduser --quiet --system --group"), "{calls}");
+    assert!(
+        calls.contains("adduser --quiet --system --group"),
+        "{calls}"
+    );
 }

@@ -75,11 +75,11 @@ fn caddyfile(dir: &Path, socket: &Path, app: &str, port: u16) -> String {
     let _ = dir;
     format!(
         "{{\n  admin off\n  auto_https off\n}}\n\
-         http://127.0.0.1:{port} {{\n\
+         http://127.0.0.1:{port} {{\n  route {{\n\
            request_header -X-Appw-User\n  request_header -X-Appw-Credential\n\
            forward_auth unix/{socket} {{\n    uri /auth\n\
              copy_headers X-Appw-User X-Appw-Credential\n  }}\n\
-           reverse_proxy {app}\n}}\n",
+           reverse_proxy {app}\n  }}\n}}\n",
         socket = socket.display(),
     )
 }

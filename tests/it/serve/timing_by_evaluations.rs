@@ -38,6 +38,10 @@ fn refusals_cost_argon2_only_for_a_live_credential_of_the_user_named() {
     assert_eq!(cost("alice", &unknown), 0, "an unknown id");
     assert_eq!(cost("alice", &forge(&bob)), 0, "another user's id");
     assert_eq!(cost("alice", &revoked), 0, "a revoked credential");
-    assert_eq!(cost("alice", &forge(&alice)), 1, "a live credential of alice");
+    assert_eq!(
+        cost("alice", &forge(&alice)),
+        1,
+        "a live credential of alice"
+    );
     server.stop();
 }

@@ -19,7 +19,13 @@ fn is_root() -> bool {
 
 fn fenced(appw: &Appw) -> String {
     appw.run(&[
-        "create", "--user", "deploy", "--allow-from", "10.0.0.0/8", "--porcelain", "fenced",
+        "create",
+        "--user",
+        "deploy",
+        "--allow-from",
+        "10.0.0.0/8",
+        "--porcelain",
+        "fenced",
     ])
     .ok()
     .stdout
@@ -35,7 +41,10 @@ fn by_default_no_peer_chooses_the_client_address() {
     let server = Server::start(&appw, &[]);
     for header in ["X-Real-IP", "X-Forwarded-For"] {
         let (status, _) = server.get("/auth", &[("Authorization", &good), (header, "10.1.2.3")]);
-        assert_eq!(status, 403, "loopback is not a proxy unless named: {header}");
+        assert_eq!(
+            status, 403,
+            "loopback is not a proxy unless named: {header}"
+        );
     }
     server.stop();
     let listed = appw.list();
@@ -45,10 +54,21 @@ fn by_default_no_peer_chooses_the_client_address() {
 #[test]
 fn networks_for_trusted_proxy_are_refused_when_they_mean_everyone_or_nothing_clear() {
     let appw = Appw::new();
-    for bad in ["127.0.0.1/0", "0.0.0.0/0", "::/0", "10.1.2.3/8", "10.0.0.0/08", "user:"] {
+    for bad in [
+        "127.0.0.1/0",
+        "0.0.0.0/0",
+        "::/0",
+        "10.1.2.3/8",
+        "10.0.0.0/08",
+        "user:",
+    ] {
         let out = appw.run(&["serve", "--listen", "127.0.0.1:0", "--trusted-proxy", bad]);
         let out = out.code(2).one_error_line();
-        assert!(out.stderr.contains("--trusted-proxy"), "{bad}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("--trusted-proxy"),
+            "{bad}: {}",
+            out.stderr
+        );
     }
 }
 
@@ -79,14 +99,29 @@ fn on_a_unix_socket_only_the_named_user_is_a_proxy() {
     );
     let mut stream = std::os::unix::net::UnixStream::connect(&socket).unwrap();
     let (status, resp) = super::exchange(&mut stream, &raw);
-    assert_eq!(status, 204, "the trusted proxy's address is believed: {resp}");
+    assert_eq!(
+        status, 204,
+        "the trusted proxy's address is believed: {resp}"
+    );
     if is_root() && have("curl", "a request from another local account") {
         let mut curl = Command::new("curl");
-        curl.args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket"])
-            .arg(&socket)
-            .args(["-u", &format!("deploy:{password}")])
-            .args(["-H", "X-Real-IP: 10.1.2.3", "-H", "X-Forwarded-For: 10.1.2.3"])
-            .arg("http://localhost/auth");
+        curl.args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--unix-socket",
+        ])
+        .arg(&socket)
+        .args(["-u", &format!("deploy:{password}")])
+        .args([
+            "-H",
+            "X-Real-IP: 10.1.2.3",
+            "-H",
+            "X-Forwarded-For: 10.1.2.3",
+        ])
+        .arg("http://localhost/auth");
         std::os::unix::process::CommandExt::uid(&mut curl, OTHER);
         std::os::unix::process::CommandExt::gid(&mut curl, OTHER);
         let out = curl.output().unwrap();

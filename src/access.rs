@@ -18,16 +18,19 @@ pub fn is_scope(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._:/-".contains(&b))
 }
 
-/// Checks `--scope` values: each valid, duplicates dropped, order kept.
+/// Checks scopes (the `scopes` field): each valid, duplicates dropped, order kept.
 pub fn scopes(raw: &[String]) -> Result<Vec<String>, Error> {
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for s in raw {
         let s = s.trim();
         if !is_scope(s) {
-            return Err(Error::Usage(format!(
-                "invalid scope {}: 1 to {MAX_SCOPE} characters of A-Z a-z 0-9 . _ : / -",
-                crate::secret::redact::quoted(s)
-            )));
+            return Err(Error::invalid(
+                "scopes",
+                format!(
+                    "invalid scope {}: 1 to {MAX_SCOPE} characters of A-Z a-z 0-9 . _ : / -",
+                    crate::secret::redact::quoted(s)
+                ),
+            ));
         }
         if !out.iter().any(|o| o == s) {
             out.push(s.to_string());
@@ -74,7 +77,8 @@ pub fn network(text: &str) -> Result<IpNet, String> {
             Some(v4) if len >= 96 => (IpAddr::V4(v4), len - 96),
             Some(_) => {
                 return Err(format!(
-                    "{text} reaches beyond the IPv4-mapped addresses (::ffff:0:0/96); write                      the IPv4 network itself"
+                    "{text} reaches beyond the IPv4-mapped addresses (::ffff:0:0/96); write \
+                     the IPv4 network itself"
                 ));
             }
             None => (ip, len),
@@ -103,21 +107,23 @@ pub fn network_text(net: &IpNet) -> String {
 }
 
 /// A network value refused: one line naming the option, the value and why.
-pub fn network_error(option: &str, text: &str, why: &str) -> Error {
-    Error::Usage(format!(
+pub fn network_error(option: &str, text: &str, why: &str) -> String {
+    format!(
         "{option} {}: {}; expected a network such as 10.0.0.0/8 or 2001:db8::/32, or an \
          address",
         crate::secret::redact::quoted(text.trim()),
         crate::secret::redact::redact(why)
-    ))
+    )
 }
 
-/// Checks `--allow-from` values, normalised as [`network_text`] shows them (duplicates
-/// dropped, order kept).
-pub fn networks(raw: &[String], option: &str) -> Result<Vec<String>, Error> {
+/// Checks networks (the `allow_from` field), normalised as [`network_text`] shows them
+/// (duplicates dropped, order kept). The error begins with the field's name, for a front
+/// to put its own there.
+pub fn networks(raw: &[String]) -> Result<Vec<String>, Error> {
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for n in raw {
-        let net = network(n).map_err(|why| network_error(option, n, &why))?;
+        let net = network(n)
+            .map_err(|why| Error::invalid("allow_from", network_error("allow_from", n, &why)))?;
         let n = network_text(&net);
         if !out.contains(&n) {
             out.push(n);
@@ -190,7 +196,7 @@ mod tests {
         assert!(!allows(&allowed, Some("192.0.2.8")));
         assert!(!allows(&allowed, Some("ci-runner-1")), "not an address");
         assert!(!allows(&allowed, None));
-        assert!(networks(&v(&["10.0.0.0/33"]), "--allow-from").is_err());
+        assert!(networks(&v(&["10.0.0.0/33"])).is_err());
         assert!(
             allows(
                 &v(&["10.1.2.3/8", "::ffff:192.0.2.0/120"]),
@@ -199,11 +205,8 @@ mod tests {
             "what older builds stored is read as the network it names"
         );
         assert!(allows(&v(&["10.1.2.3/8"]), Some("10.9.9.9")));
-        assert!(networks(&v(&["example.com"]), "--allow-from").is_err());
-        assert_eq!(
-            networks(&v(&[" ::1 "]), "--allow-from").unwrap(),
-            v(&["::1"])
-        );
+        assert!(networks(&v(&["example.com"])).is_err());
+        assert_eq!(networks(&v(&[" ::1 "])).unwrap(), v(&["::1"]));
     }
 }
 
@@ -255,7 +258,7 @@ mod network_tests {
 
     #[test]
     fn mapped_clients_match_ipv4_networks() {
-        let allowed = networks(&["::ffff:10.0.0.0/104".to_string()], "--allow-from").unwrap();
+        let allowed = networks(&["::ffff:10.0.0.0/104".to_string()]).unwrap();
         assert_eq!(allowed, ["10.0.0.0/8"]);
         assert!(allows(&allowed, Some("::ffff:10.1.2.3")));
         assert!(allows(&allowed, Some("10.1.2.3")));

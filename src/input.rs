@@ -1,5 +1,6 @@
 //! Validation of everything a user types that reaches the store: names, users, app ids,
-//! sources. Bad values are usage errors (exit 2) that say what is allowed.
+//! sources. A bad value is an invalid value of its field (exit 2, HTTP 400) that says what
+//! is allowed.
 
 use crate::error::{Error, Result};
 use crate::text::is_unprintable;
@@ -9,12 +10,12 @@ pub const MAX_SOURCE: usize = 200;
 
 /// A credential name: trimmed, 1 to 100 characters, no control characters.
 pub fn name(raw: &str) -> Result<String> {
-    text("name", raw, MAX_NAME)
+    text("name", "name", raw, MAX_NAME)
 }
 
 /// A user name, with the same rules as a credential name.
 pub fn user(raw: &str) -> Result<String> {
-    text("user", raw, MAX_NAME)
+    text("user", "user", raw, MAX_NAME)
 }
 
 /// The user of a new credential: as [`user`], and without `:`. HTTP Basic sends
@@ -23,10 +24,10 @@ pub fn user(raw: &str) -> Result<String> {
 pub fn new_user(raw: &str) -> Result<String> {
     let user = user(raw)?;
     if user.contains(':') {
-        return Err(Error::Usage(
+        return Err(Error::invalid(
+            "user",
             "the user contains ':', which HTTP Basic authentication cannot carry (it splits \
-             user:password at the first colon); pick a user without one"
-                .into(),
+             user:password at the first colon); pick a user without one",
         ));
     }
     Ok(user)
@@ -34,36 +35,42 @@ pub fn new_user(raw: &str) -> Result<String> {
 
 /// An application id (free text such as a UUID), with the same rules as a name.
 pub fn app_id(raw: &str) -> Result<String> {
-    text("app id", raw, MAX_NAME)
+    text("app_id", "app id", raw, MAX_NAME)
 }
 
 /// Where a verification came from (an address, a job name): up to 200 characters.
 pub fn source(raw: &str) -> Result<String> {
-    text("source", raw, MAX_SOURCE)
+    text("source", "source", raw, MAX_SOURCE)
 }
 
-fn text(what: &str, raw: &str, max: usize) -> Result<String> {
+/// `field` is the value's field; `what` how a message calls it.
+fn text(field: &'static str, what: &str, raw: &str, max: usize) -> Result<String> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
-        return Err(Error::Usage(format!("the {what} is empty")));
+        return Err(Error::invalid(field, format!("the {what} is empty")));
     }
     let len = trimmed.chars().count();
     if len > max {
-        return Err(Error::Usage(format!(
-            "the {what} is {len} characters long; at most {max} are allowed"
-        )));
+        return Err(Error::invalid(
+            field,
+            format!("the {what} is {len} characters long; at most {max} are allowed"),
+        ));
     }
     if trimmed.chars().any(is_unprintable) {
-        return Err(Error::Usage(format!(
-            "the {what} contains control or direction-changing characters, which are not allowed"
-        )));
+        return Err(Error::invalid(
+            field,
+            format!(
+                "the {what} contains control or direction-changing characters, which are not allowed"
+            ),
+        ));
     }
     // A password pasted into the wrong field (alone or among other words) would be stored
     // and shown in clear.
     if crate::secret::redact::contains_password(trimmed) {
-        return Err(Error::Usage(format!(
-            "the {what} is an appw password; passwords never go in arguments"
-        )));
+        return Err(Error::invalid(
+            field,
+            format!("the {what} is an appw password; passwords never go in arguments"),
+        ));
     }
     Ok(trimmed.to_string())
 }

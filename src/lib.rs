@@ -7,6 +7,8 @@ pub mod cli;
 pub mod cmd;
 pub mod error;
 pub mod input;
+pub mod json;
+pub mod ops;
 pub mod output;
 pub mod secret;
 pub mod serve;

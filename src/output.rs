@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::store::{Credential, Event, Timestamp};
 use crate::text::{clean, is_unprintable};
@@ -58,7 +58,7 @@ pub fn print(text: &str) -> io::Result<()> {
 }
 
 /// Prints a JSON document on one line of its own.
-pub fn print_json(value: &Value) -> io::Result<()> {
+pub fn print_json(value: &impl Serialize) -> io::Result<()> {
     print(&format!("{}\n", Json(value)))
 }
 
@@ -66,9 +66,9 @@ pub fn print_json(value: &Value) -> io::Result<()> {
 /// is a `\uXXXX` escape: still valid JSON that parses back to exactly what the store holds,
 /// but inert on a terminal (serde_json itself escapes only C0 controls, leaving DEL, C1
 /// controls and bidirectional marks raw).
-pub struct Json<'a>(pub &'a Value);
+pub struct Json<'a, T: Serialize + ?Sized>(pub &'a T);
 
-impl std::fmt::Display for Json<'_> {
+impl<T: Serialize + ?Sized> std::fmt::Display for Json<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         /// Hands serde_json's output (always whole UTF-8 strings) to the formatter.
         struct Adapter<'a, 'b>(&'a mut std::fmt::Formatter<'b>);
@@ -83,7 +83,7 @@ impl std::fmt::Display for Json<'_> {
             }
         }
         let mut ser = serde_json::Serializer::with_formatter(Adapter(f), InertJson);
-        serde::Serialize::serialize(self.0, &mut ser).map_err(|_| std::fmt::Error)
+        self.0.serialize(&mut ser).map_err(|_| std::fmt::Error)
     }
 }
 
@@ -112,7 +112,7 @@ impl serde_json::ser::Formatter for InertJson {
 
 /// Prints a JSON array on one line, element by element, as `print_json` would print the
 /// whole array: `list --json` over 100,000 credentials never holds them all as JSON.
-pub fn print_json_array(items: impl IntoIterator<Item = Value>) -> io::Result<()> {
+pub fn print_json_array<T: Serialize>(items: impl IntoIterator<Item = T>) -> io::Result<()> {
     if stdout_closed() {
         return Err(closed_error());
     }
@@ -123,49 +123,10 @@ pub fn print_json_array(items: impl IntoIterator<Item = Value>) -> io::Result<()
             out.write_all(b",")?;
         }
         let mut ser = serde_json::Serializer::with_formatter(&mut out, InertJson);
-        serde::Serialize::serialize(&item, &mut ser)?;
+        item.serialize(&mut ser)?;
     }
     out.write_all(b"]\n")?;
     out.flush()
-}
-
-fn time_or_null(at: Option<Timestamp>) -> Value {
-    at.map_or(Value::Null, |t| Value::String(when::rfc3339(t)))
-}
-
-/// The `list --json` object of the contract (keys may be added, never renamed or removed).
-pub fn credential_json(c: &Credential, now: Timestamp) -> Value {
-    json!({
-        "id": c.id,
-        "user": c.user,
-        "name": c.name,
-        "app_id": c.app_id,
-        "created": when::rfc3339(c.created),
-        "last_used": time_or_null(c.last_used),
-        "last_source": c.last_source,
-        "use_count": c.use_count,
-        "expires_at": time_or_null(c.expires_at),
-        "expired": c.is_expired(now),
-        "last_failed": time_or_null(c.last_failed),
-        "last_failed_source": c.last_failed_source,
-        "revoked_at": time_or_null(c.revoked_at),
-        "scopes": c.scopes,
-        "allow_from": c.allow_from,
-    })
-}
-
-pub fn event_json(e: &Event) -> Value {
-    json!({
-        "seq": e.seq,
-        "at": when::rfc3339(e.at),
-        "event": e.kind,
-        "user": e.user,
-        "credential_id": e.credential_id,
-        "name": e.name,
-        "source": e.source,
-        "detail": e.detail,
-        "count": e.count,
-    })
 }
 
 fn table(header: Vec<&str>) -> Table {

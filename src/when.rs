@@ -22,13 +22,17 @@ pub fn now() -> Result<Timestamp> {
 /// The latest time appw stores: 9999-12-31T23:59:59Z, the end of RFC 3339's range.
 pub const MAX_TIME: Timestamp = 253_402_300_799;
 
-/// A duration such as `90d`, `12h`, `30m`, `45s` or `2w`, in seconds.
-pub fn parse_duration(s: &str) -> Result<i64> {
+/// A duration such as `90d`, `12h`, `30m`, `45s` or `2w`, in seconds; `field` is what an
+/// error names.
+pub fn parse_duration(s: &str, field: &'static str) -> Result<i64> {
     let bad = || {
-        Error::Usage(format!(
-            "{} is not a duration; write e.g. 90d, 12h or 30m",
-            quoted(s)
-        ))
+        Error::invalid(
+            field,
+            format!(
+                "{} is not a duration; write e.g. 90d, 12h or 30m",
+                quoted(s)
+            ),
+        )
     };
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
@@ -47,40 +51,46 @@ pub fn parse_duration(s: &str) -> Result<i64> {
         .ok_or_else(bad)
 }
 
-/// `WHEN` for `--expires`: a duration from now, or an RFC 3339 time in the future.
-pub fn parse_future(s: &str, now: Timestamp) -> Result<Timestamp> {
+/// `WHEN` for an expiry: a duration from now, or an RFC 3339 time in the future.
+pub fn parse_future(s: &str, now: Timestamp, field: &'static str) -> Result<Timestamp> {
     let at = match parse_rfc3339(s) {
         Some(at) => at,
-        None => now + parse_duration(s).map_err(|_| when_error(s))?,
+        None => now + parse_duration(s, field).map_err(|_| when_error(s, field))?,
     };
     if at <= now {
-        return Err(Error::Usage(format!(
-            "{} is in the past; an expiry must be in the future",
-            quoted(s)
-        )));
+        return Err(Error::invalid(
+            field,
+            format!(
+                "{} is in the past; an expiry must be in the future",
+                quoted(s)
+            ),
+        ));
     }
     if at > MAX_TIME {
-        return Err(Error::Usage(format!(
-            "{} is after the year 9999",
-            quoted(s)
-        )));
+        return Err(Error::invalid(
+            field,
+            format!("{} is after the year 9999", quoted(s)),
+        ));
     }
     Ok(at)
 }
 
-/// `WHEN` for `--since` and `--prune`: a duration ago, or an RFC 3339 time.
-pub fn parse_past(s: &str, now: Timestamp) -> Result<Timestamp> {
+/// `WHEN` for the log's `since` and `before`: a duration ago, or an RFC 3339 time.
+pub fn parse_past(s: &str, now: Timestamp, field: &'static str) -> Result<Timestamp> {
     match parse_rfc3339(s) {
         Some(at) => Ok(at),
-        None => Ok(now - parse_duration(s).map_err(|_| when_error(s))?),
+        None => Ok(now - parse_duration(s, field).map_err(|_| when_error(s, field))?),
     }
 }
 
-fn when_error(s: &str) -> Error {
-    Error::Usage(format!(
-        "{} is neither a duration (90d, 12h, 30m) nor an RFC 3339 time (2027-01-31T12:00:00Z)",
-        quoted(s)
-    ))
+fn when_error(s: &str, field: &'static str) -> Error {
+    Error::invalid(
+        field,
+        format!(
+            "{} is neither a duration (90d, 12h, 30m) nor an RFC 3339 time (2027-01-31T12:00:00Z)",
+            quoted(s)
+        ),
+    )
 }
 
 fn parse_rfc3339(s: &str) -> Option<Timestamp> {
@@ -112,10 +122,10 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("90d").unwrap(), 90 * 86_400);
-        assert_eq!(parse_duration("12h").unwrap(), 12 * 3600);
-        assert_eq!(parse_duration("30m").unwrap(), 1800);
-        assert_eq!(parse_duration("2w").unwrap(), 14 * 86_400);
+        assert_eq!(parse_duration("90d", "expires").unwrap(), 90 * 86_400);
+        assert_eq!(parse_duration("12h", "expires").unwrap(), 12 * 3600);
+        assert_eq!(parse_duration("30m", "expires").unwrap(), 1800);
+        assert_eq!(parse_duration("2w", "expires").unwrap(), 14 * 86_400);
         for bad in [
             "",
             "d",
@@ -126,23 +136,23 @@ mod tests {
             "99999999999999999999d",
             "1000000d",
         ] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
+            assert!(parse_duration(bad, "expires").is_err(), "{bad}");
         }
     }
 
     #[test]
     fn whens() {
         let now = parse_rfc3339("2026-01-01T00:00:00Z").unwrap();
-        assert_eq!(parse_future("1h", now).unwrap(), now + 3600);
+        assert_eq!(parse_future("1h", now, "expires").unwrap(), now + 3600);
         assert_eq!(
-            rfc3339(parse_future("2026-02-01T00:00:00+01:00", now).unwrap()),
+            rfc3339(parse_future("2026-02-01T00:00:00+01:00", now, "expires").unwrap()),
             "2026-01-31T23:00:00Z"
         );
-        assert!(parse_future("2025-01-01T00:00:00Z", now).is_err());
-        assert!(parse_future("soon", now).is_err());
-        assert!(parse_future("9999-12-31T23:59:59Z", now).is_ok());
-        assert!(parse_future("+10000-01-01T00:00:00Z", now).is_err());
-        assert_eq!(parse_past("1d", now).unwrap(), now - 86_400);
+        assert!(parse_future("2025-01-01T00:00:00Z", now, "expires").is_err());
+        assert!(parse_future("soon", now, "expires").is_err());
+        assert!(parse_future("9999-12-31T23:59:59Z", now, "expires").is_ok());
+        assert!(parse_future("+10000-01-01T00:00:00Z", now, "expires").is_err());
+        assert_eq!(parse_past("1d", now, "since").unwrap(), now - 86_400);
     }
 
     #[test]

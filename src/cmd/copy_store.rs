@@ -14,7 +14,7 @@ pub fn run(mut source: Box<dyn Store>, args: CopyStoreArgs, _ctx: &Context) -> R
     // import leaves the destination empty, which a second copy-store may fill.)
     let dump = source.export()?;
     let mut dest = store::open(&to, Access::Create)?
-        .ok_or_else(|| Error::Store("the destination store could not be created".into()))?;
+        .ok_or_else(|| Error::Unavailable("the destination store could not be created".into()))?;
     dest.import(&dump)?;
     let active = dump
         .credentials

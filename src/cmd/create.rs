@@ -1,27 +1,20 @@
 use anyhow::Result;
 
-use super::{Context, Issue, issue, print_secret};
+use super::{Context, cli_error, print_secret};
 use crate::cli::CreateArgs;
+use crate::ops::{self, CreateRequest};
 use crate::store::Store;
-use crate::{access, input, when};
 
 pub fn run(mut store: Box<dyn Store>, args: CreateArgs, ctx: &Context) -> Result<()> {
-    let fields = Issue {
-        user: input::new_user(&args.user)?,
-        name: input::name(&args.name)?,
-        app_id: args.app_id.as_deref().map(input::app_id).transpose()?,
-        expires_at: args
-            .expires
-            .as_deref()
-            .map(|w| when::parse_future(w, ctx.now))
-            .transpose()?,
-        scopes: access::scopes(&args.scope)?,
-        allow_from: access::networks(&args.allow_from, "--allow-from")?,
+    let ctx = ctx.core();
+    let req = CreateRequest {
+        user: args.user,
+        name: args.name,
+        app_id: args.app_id,
+        expires: args.expires,
+        scopes: args.scope,
+        allow_from: args.allow_from,
     };
-    // Refuse a duplicate before spending a hash on it; the insert checks again atomically.
-    if store.find_by_name(&fields.user, &fields.name)?.is_some() {
-        return Err(crate::store::duplicate_name(&fields.user, &fields.name).into());
-    }
-    let (token, new) = issue(ctx, fields, |new| store.insert(new, ctx.now))?;
-    print_secret(store.as_mut(), &token, &new, args.output, ctx, "Created")
+    let issued = ops::create(store.as_mut(), &ctx, req).map_err(cli_error)?;
+    print_secret(store.as_mut(), &issued, args.output, &ctx, "Created")
 }

@@ -2,28 +2,23 @@ use std::io::{self, IsTerminal};
 
 use anyhow::Result;
 
-use super::{Context, user_filter};
+use super::{Context, cli_error};
 use crate::cli::ListArgs;
+use crate::json::CredentialJson;
+use crate::ops::{self, ListRequest};
 use crate::output;
-use crate::store::{Credential, ListFilter, Store, Timestamp};
-use crate::when;
+use crate::store::{Credential, Store, Timestamp};
 
-pub fn run(store: Option<Box<dyn Store>>, args: ListArgs, ctx: &Context) -> Result<()> {
-    let filter = ListFilter {
-        user: user_filter(args.user.as_deref())?,
+pub fn run(mut store: Option<Box<dyn Store>>, args: ListArgs, ctx: &Context) -> Result<()> {
+    let req = ListRequest {
+        user: args.user,
         expired_only: args.expired,
-        expiring_before: args
-            .expiring
-            .as_deref()
-            .map(|d| when::parse_duration(d).map(|secs| ctx.now + secs))
-            .transpose()?,
+        expiring: args.expiring,
     };
-    let creds = match store {
-        Some(mut store) => store.list(&filter, ctx.now)?,
-        None => Vec::new(),
-    };
+    let core = ctx.core();
+    let creds = ops::list(store.as_deref_mut(), &core, &req).map_err(cli_error)?;
     if args.json {
-        output::print_json_array(creds.iter().map(|c| output::credential_json(c, ctx.now)))?;
+        output::print_json_array(creds.iter().map(|c| CredentialJson::new(c, ctx.now)))?;
     } else if creds.is_empty() {
         output::print("No credentials.\n")?;
     } else {

@@ -1,55 +1,34 @@
 use anyhow::Result;
-use serde_json::{Value, json};
 
-use super::{Context, user_filter};
+use super::{Context, cli_error};
 use crate::cli::LogArgs;
-use crate::error::Error;
-use crate::output;
-use crate::store::{LogFilter, Store};
-use crate::when;
+use crate::json::{EventJson, PrunedJson};
+use crate::ops::{self, LogRequest};
+use crate::store::Store;
+use crate::{output, when};
 
-pub fn run(store: Option<Box<dyn Store>>, args: LogArgs, ctx: &Context) -> Result<()> {
+pub fn run(mut store: Option<Box<dyn Store>>, args: LogArgs, ctx: &Context) -> Result<()> {
+    let core = ctx.core();
     if let Some(before) = &args.prune {
-        let before = when::parse_past(before, ctx.now)?;
-        if before > ctx.now {
-            // It would delete every event, down to ones written a moment ago.
-            return Err(Error::Usage(format!(
-                "{} is in the future; --prune deletes the events before it, so give a past \
-                 time or a duration (180d)",
-                when::rfc3339(before)
-            ))
-            .into());
-        }
-        let pruned = match store {
-            Some(mut store) => store.prune_events(before, ctx.now)?,
-            None => 0,
-        };
+        let pruned = ops::prune(store.as_deref_mut(), &core, before).map_err(cli_error)?;
         if args.json {
-            output::print_json(&json!({ "pruned": pruned, "before": when::rfc3339(before) }))?;
+            output::print_json(&PrunedJson::new(pruned.count, pruned.before))?;
         } else {
             output::print(&format!(
-                "Deleted {pruned} events from before {}.\n",
-                when::local(before)
+                "Deleted {} events from before {}.\n",
+                pruned.count,
+                when::local(pruned.before)
             ))?;
         }
         return Ok(());
     }
-    let filter = LogFilter {
-        user: user_filter(args.user.as_deref())?,
-        since: args
-            .since
-            .as_deref()
-            .map(|s| when::parse_past(s, ctx.now))
-            .transpose()?,
+    let req = LogRequest {
+        user: args.user,
+        since: args.since,
     };
-    let events = match store {
-        Some(mut store) => store.events(&filter)?,
-        None => Vec::new(),
-    };
+    let events = ops::log(store.as_deref_mut(), &core, &req).map_err(cli_error)?;
     if args.json {
-        output::print_json(&Value::Array(
-            events.iter().map(output::event_json).collect(),
-        ))?;
+        output::print_json_array(events.iter().map(EventJson::from))?;
     } else if events.is_empty() {
         output::print("No events.\n")?;
     } else {

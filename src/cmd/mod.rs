@@ -1,5 +1,7 @@
-//! One module per subcommand, dispatched by one `match`. The store is opened here, once,
-//! and handed to the command; `verify` opens it itself, while it hashes.
+//! The command-line front: one module per subcommand, dispatched by one `match`. Each turns
+//! its arguments into a request, calls one operation of [`crate::ops`] and renders what
+//! comes back. The store is opened here, once, and handed to the command; `verify` opens it
+//! itself, while it hashes.
 
 mod completions;
 mod copy_store;
@@ -15,21 +17,32 @@ mod update;
 pub mod verify;
 
 use anyhow::Result;
-use serde_json::json;
 
 use crate::cli::{Cli, Command, SecretOutput};
 use crate::error::Error;
-use crate::output;
-use crate::secret::redact::quoted;
-use crate::secret::{KdfParams, Token, kdf};
-use crate::store::{self, Access, Credential, Location, NewCredential, Store, Timestamp};
-use crate::{input, text, when};
+use crate::json::{CredentialJson, IssuedJson};
+use crate::ops::{self, Actor, Ctx, Issued, Target};
+use crate::secret::{KdfParams, kdf};
+use crate::store::{self, Access, Location, Store, Timestamp};
+use crate::{output, text, when};
 
 /// What every command may need besides its own arguments.
 pub struct Context {
     pub location: Location,
     pub kdf: KdfParams,
     pub now: Timestamp,
+}
+
+impl Context {
+    /// The operations' context: the person at this terminal acts (their user is looked
+    /// up here, by the commands that change something, not by `verify`).
+    fn core(&self) -> Ctx {
+        Ctx {
+            kdf: self.kdf,
+            now: self.now,
+            actor: Actor::os_user(),
+        }
+    }
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -96,98 +109,50 @@ pub fn run(cli: Cli) -> Result<()> {
 /// Commands that act on an existing credential have nothing to act on without a store.
 fn required(store: Option<Box<dyn Store>>) -> Result<Box<dyn Store>, Error> {
     store.ok_or_else(|| {
-        Error::Refused("the store does not exist yet: there are no credentials".into())
+        Error::NotFound("the store does not exist yet: there are no credentials".into())
     })
 }
 
-/// The credential named by an id (or prefix), or by user and name.
-fn resolve(
-    store: &mut dyn Store,
-    id: Option<&str>,
-    user: Option<&str>,
-    name: Option<&str>,
-) -> Result<Credential, Error> {
-    match (id, user, name) {
-        (Some(id), _, _) => store.get(&id_prefix(id)?),
-        (None, Some(user), Some(name)) => {
-            let (user, name) = (input::user(user)?, input::name(name)?);
-            store.find_by_name(&user, &name)?.ok_or_else(|| {
-                Error::Refused(format!(
-                    "user {} has no active credential named {}",
-                    quoted(&user),
-                    quoted(&name)
-                ))
-            })
+/// An operation's error in the command line's words: its flag names, and a hint where one
+/// helps.
+fn cli_error(err: Error) -> Error {
+    match err {
+        Error::Invalid { field, .. } if field == ops::NOTHING_TO_CHANGE => Error::Usage(
+            "nothing to change: give --scope, --no-scopes, --allow-from, --anywhere, --expires \
+             or --no-expiry"
+                .into(),
+        ),
+        Error::Invalid { field, .. } => Error::Invalid {
+            field,
+            message: err.renamed_field(flag),
+        },
+        Error::NotFound(message) if message.starts_with(store::NO_SUCH_ID) => {
+            Error::NotFound(format!("{message}; see appw list"))
         }
+        other => other,
+    }
+}
+
+/// The flag that sets a field, where a message names the field.
+fn flag(field: &str) -> Option<&'static str> {
+    match field {
+        "allow_from" => Some("--allow-from"),
+        "scopes" => Some("--scope"),
+        _ => None,
+    }
+}
+
+/// The credential named by an id (or prefix), or by user and name.
+fn target(id: Option<&str>, user: Option<&str>, name: Option<&str>) -> Result<Target, Error> {
+    match (id, user, name) {
+        (Some(id), _, _) => Ok(Target::Id(id.into())),
+        (None, Some(user), Some(name)) => Ok(Target::Name {
+            user: user.into(),
+            name: name.into(),
+        }),
         _ => Err(Error::Usage(
             "give a credential id, or --user and --name".into(),
         )),
-    }
-}
-
-/// Checks the shape of an id argument: a full id, or a prefix of at least 8 characters.
-fn id_prefix(raw: &str) -> Result<String, Error> {
-    let id = raw.trim();
-    if !crate::secret::token::looks_like_id_prefix(id) {
-        // A pasted password (or something as long) is never echoed: errors carry no secret.
-        if let Ok(token) = Token::parse(raw) {
-            return Err(Error::Usage(format!(
-                "that is a password, not a credential id; its id is {}",
-                token.id()
-            )));
-        }
-        if raw.chars().count() > crate::secret::token::ID_LEN + 4 {
-            return Err(Error::Usage(
-                "the argument is not a credential id (ids are 12 lowercase letters and digits)"
-                    .into(),
-            ));
-        }
-        return Err(Error::Usage(format!(
-            "{} is not a credential id (ids are 12 lowercase letters and digits)",
-            quoted(raw)
-        )));
-    }
-    if id.len() < 8 {
-        return Err(Error::Usage(format!(
-            "the id prefix {} is too short; give at least 8 characters",
-            quoted(id)
-        )));
-    }
-    Ok(id.to_string())
-}
-
-/// Fields of a credential about to be issued (by create or rotate).
-struct Issue {
-    user: String,
-    name: String,
-    app_id: Option<String>,
-    expires_at: Option<Timestamp>,
-    scopes: Vec<String>,
-    allow_from: Vec<String>,
-}
-
-/// Generates a password, hashes it and hands the row to `write` (which commits it); draws
-/// a new id in the astronomically unlikely case the id is taken.
-fn issue(
-    ctx: &Context,
-    fields: Issue,
-    mut write: impl FnMut(&NewCredential) -> Result<bool, Error>,
-) -> Result<(Token, NewCredential), Error> {
-    loop {
-        let token = Token::generate();
-        let new = NewCredential {
-            id: token.id().to_string(),
-            user: fields.user.clone(),
-            name: fields.name.clone(),
-            app_id: fields.app_id.clone(),
-            hash: kdf::hash(token.as_str().as_bytes(), token.id(), ctx.kdf),
-            expires_at: fields.expires_at,
-            scopes: fields.scopes.clone(),
-            allow_from: fields.allow_from.clone(),
-        };
-        if write(&new)? {
-            return Ok((token, new));
-        }
     }
 }
 
@@ -195,44 +160,46 @@ fn issue(
 /// password, so the credential is revoked rather than left valid and unknown.
 fn print_secret(
     store: &mut dyn Store,
-    token: &Token,
-    new: &NewCredential,
+    issued: &Issued,
     how: SecretOutput,
-    ctx: &Context,
+    ctx: &Ctx,
     verb: &str,
 ) -> Result<()> {
+    let (c, password) = (&issued.credential, &issued.password);
     let text = if how.porcelain {
-        secret_text(format_args!("{}\n", token.as_str()))
+        secret_text(format_args!("{}\n", password.as_str()))
     } else if how.json {
-        let mut obj = output::credential_json(&created(new, ctx.now), ctx.now);
-        obj["password"] = json!(token.as_str());
-        let s = secret_text(format_args!("{}\n", output::Json(&obj)));
-        zeroize_json(obj);
-        s
+        let json = IssuedJson {
+            credential: CredentialJson::new(c, ctx.now),
+            password: password.as_str(),
+        };
+        secret_text(format_args!("{}\n", output::Json(&json)))
     } else {
         secret_text(format_args!(
             "{verb} credential {} for user {}: {}\n\
              Password (shown once; store it now, it cannot be shown again):\n\n    {}\n\n\
              Use it as: curl -u '{}:PASSWORD' ...\n",
-            new.id,
-            text::clean(&new.user),
-            text::clean(&new.name),
-            token.grouped().as_str(),
-            text::clean(&new.user),
+            c.id,
+            text::clean(&c.user),
+            text::clean(&c.name),
+            password.grouped().as_str(),
+            text::clean(&c.user),
         ))
     };
     if let Err(err) = output::print(&text) {
-        let fate = match store.revoke(std::slice::from_ref(&new.id), ctx.now) {
-            Ok(()) => format!(
+        let fate = match ops::revoke(store, ctx, &[Target::Id(c.id.clone())]) {
+            Ok(_) => format!(
                 "credential {} was revoked so no unseen password stays valid",
-                new.id
+                c.id
             ),
             Err(e) => format!(
                 "credential {} is stored but could not be revoked ({e}); revoke it",
-                new.id
+                c.id
             ),
         };
-        return Err(Error::Store(format!("could not print the password ({err}); {fate}")).into());
+        return Err(
+            Error::Unavailable(format!("could not print the password ({err}); {fate}")).into(),
+        );
     }
     Ok(())
 }
@@ -257,36 +224,4 @@ fn secret_text(args: std::fmt::Arguments<'_>) -> zeroize::Zeroizing<String> {
     let _ = std::fmt::Write::write_fmt(&mut *text, args);
     debug_assert_eq!(text.capacity(), capacity, "the buffer grew");
     text
-}
-
-/// Overwrites the password inside a JSON value before it is dropped.
-fn zeroize_json(mut obj: serde_json::Value) {
-    if let Some(serde_json::Value::String(s)) = obj.get_mut("password") {
-        zeroize::Zeroize::zeroize(s);
-    }
-}
-
-/// The metadata of a credential just committed at `now`.
-fn created(new: &NewCredential, now: Timestamp) -> Credential {
-    Credential {
-        id: new.id.clone(),
-        user: new.user.clone(),
-        name: new.name.clone(),
-        app_id: new.app_id.clone(),
-        created: now,
-        last_used: None,
-        last_source: None,
-        use_count: 0,
-        expires_at: new.expires_at,
-        last_failed: None,
-        last_failed_source: None,
-        revoked_at: None,
-        scopes: new.scopes.clone(),
-        allow_from: new.allow_from.clone(),
-    }
-}
-
-/// Validates a `--user` filter.
-fn user_filter(user: Option<&str>) -> Result<Option<String>, Error> {
-    user.map(input::user).transpose()
 }

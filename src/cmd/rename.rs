@@ -1,27 +1,26 @@
 use anyhow::Result;
 
-use super::{Context, id_prefix};
+use super::{Context, cli_error};
 use crate::cli::RenameArgs;
-use crate::store::{Credential, Store};
-use crate::{input, output, text};
+use crate::json::CredentialJson;
+use crate::ops::{self, Target};
+use crate::store::Store;
+use crate::{output, text};
 
 pub fn run(mut store: Box<dyn Store>, args: RenameArgs, ctx: &Context) -> Result<()> {
-    let new_name = input::name(&args.new_name)?;
-    let c = store.get(&id_prefix(&args.id)?)?;
-    store.rename(&c.id, &new_name, ctx.now)?;
+    let ctx = ctx.core();
+    let target = Target::Id(args.id);
+    let renamed = ops::rename(store.as_mut(), &ctx, &target, &args.new_name).map_err(cli_error)?;
+    let c = &renamed.credential;
     if args.json {
-        let renamed = Credential {
-            name: new_name,
-            ..c
-        };
-        output::print_json(&output::credential_json(&renamed, ctx.now))?;
+        output::print_json(&CredentialJson::new(c, ctx.now))?;
         return Ok(());
     }
     output::print(&format!(
         "Renamed {}: {} -> {}\n",
         c.id,
-        text::clean(&c.name),
-        text::clean(&new_name)
+        text::clean(&renamed.old_name),
+        text::clean(&c.name)
     ))?;
     Ok(())
 }

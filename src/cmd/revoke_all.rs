@@ -1,32 +1,32 @@
 use std::io::IsTerminal;
 
 use anyhow::Result;
-use serde_json::json;
 
-use super::{Context, user_filter};
+use super::{Context, cli_error};
 use crate::cli::RevokeAllArgs;
 use crate::error::Error;
-use crate::store::{ListFilter, Store};
+use crate::json::RevokedJson;
+use crate::ops;
+use crate::store::Store;
 use crate::{output, text};
 
-pub fn run(store: Option<Box<dyn Store>>, args: RevokeAllArgs, ctx: &Context) -> Result<()> {
-    let user = user_filter(args.user.as_deref())?;
-    let count = match store {
-        Some(mut store) => {
-            if !args.yes {
-                let filter = ListFilter {
-                    user: user.clone(),
-                    ..ListFilter::default()
-                };
-                let active = store.list(&filter, ctx.now)?.len();
-                confirm(active, user.as_deref())?;
-            }
-            store.revoke_all(user.as_deref(), ctx.now)?
+pub fn run(mut store: Option<Box<dyn Store>>, args: RevokeAllArgs, ctx: &Context) -> Result<()> {
+    let ctx = ctx.core();
+    let user = args.user.as_deref();
+    if !args.yes {
+        let exists = store.is_some();
+        let active = ops::count_active(store.as_deref_mut(), &ctx, user).map_err(cli_error)?;
+        if exists {
+            confirm(active, user.map(str::trim))?;
         }
-        None => 0,
-    };
+    }
+    let count = ops::revoke_all(store.as_deref_mut(), &ctx, user).map_err(cli_error)?;
     if args.json {
-        output::print_json(&json!({ "revoked": count, "user": user }))?;
+        let user = user.map(|u| u.trim().to_string());
+        output::print_json(&RevokedJson {
+            revoked: count,
+            user,
+        })?;
     } else {
         let plural = if count == 1 { "" } else { "s" };
         output::print(&format!("Revoked {count} credential{plural}.\n"))?;
@@ -35,12 +35,12 @@ pub fn run(store: Option<Box<dyn Store>>, args: RevokeAllArgs, ctx: &Context) ->
 }
 
 /// Asks on a terminal; refuses anywhere else. An interrupted prompt (EOF, Ctrl-C) declines.
-fn confirm(active: usize, user: Option<&str>) -> Result<(), Error> {
+fn confirm(active: u64, user: Option<&str>) -> Result<(), Error> {
     let whose = user.map_or("in the store".to_string(), |u| {
         format!("of user {}", text::clean(u))
     });
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-        return Err(Error::Refused(format!(
+        return Err(Error::Declined(format!(
             "refusing to revoke all {active} active credentials {whose} without confirmation; \
              pass --yes (stdin is not a terminal)"
         )));
@@ -53,6 +53,6 @@ fn confirm(active: usize, user: Option<&str>) -> Result<(), Error> {
         .interact_opt();
     match answer {
         Ok(Some(true)) => Ok(()),
-        _ => Err(Error::Refused("not confirmed; nothing was revoked".into())),
+        _ => Err(Error::Declined("not confirmed; nothing was revoked".into())),
     }
 }

@@ -1,43 +1,36 @@
 use anyhow::Result;
 
-use super::{Context, id_prefix};
+use super::{Context, cli_error};
 use crate::cli::UpdateArgs;
-use crate::store::{Changes, Store};
-use crate::{access, output, when};
+use crate::json::CredentialJson;
+use crate::ops::{self, Target, UpdateRequest};
+use crate::output;
+use crate::store::Store;
 
 pub fn run(mut store: Box<dyn Store>, args: UpdateArgs, ctx: &Context) -> Result<()> {
-    let changes = Changes {
-        scopes: if args.no_scopes {
+    let ctx = ctx.core();
+    // Each option given replaces that attribute; the --no-* ones clear it.
+    let given = |items: Vec<String>, clear: bool| {
+        if clear {
             Some(Vec::new())
         } else {
-            Some(access::scopes(&args.scope)?).filter(|s| !s.is_empty())
-        },
-        allow_from: if args.anywhere {
-            Some(Vec::new())
-        } else {
-            Some(access::networks(&args.allow_from, "--allow-from")?).filter(|n| !n.is_empty())
-        },
-        expires_at: if args.no_expiry {
+            Some(items).filter(|i| !i.is_empty())
+        }
+    };
+    let req = UpdateRequest {
+        scopes: given(args.scope, args.no_scopes),
+        allow_from: given(args.allow_from, args.anywhere),
+        expires: if args.no_expiry {
             Some(None)
         } else {
-            args.expires
-                .as_deref()
-                .map(|w| when::parse_future(w, ctx.now).map(Some))
-                .transpose()?
+            args.expires.map(Some)
         },
+        ..UpdateRequest::default()
     };
-    if changes.is_empty() {
-        return Err(crate::error::Error::Usage(
-            "nothing to change: give --scope, --no-scopes, --allow-from, --anywhere, --expires \
-             or --no-expiry"
-                .into(),
-        )
-        .into());
-    }
-    let c = store.get(&id_prefix(&args.id)?)?;
-    let updated = store.update(&c.id, &changes, ctx.now)?;
+    let target = Target::Id(args.id);
+    let updated = ops::update(store.as_mut(), &ctx, &target, req).map_err(cli_error)?;
     if args.json {
-        output::print_json(&output::credential_json(&updated, ctx.now))?;
+        output::print_json(&CredentialJson::new(&updated, ctx.now))?;
     } else {
         output::print(&format!("Updated {}\n", updated.id))?;
         output::print(&output::credential_details(&updated, ctx.now))?;

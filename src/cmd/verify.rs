@@ -12,13 +12,13 @@ use std::ops::DerefMut;
 use std::sync::Mutex;
 
 use anyhow::Result;
-use serde_json::json;
 use zeroize::Zeroizing;
 
 use super::Context;
 use crate::auth::{self, Claim, Decision, Reason};
 use crate::cli::VerifyArgs;
 use crate::error::Error;
+use crate::json::VerifiedJson;
 use crate::secret::{KdfParams, Token, kdf};
 use crate::store::{HashRecord, Rejection, Store, Timestamp, Use};
 use crate::{access, input, output, text};
@@ -70,9 +70,12 @@ pub fn run(
     match outcome {
         Outcome::Valid { id, name } => {
             if args.json {
-                output::print_json(
-                    &json!({ "valid": true, "id": id, "user": user, "name": name }),
-                )?;
+                output::print_json(&VerifiedJson {
+                    valid: true,
+                    id,
+                    user,
+                    name,
+                })?;
             } else if !args.quiet {
                 output::print(&format!("{id} {}\n", text::clean(&name)))?;
             }
@@ -134,7 +137,7 @@ where
         (attempt, read)
     });
     // (The closure runs exactly once, on one thread or the other.)
-    let read = read.ok_or_else(|| Error::Store("the store was not read".into()))?;
+    let read = read.ok_or_else(|| Error::Unavailable("the store was not read".into()))?;
     let Some((mut store, record)) = read? else {
         return Ok(Outcome::Rejected(Reason::NoStore.message()));
     };
@@ -152,7 +155,7 @@ fn decide(
 ) -> Result<Outcome, Error> {
     let decision = auth::decide(record.as_ref(), attempt, claim, now).map_err(|e| {
         let id = record.as_ref().map_or("", |r| r.id.as_str());
-        Error::Store(format!("credential {id}: {e}"))
+        Error::Unavailable(format!("credential {id}: {e}"))
     })?;
     let (user, source) = (claim.user, claim.source);
     let reject = |store: &mut dyn Store, reason: Reason| {

@@ -64,7 +64,7 @@ pub fn bind(addresses: &[Address]) -> Result<Vec<Listener>, Error> {
 
 fn bind_one(address: &Address) -> Result<Listener, Error> {
     let failed =
-        |what: &str, e: std::io::Error| Error::Store(format!("cannot listen on {what}: {e}"));
+        |what: &str, e: std::io::Error| Error::Start(format!("cannot listen on {what}: {e}"));
     match address {
         Address::Tcp(addr) => {
             let std =
@@ -80,7 +80,7 @@ fn bind_one(address: &Address) -> Result<Listener, Error> {
             // A socket left by an earlier run is replaced; any other file is not ours.
             if let Ok(meta) = std::fs::symlink_metadata(path) {
                 if !meta.file_type().is_socket() {
-                    return Err(Error::Store(format!(
+                    return Err(Error::Start(format!(
                         "cannot listen on {shown}: a file that is not a socket is in the way"
                     )));
                 }
@@ -98,7 +98,7 @@ fn bind_one(address: &Address) -> Result<Listener, Error> {
 /// Listening sockets passed by systemd (`LISTEN_FDS`, for this process's `LISTEN_PID`).
 fn inherited() -> Result<Vec<Listener>, Error> {
     let fds = sd_notify::listen_fds()
-        .map_err(|e| Error::Store(format!("cannot use the sockets systemd passed: {e}")))?;
+        .map_err(|e| Error::Start(format!("cannot use the sockets systemd passed: {e}")))?;
     let mut listeners = Vec::new();
     for fd in fds {
         // SAFETY: systemd passes these descriptors to this process to own (LISTEN_PID was
@@ -106,16 +106,16 @@ fn inherited() -> Result<Vec<Listener>, Error> {
         let socket = unsafe { socket2::Socket::from_raw_fd(fd) };
         let local = socket
             .local_addr()
-            .map_err(|e| Error::Store(format!("passed socket {fd}: {e}")))?;
+            .map_err(|e| Error::Start(format!("passed socket {fd}: {e}")))?;
         socket
             .set_nonblocking(true)
-            .map_err(|e| Error::Store(format!("passed socket {fd}: {e}")))?;
+            .map_err(|e| Error::Start(format!("passed socket {fd}: {e}")))?;
         let listener = if local.is_unix() {
             tokio::net::UnixListener::from_std(socket.into()).map(Listener::Unix)
         } else {
             tokio::net::TcpListener::from_std(socket.into()).map(Listener::Tcp)
         };
-        listeners.push(listener.map_err(|e| Error::Store(format!("passed socket {fd}: {e}")))?);
+        listeners.push(listener.map_err(|e| Error::Start(format!("passed socket {fd}: {e}")))?);
     }
     Ok(listeners)
 }

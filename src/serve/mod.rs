@@ -115,7 +115,7 @@ pub fn run(args: ServeArgs, location: Location, kdf: KdfParams) -> Result<()> {
         .enable_all()
         .thread_name("appw-serve")
         .build()
-        .map_err(|e| Error::Store(format!("cannot start the server's runtime: {e}")))?;
+        .map_err(|e| Error::Start(format!("cannot start the server's runtime: {e}")))?;
     // Room for every thread that may read at once: the runtime's (one per core), the argon2
     // workers and the group commit.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -330,7 +330,7 @@ impl Server {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || pool.with(f))
             .await
-            .unwrap_or_else(|_| Err(Error::Store("a store operation was cancelled".into())))
+            .unwrap_or_else(|_| Err(Error::Unavailable("a store operation was cancelled".into())))
     }
 
     /// The clock, or `None` when it cannot be read: then nothing is decided (an expiry
@@ -347,7 +347,7 @@ impl Server {
 fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let handler = |kind| {
-        signal(kind).map_err(|e| Error::Store(format!("cannot handle the stop signals: {e}")))
+        signal(kind).map_err(|e| Error::Start(format!("cannot handle the stop signals: {e}")))
     };
     let (mut term, mut int, mut hup) = (
         handler(SignalKind::terminate())?,

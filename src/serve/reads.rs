@@ -45,11 +45,11 @@ impl Batched {
         let (reply, answer) = oneshot::channel();
         self.queue
             .try_send((id, reply))
-            .map_err(|_| Error::Store("too many requests wait for the store".into()))?;
+            .map_err(|_| Error::Unavailable("too many requests wait for the store".into()))?;
         match tokio::time::timeout(self.timeout, answer).await {
             Ok(Ok(row)) => row,
-            Ok(Err(_)) => Err(Error::Store("a store read was cancelled".into())),
-            Err(_) => Err(Error::Store(format!(
+            Ok(Err(_)) => Err(Error::Unavailable("a store read was cancelled".into())),
+            Err(_) => Err(Error::Unavailable(format!(
                 "the store did not answer within {} s",
                 self.timeout.as_secs()
             ))),
@@ -91,7 +91,7 @@ async fn read_batches(store: PgStore, rx: Arc<Mutex<mpsc::Receiver<(String, Repl
             Err(e) => {
                 let message = e.to_string();
                 for (_, reply) in batch {
-                    let _ = reply.send(Err(Error::Store(message.clone())));
+                    let _ = reply.send(Err(Error::Unavailable(message.clone())));
                 }
             }
         }

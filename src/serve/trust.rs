@@ -72,8 +72,9 @@ impl Trust {
                 }
                 continue;
             }
-            let net = access::network(text)
-                .map_err(|why| access::network_error("--trusted-proxy", text, &why))?;
+            let net = access::network(text).map_err(|why| {
+                Error::Usage(access::network_error("--trusted-proxy", text, &why))
+            })?;
             if net.prefix_len() == 0 {
                 return Err(bad(
                     "that trusts every address, so every client could choose the address \

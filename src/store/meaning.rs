@@ -4,9 +4,11 @@
 use super::{Credential, Timestamp};
 use crate::error::{Error, Result};
 
-/// What `update` changes; `None` leaves an attribute as it is.
+/// What `update` changes; `None` leaves an attribute as it is. A new name is recorded as
+/// a `renamed` event, the rest as one `updated` event, in the same transaction.
 #[derive(Debug, Default, Clone)]
 pub struct Changes {
+    pub name: Option<String>,
     pub scopes: Option<Vec<String>>,
     pub allow_from: Option<Vec<String>>,
     pub expires_at: Option<Option<Timestamp>>,
@@ -14,7 +16,12 @@ pub struct Changes {
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.scopes.is_none() && self.allow_from.is_none() && self.expires_at.is_none()
+        self.name.is_none() && !self.sets_attributes()
+    }
+
+    /// Whether it changes anything an `updated` event records (all but the name).
+    pub fn sets_attributes(&self) -> bool {
+        self.scopes.is_some() || self.allow_from.is_some() || self.expires_at.is_some()
     }
 
     /// The `updated` event's detail: what was set, in the store's own words.
@@ -49,7 +56,7 @@ pub fn text_list(text: &str) -> Vec<String> {
 /// `import` only fills an empty store: merging two stores' logs and names is not a copy.
 pub(crate) fn check_empty(credentials: i64, events: i64) -> Result<()> {
     if credentials > 0 || events > 0 {
-        return Err(Error::Refused(format!(
+        return Err(Error::Conflict(format!(
             "the destination store is not empty ({credentials} credentials, {events} events); \
              copy-store only fills an empty store"
         )));
@@ -59,7 +66,7 @@ pub(crate) fn check_empty(credentials: i64, events: i64) -> Result<()> {
 
 /// Refusal of a change to a revoked credential: "credential ID is {how}".
 pub(crate) fn refuse_revoked(id: &str, how: &str) -> Error {
-    Error::Refused(format!("credential {id} is {how}"))
+    Error::Conflict(format!("credential {id} is {how}"))
 }
 
 /// The `detail` of the events both backends write the same way.
@@ -83,7 +90,7 @@ pub(crate) mod detail {
 
 /// Refusal of a second active credential with the same name (case-insensitive) for a user.
 pub fn duplicate_name(user: &str, name: &str) -> Error {
-    Error::Refused(format!(
+    Error::Conflict(format!(
         "user {} already has an active credential named {}; pick another name or \
          revoke that one first",
         crate::secret::redact::quoted(user),
@@ -91,15 +98,18 @@ pub fn duplicate_name(user: &str, name: &str) -> Error {
     ))
 }
 
+/// How the refusal of an id no credential has begins (a front may add where to look).
+pub const NO_SUCH_ID: &str = "no credential has the id";
+
 /// The single credential an id or prefix names, or why there is none.
 pub(crate) fn one_match(query: &str, mut found: Vec<Credential>) -> Result<Credential> {
     match found.len() {
-        0 => Err(Error::Refused(format!(
-            "no credential has the id {}; see appw list",
+        0 => Err(Error::NotFound(format!(
+            "{NO_SUCH_ID} {}",
             crate::secret::redact::quoted(query)
         ))),
         1 => Ok(found.remove(0)),
-        _ => Err(Error::Refused(format!(
+        _ => Err(Error::Ambiguous(format!(
             "the id prefix {} matches more than one credential; give more characters",
             crate::secret::redact::quoted(query)
         ))),

@@ -19,8 +19,8 @@ use crate::error::{Error, Result};
 
 pub use events::{Batch, Durability, Event, NewEvent, RejectionCount, UseCount, kind};
 pub use meaning::{
-    Changes, FOLDED_NAME_KEYS, KeyedRow, duplicate_name, list_text, name_key, refolded_keys,
-    text_list,
+    Changes, FOLDED_NAME_KEYS, KeyedRow, NO_SUCH_ID, duplicate_name, list_text, name_key,
+    refolded_keys, text_list,
 };
 pub(crate) use meaning::{check_empty, detail, one_match, refuse_revoked};
 
@@ -166,7 +166,7 @@ impl Location {
             return Ok(Location::Sqlite(db));
         }
         let dirs = directories::ProjectDirs::from("", "", "appw").ok_or_else(|| {
-            Error::Store(
+            Error::Unavailable(
                 "cannot find a home folder for the default store; pass --db PATH or set APPW_DB"
                     .into(),
             )
@@ -244,8 +244,8 @@ pub trait Store: Send {
     /// The user's active credential with this name (case-insensitive).
     fn find_by_name(&mut self, user: &str, name: &str) -> Result<Option<Credential>>;
 
-    /// Revokes the given active credentials, all or none.
-    fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<()>;
+    /// Revokes the given active credentials, all or none; returns them as revoked.
+    fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<Vec<Credential>>;
 
     /// Revokes every active credential (of `user`), returning how many.
     fn revoke_all(&mut self, user: Option<&str>, now: Timestamp) -> Result<u64>;
@@ -254,8 +254,8 @@ pub trait Store: Send {
     /// `Ok(false)` when `new.id` is taken.
     fn rotate(&mut self, old_id: &str, new: &NewCredential, now: Timestamp) -> Result<bool>;
 
-    /// Renames an active credential.
-    fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<()>;
+    /// Renames an active credential; returns it as renamed.
+    fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<Credential>;
 
     /// Changes an active credential's scopes, networks or expiry (an `updated` event);
     /// returns it as it now is.

@@ -77,7 +77,7 @@ impl Pool {
         max: usize,
         runtime: &tokio::runtime::Handle,
     ) -> Result<Arc<Pool>> {
-        let missing = || Error::Store(format!("the store {location} could not be created"));
+        let missing = || Error::Unavailable(format!("the store {location} could not be created"));
         let (first, shared): (Box<dyn Store>, _) = match location {
             Location::Postgres(url) => {
                 let max = u32::try_from(max).unwrap_or(u32::MAX);
@@ -174,7 +174,7 @@ impl Pool {
             }
             self.freed.notify_all();
             if now.is_none() {
-                return Err(Error::Store(format!(
+                return Err(Error::Unavailable(format!(
                     "the store {} is gone (deleted or moved); put it back, or create one",
                     path.display()
                 )));
@@ -241,7 +241,10 @@ impl Pool {
                         self.state.lock().unwrap_or_else(|p| p.into_inner()).open -= 1;
                         self.freed.notify_one();
                         Err(failed.err().unwrap_or_else(|| {
-                            Error::Store(format!("the store {} has disappeared", self.location))
+                            Error::Unavailable(format!(
+                                "the store {} has disappeared",
+                                self.location
+                            ))
                         }))
                     }
                 };
@@ -252,14 +255,14 @@ impl Pool {
                 .unwrap_or_else(|p| p.into_inner());
             state = next;
             if timeout.timed_out() && state.idle.is_empty() && state.orphans_open > 0 {
-                return Err(Error::Store(format!(
+                return Err(Error::Unavailable(format!(
                     "the store {} was replaced, and connections to the old file are still \
                      busy",
                     self.location
                 )));
             }
             if timeout.timed_out() && state.idle.is_empty() && state.open >= self.max {
-                return Err(Error::Store(format!(
+                return Err(Error::Unavailable(format!(
                     "all {} connections to the store are busy",
                     self.max
                 )));
@@ -305,7 +308,7 @@ fn file_id(path: &Path) -> Result<Option<FileId>> {
             mtime: (meta.mtime(), meta.mtime_nsec()),
         })),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::Store(format!(
+        Err(e) => Err(Error::Unavailable(format!(
             "cannot look at the store {}: {e}",
             path.display()
         ))),

@@ -26,7 +26,7 @@ pub fn check_folder(dir: &Path) -> Result<()> {
     let meta = fs::metadata(&real).map_err(|e| io_error(&real, &e))?;
     check_owner(&real, &meta, me, "the store's folder")?;
     if meta.mode() & WRITABLE_BY_OTHERS != 0 {
-        return Err(Error::Store(format!(
+        return Err(Error::Unavailable(format!(
             "the store's folder {} is writable by group or others (mode {:04o}), so they could \
              replace the store; run chmod go-w {0} if only you can have written to it",
             real.display(),
@@ -37,7 +37,7 @@ pub fn check_folder(dir: &Path) -> Result<()> {
         let meta = fs::metadata(above).map_err(|e| io_error(above, &e))?;
         check_owner(above, &meta, me, "the folder above the store")?;
         if meta.mode() & WRITABLE_BY_OTHERS != 0 && meta.mode() & STICKY == 0 {
-            return Err(Error::Store(format!(
+            return Err(Error::Unavailable(format!(
                 "the folder {} above the store is writable by group or others and not sticky \
                  (mode {:04o}), so they could swap the store's folder; run chmod go-w {0}, or \
                  keep the store elsewhere (--db PATH)",
@@ -77,7 +77,7 @@ fn check_store_as(path: &Path, warn: bool) -> Result<()> {
             Err(e) => return Err(io_error(&file, &e)),
         };
         if meta.file_type().is_symlink() {
-            return Err(Error::Store(format!(
+            return Err(Error::Unavailable(format!(
                 "{} is a symbolic link, which SQLite would follow to whatever it names; remove \
                  it (appw never makes one)",
                 file.display()
@@ -86,7 +86,7 @@ fn check_store_as(path: &Path, warn: bool) -> Result<()> {
         check_owner(&file, &meta, me, "the store file")?;
         let mode = meta.mode() & 0o7777;
         if mode & WRITABLE_BY_OTHERS != 0 {
-            return Err(Error::Store(format!(
+            return Err(Error::Unavailable(format!(
                 "the store file {} is writable by group or others (mode {mode:04o}), so they \
                  could have changed it; run chmod 600 {0} if only you can have written to it",
                 file.display()
@@ -132,7 +132,7 @@ fn check_owner(path: &Path, meta: &fs::Metadata, me: u32, what: &str) -> Result<
     if owner == me || owner == 0 {
         return Ok(());
     }
-    Err(Error::Store(format!(
+    Err(Error::Unavailable(format!(
         "{what} {} belongs to another user (uid {owner}), who could replace the store; appw \
          trusts only files and folders of its own user (uid {me}) or root: keep the store in \
          a folder of your own (--db PATH), or chown it if you trust it",
@@ -146,5 +146,5 @@ fn euid() -> u32 {
 }
 
 fn io_error(path: &Path, err: &std::io::Error) -> Error {
-    Error::Store(format!("cannot check {}: {err}", path.display()))
+    Error::Unavailable(format!("cannot check {}: {err}", path.display()))
 }

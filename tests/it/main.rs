@@ -7,6 +7,7 @@ mod copy_store_whole;
 mod core;
 mod features;
 mod hostile;
+mod json_contract;
 mod networks_as_written;
 mod package;
 mod perf;

@@ -7,7 +7,7 @@
 //! with a message when it is missing, except in CI (`CI=true`), where
 //! `.ci/setup-shells.sh` installs them and a missing tool is a failure.
 
-mod assets;
+pub mod assets;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};

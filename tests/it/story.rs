@@ -38,7 +38,7 @@ pub fn story(store: &mut dyn Store) {
     assert!(
         matches!(
             store.insert(&new("story0000002", "STRASSE"), T),
-            Err(Error::Refused(_))
+            Err(Error::Conflict(_))
         ),
         "names are unique by case folding"
     );
@@ -99,6 +99,7 @@ pub fn story(store: &mut dyn Store) {
         scopes: Some(vec!["deploy".into(), "reports:read".into()]),
         allow_from: Some(vec!["10.0.0.0/8".into()]),
         expires_at: Some(Some(T + 1000)),
+        ..Changes::default()
     };
     let updated = store.update(id, &changes, T + 4).unwrap();
     assert_eq!(updated.scopes, ["deploy", "reports:read"]);
@@ -127,7 +128,7 @@ pub fn story(store: &mut dyn Store) {
     store.revoke(&[next.to_string()], T + 8).unwrap();
     assert!(matches!(
         store.revoke(&[next.to_string()], T + 8),
-        Err(Error::Refused(_))
+        Err(Error::Conflict(_))
     ));
     assert_eq!(
         store.revoke_all(None, T + 9).unwrap(),

@@ -80,13 +80,13 @@ impl Target {
                 continue;
             };
             if let Err(e) = std::fs::File::open(&path) {
-                return Err(Error::Store(format!(
+                return Err(Error::Unavailable(format!(
                     "cannot read {key} {} for the store {shown}: {e}",
                     crate::secret::redact::quoted(&path)
                 )));
             }
             if key == "sslcert" && first_certificate_is_v1(&path) {
-                return Err(Error::Store(format!(
+                return Err(Error::Unavailable(format!(
                     "the client certificate {} (sslcert) for the store {shown} is an X.509 \
                      version 1 certificate, as `openssl x509 -req` makes without an \
                      extensions file; appw's TLS library accepts only version 3: sign it \
@@ -161,7 +161,7 @@ impl Target {
         let hint = ignored_pgpass()
             .map(|why| format!("; {why}"))
             .unwrap_or_default();
-        Error::Store(format!(
+        Error::Unavailable(format!(
             "cannot connect to the store {}: {what}{hint}",
             self.shown
         ))

@@ -18,6 +18,7 @@
 //! connection from its pool on first use and gives it back when dropped; clones share the
 //! pool, so a server hands a clone to each blocking task.
 
+mod changes;
 mod connect;
 mod reads;
 mod schema;
@@ -184,7 +185,7 @@ impl PgStore {
                     .enable_io()
                     .enable_time()
                     .build()
-                    .map_err(|e| Error::Store(format!("cannot start a runtime: {e}")))?,
+                    .map_err(|e| Error::Unavailable(format!("cannot start a runtime: {e}")))?,
             )))),
             Runtime::Shared(handle) => Exec::Shared(handle),
         };
@@ -253,7 +254,7 @@ impl PgStore {
         }
         let conn = conn
             .as_deref_mut()
-            .ok_or_else(|| Error::Store("no connection to the store".into()))?;
+            .ok_or_else(|| Error::Unavailable("no connection to the store".into()))?;
         let shown = target.shown.as_str();
         Ok((exec, Db { conn, shown }))
     }
@@ -267,21 +268,21 @@ const INSUFFICIENT_PRIVILEGE: &str = "42501";
 fn pg_error(shown: &str, err: sqlx::Error) -> Error {
     match err {
         sqlx::Error::Database(db) if db.code().as_deref() == Some(INSUFFICIENT_PRIVILEGE) => {
-            Error::Store(format!(
+            Error::Unavailable(format!(
                 "the store {shown} refused this command: {}; the database role in the URL \
                  lacks the privilege (a verify-only role can verify but not create, revoke, \
                  rotate or rename)",
                 db.message()
             ))
         }
-        sqlx::Error::Database(db) => Error::Store(format!(
+        sqlx::Error::Database(db) => Error::Unavailable(format!(
             "the store {shown} cannot be used: {}",
             db.message()
         )),
-        sqlx::Error::Io(e) => Error::Store(format!(
+        sqlx::Error::Io(e) => Error::Unavailable(format!(
             "the connection to the store {shown} failed ({e}); check the server and try again"
         )),
-        other => Error::Store(format!("the store {shown} cannot be used: {other}")),
+        other => Error::Unavailable(format!("the store {shown} cannot be used: {other}")),
     }
 }
 
@@ -333,7 +334,7 @@ impl Store for PgStore {
         on_db!(self, find_by_name(user, name))
     }
 
-    fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<()> {
+    fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<Vec<Credential>> {
         on_db!(self, revoke(ids, now))
     }
 
@@ -345,7 +346,7 @@ impl Store for PgStore {
         on_db!(self, rotate(old_id, new, now))
     }
 
-    fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<()> {
+    fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<Credential> {
         on_db!(self, rename(id, new_name, now))
     }
 

@@ -173,7 +173,7 @@ async fn fold_name_keys(conn: &mut PgConnection) -> sqlx::Result<()> {
 
 /// The refusal of a database a newer appw wrote.
 pub fn newer(shown: &str, version: i64) -> Error {
-    Error::Store(format!(
+    Error::Unavailable(format!(
         "the store {shown} was written by a newer appw (schema version {version}; this appw \
          reads up to {SCHEMA_VERSION}); upgrade appw to use it"
     ))

@@ -4,9 +4,10 @@
 
 use sqlx::postgres::PgConnection;
 
+use super::super::rows::CredentialRow;
 use super::super::{
-    Changes, Credential, Dump, NewCredential, NewEvent, Timestamp, check_empty, detail,
-    duplicate_name, kind, list_text, name_key, refuse_revoked,
+    Credential, Dump, NewCredential, NewEvent, Timestamp, check_empty, detail, duplicate_name,
+    kind, list_text, name_key, refuse_revoked,
 };
 use super::reads::CREDENTIAL_COLUMNS;
 use super::{Db, is_violation, pg_error};
@@ -14,7 +15,7 @@ use crate::error::Result;
 
 /// Constraint names the error mapping tells apart.
 const PRIMARY_KEY: &str = "appw_credentials_pkey";
-const ACTIVE_NAME: &str = "appw_credentials_active_name";
+pub(super) const ACTIVE_NAME: &str = "appw_credentials_active_name";
 
 pub const INSERT_EVENT: &str = "INSERT INTO appw_events
     (at, kind, username, credential_id, name, source, detail, count)
@@ -93,29 +94,32 @@ impl Db<'_> {
         }
     }
 
-    pub async fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<()> {
+    pub async fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<Vec<Credential>> {
         // One transaction for all ids (all or none); each conditional UPDATE locks its row
         // and re-checks `revoked_at IS NULL` after any concurrent writer, so of two revokers
         // exactly one wins.
         let e = |err| pg_error(self.shown, err);
         let mut tx = sqlx::Connection::begin(&mut *self.conn).await.map_err(e)?;
+        let mut revoked = Vec::with_capacity(ids.len());
         for id in ids {
-            let revoked: Option<(String, String)> = sqlx::query_as(
+            let row: Option<CredentialRow> = sqlx::query_as(&format!(
                 "UPDATE appw_credentials SET revoked_at = $2, hash = NULL
-                 WHERE id = $1 AND revoked_at IS NULL RETURNING username, name",
-            )
+                 WHERE id = $1 AND revoked_at IS NULL RETURNING {CREDENTIAL_COLUMNS}"
+            ))
             .bind(id)
             .bind(now)
             .fetch_optional(&mut *tx)
             .await
             .map_err(e)?;
-            let Some((user, name)) = revoked else {
+            let Some(c) = row.map(Credential::from) else {
                 return Err(refuse_revoked(id, "already revoked"));
             };
-            let ev = NewEvent::about(kind::REVOKED, now, &user, id, &name);
+            let ev = NewEvent::about(kind::REVOKED, now, &c.user, id, &c.name);
             log(&mut tx, &ev).await.map_err(e)?;
+            revoked.push(c);
         }
-        tx.commit().await.map_err(e)
+        tx.commit().await.map_err(e)?;
+        Ok(revoked)
     }
 
     pub async fn revoke_all(&mut self, user: Option<&str>, now: Timestamp) -> Result<u64> {
@@ -184,81 +188,6 @@ impl Db<'_> {
             Err(err) => return Err(e(err)),
         }
         Ok(true)
-    }
-
-    pub async fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<()> {
-        // One READ COMMITTED transaction; FOR UPDATE holds the row so it cannot be revoked
-        // or renamed between the read of the old name and the write.
-        let e = |err| pg_error(self.shown, err);
-        let mut tx = sqlx::Connection::begin(&mut *self.conn).await.map_err(e)?;
-        let old: Option<(String, String)> = sqlx::query_as(
-            "SELECT username, name FROM appw_credentials
-             WHERE id = $1 AND revoked_at IS NULL FOR UPDATE",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(e)?;
-        let Some((user, old_name)) = old else {
-            return Err(refuse_revoked(id, "revoked; it cannot be renamed"));
-        };
-        let renamed =
-            sqlx::query("UPDATE appw_credentials SET name = $2, name_key = $3 WHERE id = $1")
-                .bind(id)
-                .bind(new_name)
-                .bind(name_key(new_name))
-                .execute(&mut *tx)
-                .await;
-        match renamed {
-            Ok(_) => {}
-            Err(err) if is_violation(&err, ACTIVE_NAME) => {
-                return Err(duplicate_name(&user, new_name));
-            }
-            Err(err) => return Err(e(err)),
-        }
-        let detail = detail::renamed(&old_name);
-        let ev = NewEvent::about(kind::RENAMED, now, &user, id, new_name).detail(Some(&detail));
-        log(&mut tx, &ev).await.map_err(e)?;
-        tx.commit().await.map_err(e)
-    }
-
-    pub async fn update(
-        &mut self,
-        id: &str,
-        changes: &Changes,
-        now: Timestamp,
-    ) -> Result<Credential> {
-        // One statement locks, changes and returns the row; the event follows in the same
-        // transaction.
-        let e = |err| pg_error(self.shown, err);
-        let (set_expiry, expires_at) = match changes.expires_at {
-            Some(at) => (true, at),
-            None => (false, None),
-        };
-        let mut tx = sqlx::Connection::begin(&mut *self.conn).await.map_err(e)?;
-        let updated: Option<super::super::rows::CredentialRow> = sqlx::query_as(&format!(
-            "UPDATE appw_credentials
-             SET scopes = coalesce($2, scopes), allow_from = coalesce($3, allow_from),
-                 expires_at = CASE WHEN $4 THEN $5 ELSE expires_at END
-             WHERE id = $1 AND revoked_at IS NULL
-             RETURNING {CREDENTIAL_COLUMNS}"
-        ))
-        .bind(id)
-        .bind(changes.scopes.as_deref().map(list_text))
-        .bind(changes.allow_from.as_deref().map(list_text))
-        .bind(set_expiry)
-        .bind(expires_at)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(e)?;
-        let Some(c) = updated.map(Credential::from) else {
-            return Err(refuse_revoked(id, "revoked; it cannot be updated"));
-        };
-        let detail = changes.detail();
-        let ev = NewEvent::about(kind::UPDATED, now, &c.user, &c.id, &c.name).detail(Some(&detail));
-        log(&mut tx, &ev).await.map_err(e)?;
-        tx.commit().await.map_err(e)?;
-        Ok(c)
     }
 
     pub async fn prune_events(&mut self, before: Timestamp, now: Timestamp) -> Result<u64> {

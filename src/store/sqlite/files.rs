@@ -15,13 +15,13 @@ use crate::error::{Error, Result};
 /// Refuses what SQLite would misread or silently adopt: folders, empty files.
 pub(super) fn check_file(path: &Path, meta: &fs::Metadata) -> Result<()> {
     if meta.is_dir() {
-        return Err(Error::Store(format!(
+        return Err(Error::Unavailable(format!(
             "{} is a folder, not an appw store; point --db at a file",
             path.display()
         )));
     }
     if meta.len() == 0 {
-        return Err(Error::Store(format!(
+        return Err(Error::Unavailable(format!(
             "{} is an empty file, not an appw store; remove it or point --db elsewhere",
             path.display()
         )));
@@ -112,5 +112,5 @@ pub(super) fn remove_with_companions(path: &Path) {
 }
 
 pub(super) fn io_error(path: &Path, what: &str, err: &std::io::Error) -> Error {
-    Error::Store(format!("{what} {}: {err}", path.display()))
+    Error::Unavailable(format!("{what} {}: {err}", path.display()))
 }

@@ -6,6 +6,7 @@
 //! in `transfer`.
 
 mod batch;
+mod changes;
 mod files;
 mod rows;
 mod schema;

@@ -31,7 +31,7 @@ pub(super) fn sql_error(path: &Path, err: &rusqlite::Error) -> Error {
         }
         _ => format!("cannot be used: {err}"),
     };
-    Error::Store(format!("the store {} {what}", path.display()))
+    Error::Unavailable(format!("the store {} {what}", path.display()))
 }
 
 pub(super) fn is_constraint(err: &rusqlite::Error, extended: i32) -> bool {

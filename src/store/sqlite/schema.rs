@@ -70,14 +70,14 @@ impl SqliteStore {
             )
             .map_err(|err| sql_error(path, &err))?;
         if app_id != APPLICATION_ID && !(app_id == 0 && version == 0 && tables == 0) {
-            return Err(Error::Store(format!(
+            return Err(Error::Unavailable(format!(
                 "{} is a SQLite database of another program, not an appw store; \
                  point --db at another file",
                 path.display()
             )));
         }
         if version > SCHEMA_VERSION {
-            return Err(Error::Store(format!(
+            return Err(Error::Unavailable(format!(
                 "{} was written by a newer appw (schema version {version}; this appw reads up \
                  to {SCHEMA_VERSION}); upgrade appw to use it",
                 path.display()

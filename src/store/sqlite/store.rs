@@ -3,6 +3,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
+use super::changes::{rename_in, update_in};
 use super::rows::{
     CREDENTIAL_COLUMNS, credential, event, insert_event, insert_row, is_constraint, sql_error,
 };
@@ -11,7 +12,7 @@ use crate::store::rows::HashRow;
 use crate::store::{
     Batch, Changes, Credential, Dump, Durability, Event, HashRecord, ListFilter, LogFilter,
     NewCredential, NewEvent, REHASHED, Rejection, Store, Timestamp, Use, duplicate_name, kind,
-    list_text, name_key,
+    name_key,
 };
 
 impl Store for SqliteStore {
@@ -178,27 +179,34 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))
     }
 
-    fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<()> {
+    fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<Vec<Credential>> {
         let path = self.path.clone();
         self.write(|tx| {
             let e = |err: rusqlite::Error| sql_error(&path, &err);
+            let mut revoked = Vec::with_capacity(ids.len());
             for id in ids {
-                let row: Option<(String, String)> = tx
+                let row = tx
                     .query_row(
-                        "UPDATE credentials SET revoked_at = ?2, hash = NULL
-                         WHERE id = ?1 AND revoked_at IS NULL RETURNING user, name",
+                        &format!(
+                            "UPDATE credentials SET revoked_at = ?2, hash = NULL
+                             WHERE id = ?1 AND revoked_at IS NULL RETURNING {CREDENTIAL_COLUMNS}"
+                        ),
                         params![id, now],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
+                        credential,
                     )
                     .optional()
                     .map_err(e)?;
-                let Some((user, name)) = row else {
+                let Some(c) = row else {
                     return Err(crate::store::refuse_revoked(id, "already revoked"));
                 };
-                insert_event(tx, &NewEvent::about(kind::REVOKED, now, &user, id, &name))
-                    .map_err(e)?;
+                insert_event(
+                    tx,
+                    &NewEvent::about(kind::REVOKED, now, &c.user, id, &c.name),
+                )
+                .map_err(e)?;
+                revoked.push(c);
             }
-            Ok(())
+            Ok(revoked)
         })
     }
 
@@ -262,84 +270,22 @@ impl Store for SqliteStore {
         Ok(rotated.is_some())
     }
 
-    fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<()> {
+    fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<Credential> {
         let path = self.path.clone();
-        self.write(|tx| {
-            let e = |err: rusqlite::Error| sql_error(&path, &err);
-            let old: Option<(String, String)> = tx
-                .query_row(
-                    "SELECT user, name FROM credentials WHERE id = ?1 AND revoked_at IS NULL",
-                    [id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-                .map_err(e)?;
-            let Some((user, old_name)) = old else {
-                return Err(crate::store::refuse_revoked(
-                    id,
-                    "revoked; it cannot be renamed",
-                ));
-            };
-            match tx.execute(
-                "UPDATE credentials SET name = ?2, name_key = ?3 WHERE id = ?1",
-                params![id, new_name, name_key(new_name)],
-            ) {
-                Ok(_) => {}
-                Err(err) if is_constraint(&err, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) => {
-                    return Err(duplicate_name(&user, new_name));
-                }
-                Err(err) => return Err(e(err)),
-            }
-            let detail = crate::store::detail::renamed(&old_name);
-            insert_event(
-                tx,
-                &NewEvent::about(kind::RENAMED, now, &user, id, new_name).detail(Some(&detail)),
-            )
-            .map_err(e)
-        })
+        self.write(|tx| rename_in(tx, &path, id, new_name, now))
     }
 
     fn update(&mut self, id: &str, changes: &Changes, now: Timestamp) -> Result<Credential> {
         let path = self.path.clone();
         self.write(|tx| {
-            let e = |err: rusqlite::Error| sql_error(&path, &err);
-            let (set_expiry, expires_at) = match changes.expires_at {
-                Some(at) => (true, at),
-                None => (false, None),
-            };
-            let updated = tx
-                .query_row(
-                    &format!(
-                        "UPDATE credentials
-                         SET scopes = coalesce(?2, scopes), allow_from = coalesce(?3, allow_from),
-                             expires_at = CASE WHEN ?4 THEN ?5 ELSE expires_at END
-                         WHERE id = ?1 AND revoked_at IS NULL
-                         RETURNING {CREDENTIAL_COLUMNS}"
-                    ),
-                    params![
-                        id,
-                        changes.scopes.as_deref().map(list_text),
-                        changes.allow_from.as_deref().map(list_text),
-                        set_expiry,
-                        expires_at
-                    ],
-                    credential,
-                )
-                .optional()
-                .map_err(e)?;
-            let Some(c) = updated else {
-                return Err(crate::store::refuse_revoked(
-                    id,
-                    "revoked; it cannot be updated",
-                ));
-            };
-            let detail = changes.detail();
-            insert_event(
-                tx,
-                &NewEvent::about(kind::UPDATED, now, &c.user, &c.id, &c.name).detail(Some(&detail)),
-            )
-            .map_err(e)?;
-            Ok(c)
+            let mut renamed = None;
+            if let Some(name) = &changes.name {
+                renamed = Some(rename_in(tx, &path, id, name, now)?);
+            }
+            match renamed {
+                Some(c) if !changes.sets_attributes() => Ok(c),
+                _ => update_in(tx, &path, id, changes, now),
+            }
         })
     }
 

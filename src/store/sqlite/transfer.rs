@@ -51,7 +51,7 @@ impl SqliteStore {
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
             .map_err(|e| self.err(e))?;
         if busy != 0 {
-            return Err(crate::error::Error::Store(format!(
+            return Err(crate::error::Error::Unavailable(format!(
                 "the copy {} is written, but another process kept its rows from being folded \
                  into the main file: keep {0}-wal with it, or run copy-store again when \
                  nothing else uses the copy",

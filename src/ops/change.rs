@@ -1,0 +1,178 @@
+//! Changing a credential without reissuing its password: `update` and `rename`.
+
+use super::{Ctx, Target, resolve};
+use crate::error::{Error, Result};
+use crate::store::{Changes, Credential, Store};
+use crate::{access, input, when};
+
+/// What to change; `None` leaves an attribute as it is. `scopes: Some(vec![])` clears the
+/// scopes, `allow_from: Some(vec![])` allows anywhere, `expires: Some(None)` never expires.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateRequest {
+    pub name: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub allow_from: Option<Vec<String>>,
+    pub expires: Option<Option<String>>,
+    pub disabled: Option<bool>,
+}
+
+/// Changes an active credential in one transaction, returning it as it now is. The
+/// request is checked before the credential is looked up; an empty one is refused (as an
+/// invalid `update`).
+pub fn update(
+    store: &mut dyn Store,
+    ctx: &Ctx,
+    target: &Target,
+    req: UpdateRequest,
+) -> Result<Credential> {
+    let changes = Changes {
+        name: req.name.as_deref().map(input::name).transpose()?,
+        scopes: req.scopes.as_deref().map(access::scopes).transpose()?,
+        allow_from: req
+            .allow_from
+            .as_deref()
+            .map(access::networks)
+            .transpose()?,
+        expires_at: match req.expires {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(when)) => Some(Some(when::parse_future(&when, ctx.now, "expires")?)),
+        },
+    };
+    if req.disabled.is_some() {
+        return Err(Error::invalid(
+            "disabled",
+            "disabled: pausing a credential is not supported by this version",
+        ));
+    }
+    if changes.is_empty() {
+        return Err(Error::invalid(
+            NOTHING_TO_CHANGE,
+            "nothing to change: give name, scopes, allow_from, expires or disabled",
+        ));
+    }
+    let c = resolve(store, target)?;
+    store.update(&c.id, &changes, ctx.now)
+}
+
+/// The field an empty update is refused under (a front words it with its own names).
+pub const NOTHING_TO_CHANGE: &str = "update";
+
+/// A credential under its new name, and the name it had.
+pub struct Renamed {
+    pub credential: Credential,
+    pub old_name: String,
+}
+
+/// Renames an active credential (the new name unique among its user's active ones).
+pub fn rename(
+    store: &mut dyn Store,
+    ctx: &Ctx,
+    target: &Target,
+    new_name: &str,
+) -> Result<Renamed> {
+    let new_name = input::name(new_name)?;
+    let old = resolve(store, target)?;
+    let credential = store.rename(&old.id, &new_name, ctx.now)?;
+    Ok(Renamed {
+        credential,
+        old_name: old.name,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{ctx, store};
+    use super::super::{CreateRequest, create};
+    use super::*;
+
+    fn issued(store: &mut dyn Store) -> Credential {
+        let req = CreateRequest {
+            scopes: vec!["deploy".into()],
+            expires: Some("1d".into()),
+            ..CreateRequest::new("deploy", "ci")
+        };
+        create(store, &ctx(), req).unwrap().credential
+    }
+
+    #[test]
+    fn update_changes_only_what_it_is_given_and_returns_what_it_wrote() {
+        let (_dir, mut store) = store();
+        let c = issued(store.as_mut());
+        let target = Target::Id(c.id.clone());
+        let req = UpdateRequest {
+            allow_from: Some(vec!["10.0.0.1".into()]),
+            expires: Some(None),
+            ..UpdateRequest::default()
+        };
+        let updated = update(store.as_mut(), &ctx(), &target, req).unwrap();
+        assert_eq!(updated.scopes, ["deploy"]);
+        assert_eq!(updated.allow_from, ["10.0.0.1"]);
+        assert_eq!(updated.expires_at, None);
+        assert_eq!(store.get(&c.id).unwrap(), updated);
+    }
+
+    #[test]
+    fn update_renames_and_changes_in_one_go() {
+        let (_dir, mut store) = store();
+        let c = issued(store.as_mut());
+        let req = UpdateRequest {
+            name: Some(" nightly ".into()),
+            scopes: Some(Vec::new()),
+            ..UpdateRequest::default()
+        };
+        let updated = update(store.as_mut(), &ctx(), &Target::Id(c.id.clone()), req).unwrap();
+        assert_eq!(
+            (updated.name.as_str(), updated.scopes.len()),
+            ("nightly", 0)
+        );
+        assert_eq!(store.get(&c.id).unwrap(), updated);
+        let kinds: Vec<String> = store
+            .events(&Default::default())
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, ["created", "renamed", "updated"]);
+    }
+
+    #[test]
+    fn nothing_to_change_is_refused_before_the_lookup() {
+        let (_dir, mut store) = store();
+        let target = Target::Id("zzzzzzzzzzzz".into());
+        let err = update(store.as_mut(), &ctx(), &target, UpdateRequest::default());
+        assert!(matches!(
+            err,
+            Err(Error::Invalid {
+                field: NOTHING_TO_CHANGE,
+                ..
+            })
+        ));
+        let req = UpdateRequest {
+            expires: Some(Some("1d".into())),
+            ..UpdateRequest::default()
+        };
+        let err = update(store.as_mut(), &ctx(), &target, req);
+        assert!(matches!(err, Err(Error::NotFound(_))), "{:?}", err.err());
+    }
+
+    #[test]
+    fn rename_returns_the_old_and_new_names_and_refuses_a_duplicate() {
+        let (_dir, mut store) = store();
+        let c = issued(store.as_mut());
+        create(
+            store.as_mut(),
+            &ctx(),
+            CreateRequest::new("deploy", "other"),
+        )
+        .unwrap();
+        let target = Target::Id(c.id.clone());
+        let renamed = rename(store.as_mut(), &ctx(), &target, "nightly").unwrap();
+        assert_eq!(renamed.old_name, "ci");
+        assert_eq!(renamed.credential.name, "nightly");
+        assert_eq!(store.get(&c.id).unwrap(), renamed.credential);
+        let clash = rename(store.as_mut(), &ctx(), &target, "OTHER");
+        assert!(matches!(clash, Err(Error::Conflict(_))));
+        assert_eq!(store.get(&c.id).unwrap().name, "nightly");
+    }
+}

@@ -14,6 +14,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use super::checkers::{Remembered, Unchecked};
 use super::listen::{Listener, Peer};
 use super::metrics::{Gauges, Outcome};
+use super::throttle::Refusal;
 use super::workers::{Busy, Job};
 use super::{Server, field, log};
 use crate::auth::{self, Claim, Decision, Reason, basic};
@@ -179,8 +180,8 @@ impl Server {
             log(format_args!("the clock cannot be read; refusing to decide"));
             return self.unavailable();
         };
-        // Whether the attempt was counted when it was let through to argon2 (and whether
-        // that count reached the limit).
+        // An evaluation let through to argon2, reserved against the throttle's limit
+        // until the answer says whether the password was right.
         let mut admitted = None;
         // The warm path: this very password was verified against the hash still stored.
         let remembered = record
@@ -199,14 +200,13 @@ impl Server {
         } else if let Some(retry) = self.throttle.retry_after(&client, Instant::now()) {
             return self.throttled(retry);
         } else if auth::needs_check(record.as_ref(), &claim) {
-            // Counted when admitted, not when argon2 answers (throttle.rs).
-            let reaches_limit = match self.throttle.admit(&client, Instant::now()) {
-                Ok(reaches) => reaches,
-                Err(retry) => return self.throttled(retry),
+            admitted = match self.throttle.admit(&client, Instant::now()) {
+                Ok(admission) => Some(admission),
+                Err(Refusal::Throttled(retry)) => return self.throttled(retry),
+                Err(Refusal::Busy) => return self.unavailable(),
             };
-            admitted = Some(reaches_limit);
             let record = record.clone().expect("needs_check saw a record");
-            match self.hash(token, &claim, &client, record, now).await {
+            match self.hash(token, &claim, record, now).await {
                 Ok(checked) => (Ok(checked.decision), checked.rehash),
                 Err(response) => return response,
             }
@@ -223,6 +223,16 @@ impl Server {
                 return self.unavailable();
             }
         };
+        // The admission settled: nothing counted for a right password (whatever else
+        // refused it), a failure otherwise; `Some(true)` when that failure throttles.
+        let throttles = admitted.map(|admission| {
+            if is_right(&decision) {
+                admission.right();
+                false
+            } else {
+                admission.failed()
+            }
+        });
         let record = record.as_ref();
         match decision {
             Decision::Valid { .. } => {
@@ -268,7 +278,7 @@ impl Server {
                     self.metrics.count(Outcome::Forbidden);
                     return respond(StatusCode::FORBIDDEN, "forbidden\n");
                 }
-                match admitted {
+                match throttles {
                     Some(true) => self.log_throttled(&client),
                     Some(false) => {}
                     None => self.failed(&client),
@@ -284,7 +294,6 @@ impl Server {
         self: &Arc<Self>,
         token: Token,
         claim: &Claim<'_>,
-        client: &str,
         record: HashRecord,
         now: crate::store::Timestamp,
     ) -> Result<super::workers::Checked, Response<Body>> {
@@ -308,13 +317,7 @@ impl Server {
             Ok(Ok(checked)) => {
                 // Remembered when the password is right, whatever else refused it (scope,
                 // expiry): the next request is then decided without argon2 too.
-                let right = matches!(
-                    checked.decision,
-                    Decision::Valid { .. }
-                        | Decision::Rejected(Reason::Scope | Reason::Network | Reason::Expired)
-                );
-                if right {
-                    self.throttle.refund(client, Instant::now());
+                if is_right(&checked.decision) {
                     self.cache.remember(&id, claim.user, &password, &hash);
                 }
                 Ok(checked)
@@ -382,6 +385,15 @@ impl Server {
             .insert(RETRY_AFTER, HeaderValue::from_static("1"));
         r
     }
+}
+
+/// Whether a decision says the password was right, whatever else refused it.
+fn is_right(decision: &Decision) -> bool {
+    matches!(
+        decision,
+        Decision::Valid { .. }
+            | Decision::Rejected(Reason::Scope | Reason::Network | Reason::Expired)
+    )
 }
 
 /// `?scope=S` from the query; `Err` when it is not one valid scope (twice, empty, or a

@@ -19,6 +19,46 @@ pub struct Throttle {
 struct Window {
     start: Instant,
     failures: u32,
+    /// Admitted evaluations not settled yet.
+    in_flight: u32,
+}
+
+/// Why an attempt was not let through to argon2.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Throttled: retry after this many seconds (429).
+    Throttled(u64),
+    /// Every failure left is reserved by evaluations in flight: retry in a second (503).
+    Busy,
+}
+
+/// One argon2 evaluation let through for a client; see [`Throttle::admit`].
+pub struct Admission<'a> {
+    throttle: &'a Throttle,
+    key: String,
+    settled: bool,
+}
+
+impl Admission<'_> {
+    /// The password was right (whatever else refused it): nothing is counted.
+    pub fn right(mut self) {
+        self.settled = true;
+        self.throttle.settle(&self.key, false, Instant::now());
+    }
+
+    /// The password was wrong: a failure is counted; true when it throttles the client.
+    pub fn failed(mut self) -> bool {
+        self.settled = true;
+        self.throttle.settle(&self.key, true, Instant::now())
+    }
+}
+
+impl Drop for Admission<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.throttle.settle(&self.key, true, Instant::now());
+        }
+    }
 }
 
 impl Throttle {
@@ -39,59 +79,76 @@ impl Throttle {
         (w.failures >= self.limit).then(|| left.as_secs().max(1))
     }
 
-    /// Lets `client` have one argon2 evaluation, counted as a failure from now on (so
-    /// requests in flight at once cannot together get past the limit, and one answered 503
-    /// for a full queue counts too), or says how many seconds it must wait. `Ok(true)` when
-    /// this attempt is the one that reaches the limit. [`Throttle::refund`] takes the count
-    /// back when the password turns out right.
-    pub fn admit(&self, client: &str, now: Instant) -> Result<bool, u64> {
-        if let Some(retry) = self.retry_after(client, now) {
-            return Err(retry);
+    /// Lets `client` have one argon2 evaluation, reserved against the limit until it is
+    /// settled: failures counted plus evaluations in flight never pass the limit, so
+    /// requests in flight at once cannot together get more evaluations than it. A client
+    /// with failures left but all of them reserved is told to retry in a second (503), not
+    /// throttled: a burst of right passwords from one proxy is slowed, never locked out.
+    /// The [`Admission`] counts a failure unless it is settled as right, also when it is
+    /// dropped unsettled (a full queue, a client gone mid-way).
+    pub fn admit(&self, client: &str, now: Instant) -> Result<Admission<'_>, Refusal> {
+        let key = key(client);
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        let w = Self::window(&mut clients, &key, now);
+        if w.failures >= self.limit {
+            let left = WINDOW.saturating_sub(now.duration_since(w.start));
+            return Err(Refusal::Throttled(left.as_secs().max(1)));
         }
-        // Between the check and the count another request may have counted: the count
-        // decides, under the lock.
-        let (failures, start) = self.count(client, now, 1);
-        if failures > self.limit {
-            self.count(client, now, -1);
-            let left = WINDOW.saturating_sub(now.duration_since(start));
-            return Err(left.as_secs().max(1));
+        if w.failures + w.in_flight >= self.limit {
+            return Err(Refusal::Busy);
         }
-        Ok(failures == self.limit)
+        w.in_flight += 1;
+        Ok(Admission {
+            throttle: self,
+            key,
+            settled: false,
+        })
     }
 
-    /// Takes back the failure [`Throttle::admit`] counted, for a password that was right.
-    pub fn refund(&self, client: &str, now: Instant) {
-        self.count(client, now, -1);
+    /// Ends an admission: one fewer in flight, and a failure counted if `failed`; true
+    /// when that failure is the one that throttles the client.
+    fn settle(&self, key: &str, failed: bool, now: Instant) -> bool {
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        let w = Self::window(&mut clients, key, now);
+        w.in_flight = w.in_flight.saturating_sub(1);
+        if failed {
+            w.failures += 1;
+        }
+        failed && w.failures == self.limit
     }
 
     /// Counts a failure; true when it is the one that throttles the client.
     pub fn fail(&self, client: &str, now: Instant) -> bool {
-        self.count(client, now, 1).0 == self.limit
+        let key = key(client);
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        let w = Self::window(&mut clients, &key, now);
+        w.failures += 1;
+        w.failures == self.limit
     }
 
-    /// Adds `delta` to the client's failures in the current window; the count and the
-    /// window's start after it.
-    fn count(&self, client: &str, now: Instant, delta: i32) -> (u32, Instant) {
-        let client = key(client);
-        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        if clients.len() >= MAX_CLIENTS && !clients.contains_key(&client) {
+    /// The client's window, begun anew when the last one ended (evaluations in flight
+    /// carry over).
+    fn window<'m>(
+        clients: &'m mut HashMap<String, Window>,
+        client: &str,
+        now: Instant,
+    ) -> &'m mut Window {
+        if clients.len() >= MAX_CLIENTS && !clients.contains_key(client) {
             clients.retain(|_, w| now.duration_since(w.start) < WINDOW);
             if clients.len() >= MAX_CLIENTS {
                 clients.clear();
             }
         }
-        let w = clients.entry(client).or_insert(Window {
+        let w = clients.entry(client.to_string()).or_insert(Window {
             start: now,
             failures: 0,
+            in_flight: 0,
         });
         if now.duration_since(w.start) >= WINDOW {
-            *w = Window {
-                start: now,
-                failures: 0,
-            };
+            w.start = now;
+            w.failures = 0;
         }
-        w.failures = w.failures.saturating_add_signed(delta);
-        (w.failures, w.start)
+        w
     }
 }
 
@@ -134,24 +191,27 @@ mod tests {
     }
 
     #[test]
-    fn admission_counts_before_the_answer() {
+    fn admissions_in_flight_never_pass_the_limit() {
         let t = Throttle::new(3);
         let now = Instant::now();
-        assert_eq!(t.admit("c", now), Ok(false));
-        assert_eq!(t.admit("c", now), Ok(false));
-        assert_eq!(t.admit("c", now), Ok(true), "the third reaches the limit");
+        let a = t.admit("c", now).unwrap();
+        let b = t.admit("c", now).unwrap();
+        let c = t.admit("c", now).unwrap();
         assert_eq!(
-            t.admit("c", now),
-            Err(60),
-            "a fourth in flight is not let in"
+            t.admit("c", now).err(),
+            Some(Refusal::Busy),
+            "a fourth in flight waits"
         );
-        t.refund("c", now);
-        assert_eq!(
-            t.retry_after("c", now),
-            None,
-            "a right password took its count back"
+        a.right();
+        let d = t.admit("c", now).unwrap();
+        assert!(!b.failed());
+        drop(c);
+        assert!(
+            d.failed(),
+            "a dropped admission counted, and this one throttles"
         );
-        assert_eq!(t.admit("c", now), Ok(true));
-        assert!(t.admit("c", now).is_err());
+        assert_eq!(t.admit("c", now).err(), Some(Refusal::Throttled(60)));
+        assert!(t.retry_after("c", now).is_some());
+        assert!(t.admit("other", now).is_ok(), "per client");
     }
 }

@@ -91,6 +91,10 @@ cat "$WORK/hba" >"$DATA/pg_hba.conf"
 # TLS with a throwaway CA, so the tests can check sslmode=require/verify-ca/verify-full:
 # the server certificate names "localhost" only.
 command -v openssl >/dev/null || { apt-get update -qq && apt-get install -y -qq openssl >/dev/null; }
+# The system CA bundle: a test checks that sslmode=require with a root certificate that did
+# not sign the server is refused, and uses this bundle as that root.
+[ -r /etc/ssl/certs/ca-certificates.crt ] ||
+    { apt-get update -qq && apt-get install -y -qq ca-certificates >/dev/null; }
 TLS=$WORK/tls
 mkdir -p "$TLS"
 ec() { openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "$@" 2>/dev/null; }

@@ -71,6 +71,12 @@ pub enum Command {
     Rename(RenameArgs),
     /// Change a credential's scopes, networks or expiry without reissuing its password
     Update(UpdateArgs),
+    /// Pause a credential: it verifies nowhere until enabled, and keeps its hash and history
+    #[command(after_help = "Examples:\n  appw disable k3j4h5g6\n  appw enable k3j4h5g6")]
+    Disable(PauseArgs),
+    /// Bring a paused credential back as it was
+    #[command(after_help = "Examples:\n  appw enable k3j4h5g6")]
+    Enable(PauseArgs),
     /// Print the audit log, oldest first
     Log(LogArgs),
     /// Print the completion script for a shell
@@ -359,6 +365,15 @@ pub struct UpdateArgs {
     #[arg(long)]
     pub no_expiry: bool,
     /// Print the updated credential as a JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct PauseArgs {
+    /// Credential id or unambiguous prefix
+    pub id: String,
+    /// Print the credential as one JSON object
     #[arg(long)]
     pub json: bool,
 }

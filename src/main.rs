@@ -41,22 +41,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // argon2's working memory is wiped on another core while the store write and the
-    // output go on; every wipe is joined below, before the process exits. Not for the
-    // server: it runs for months, and its argon2 workers wipe and keep their own memory.
-    if !matches!(cli.command, appw::cli::Command::Serve(_)) {
-        appw::secret::memory::defer_wipes();
-    }
-    let code = match appw::cmd::run(cli) {
+    let run = appw::cmd::Process::from_env()
+        .map_err(anyhow::Error::from)
+        .and_then(|process| appw::cmd::run(cli, process));
+    match run {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_closed_stdout(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("appw: {}", one_line(&format!("{err:#}")));
             appw::error::exit_code(&err)
         }
-    };
-    appw::secret::memory::finish_wipes();
-    code
+    }
 }
 
 /// `appw list | head -1`: the reader left; that is not an error worth a message.

@@ -4,19 +4,43 @@ use chrono::{DateTime, Local, SecondsFormat, TimeZone, Utc};
 
 use crate::error::{Error, Result};
 use crate::secret::redact::quoted;
-use crate::store::Timestamp;
 
-/// The current time. In debug builds (what `cargo test` runs) `APPW_NOW` (RFC 3339)
-/// replaces the clock, so tests of expiry and of the log are deterministic; release builds
-/// ignore it, so nobody can verify an expired password or backdate the log by setting it.
-pub fn now() -> Result<Timestamp> {
-    #[cfg(debug_assertions)]
-    if let Ok(s) = std::env::var("APPW_NOW") {
-        return parse_rfc3339(&s).ok_or_else(|| {
-            Error::Usage(format!("APPW_NOW={} is not an RFC 3339 time", quoted(&s)))
-        });
+/// Unix time in seconds, UTC. (Defined here, a leaf, so that the store and everything else
+/// that handles times import it from the clock's module rather than from the store.)
+pub type Timestamp = i64;
+
+/// Where "now" comes from, chosen once by the process (`main`, or `serve` for each
+/// request) and handed in: library code never reads the environment for the time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// The system clock.
+    System,
+    /// A fixed time (`APPW_NOW`, honoured by debug builds only: see [`Clock::from_env`]).
+    Fixed(Timestamp),
+}
+
+impl Clock {
+    /// The clock a process runs with. In debug builds (what `cargo test` runs) `APPW_NOW`
+    /// (RFC 3339) replaces the system clock, so tests of expiry and of the log are
+    /// deterministic; release builds ignore it, so nobody can verify an expired password or
+    /// backdate the log by setting it.
+    pub fn from_env() -> Result<Clock> {
+        #[cfg(debug_assertions)]
+        if let Ok(s) = std::env::var("APPW_NOW") {
+            return parse_rfc3339(&s).map(Clock::Fixed).ok_or_else(|| {
+                Error::Usage(format!("APPW_NOW={} is not an RFC 3339 time", quoted(&s)))
+            });
+        }
+        Ok(Clock::System)
     }
-    Ok(Utc::now().timestamp())
+
+    /// The current time.
+    pub fn now(self) -> Timestamp {
+        match self {
+            Clock::System => Utc::now().timestamp(),
+            Clock::Fixed(at) => at,
+        }
+    }
 }
 
 /// The latest time appw stores: 9999-12-31T23:59:59Z, the end of RFC 3339's range.

@@ -1,5 +1,5 @@
-//! HTTP Basic credentials (RFC 7617), as `curl -u USER:PASSWORD` sends them: read from
-//! `verify --basic`'s standard input and from `serve`'s `Authorization` header.
+//! HTTP Basic credentials (RFC 7617), as `curl -u USER:PASSWORD` sends them: the part after
+//! `Basic `, decoded. (Which scheme a header uses is [`super::request`]'s question.)
 
 use base64::Engine as _;
 use zeroize::Zeroizing;
@@ -14,22 +14,8 @@ pub struct Credentials {
 /// well under this, so anything longer is refused before decoding.
 pub const MAX_VALUE: usize = 1024;
 
-/// Parses `Basic <base64 of user:password>` (an `Authorization:` prefix and surrounding
-/// whitespace allowed). The error says why, never what the value held.
-pub fn parse(header: &str) -> Result<Credentials, String> {
-    let value = header.trim();
-    if value.len() > MAX_VALUE {
-        return Err(format!(
-            "the Authorization value is longer than {MAX_VALUE} bytes"
-        ));
-    }
-    let value = value
-        .strip_prefix("Authorization:")
-        .map_or(value, str::trim);
-    let (scheme, encoded) = value.split_once(' ').ok_or("expected 'Basic <base64>'")?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return Err("only the Basic scheme is supported".into());
-    }
+/// Decodes `base64(user:password)`. The error says why, never what the value held.
+pub fn decode(encoded: &str) -> Result<Credentials, String> {
     let decoded = Zeroizing::new(
         base64::engine::general_purpose::STANDARD
             .decode(encoded.trim())
@@ -49,20 +35,26 @@ pub fn parse(header: &str) -> Result<Credentials, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::{Request, Schemes};
 
     fn b64(s: &str) -> String {
         base64::engine::general_purpose::STANDARD.encode(s)
     }
 
     #[test]
-    fn basic_headers() {
-        let c = parse(&format!("Basic {}\n", b64("deploy:ab cd:ef"))).unwrap();
+    fn basic_credentials() {
+        let c = decode(&b64("deploy:ab cd:ef")).unwrap();
         assert_eq!(
             (c.user.as_str(), c.password.as_str()),
             ("deploy", "ab cd:ef")
         );
-        let c = parse(&format!("Authorization: basic {}", b64("deploy:x"))).unwrap();
-        assert_eq!(c.user, "deploy");
+        for bad in ["!!!".to_string(), b64("nocolon"), b64(":empty-user")] {
+            assert!(decode(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn header_values_that_are_refused() {
         for bad in [
             "".to_string(),
             "Basic".into(),
@@ -72,7 +64,10 @@ mod tests {
             format!("Basic {}", b64(":empty-user")),
             format!("Basic {}", "A".repeat(MAX_VALUE + 1)),
         ] {
-            assert!(parse(&bad).is_err(), "{bad}");
+            assert!(
+                Request::header(&bad, Schemes::BasicOrBearer).is_err(),
+                "{bad}"
+            );
         }
     }
 }

@@ -1,11 +1,25 @@
-//! The one verification decision, shared by `appw verify` and `appw serve`.
+//! Verification, shared by `appw verify` and `appw serve`: one pipeline, whose stages are
 //!
-//! [`decide`] is a pure function of the stored record, the attempt (a [`Checker`] that
-//! knows whether the password matches a stored hash), the claim and the clock. Callers do
-//! the I/O around it: the CLI reads one row and writes the outcome at once; the server
-//! answers from a cache or an argon2 worker and writes outcomes in batches.
+//! 1. **parse** ([`request`]): what was presented (an `Authorization` value, Basic or
+//!    Bearer, or a user and a password) becomes a [`Request`], or an early refusal that
+//!    costs neither a store read nor a hash ([`Early`]);
+//! 2. **read**: the caller reads the one row the password's id names (its own I/O);
+//! 3. **check and decide**: [`triage`] decides what the row alone decides (no such
+//!    credential, another user's, revoked); else the password is checked (an argon2
+//!    [`kdf::Attempt`], or a server's memory of this very password and hash) and
+//!    [`conclude`] decides the rest. [`decide`] runs all of it with a [`Checker`];
+//! 4. **outcome** ([`Outcome`]): what the decision means and what to record; the CLI
+//!    writes it at once, the server aggregates it.
+//!
+//! Every fact about a rejection reason is in [`Reason`]'s one table: a new reason is a
+//! variant, a line there, and its rule in [`triage`] or [`conclude`].
 
 pub mod basic;
+mod outcome;
+pub mod request;
+
+pub use outcome::{Outcome, Rejected, Valid, damaged, judge};
+pub use request::{Early, Request, Schemes};
 
 use crate::secret::kdf::{self, BadHash, Checked, KdfParams};
 use crate::store::{HashRecord, Timestamp};
@@ -25,43 +39,90 @@ pub enum Reason {
     WrongPassword,
     /// The password is right but the credential has expired.
     Expired,
+    /// The password is right but the credential is paused (`appw disable`).
+    Disabled,
     /// The password is right but the credential lacks the scope the check asked for.
     Scope,
     /// The password is right but the source is outside the credential's networks.
     Network,
 }
 
+/// Where in the pipeline a reason refuses, which says everything callers ask of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Before the store: the text is not an appw password.
+    Format,
+    /// From the row alone, naming no credential (none, or another user's).
+    NoCredential,
+    /// From the row alone: the named credential cannot be used whatever the password.
+    Unusable,
+    /// The password is not the credential's.
+    Wrong,
+    /// The password is right, but this use of it is refused; `forbidden`: for what was
+    /// asked (a scope, a network: HTTP 403), not for the credential itself (401).
+    RightButRefused { forbidden: bool },
+}
+
 impl Reason {
-    pub fn message(self) -> &'static str {
+    /// The one table: each reason's message and stage.
+    fn facts(self) -> (&'static str, Stage) {
+        use Stage::*;
         match self {
-            Reason::Malformed => "the password is not in appw's format",
-            Reason::Checksum => "the password's checksum does not match (a typo?)",
-            Reason::NoStore => "no such credential (the store does not exist yet)",
-            Reason::Unknown => "no such credential for this user",
-            Reason::Revoked => "the credential is revoked",
-            Reason::WrongPassword => "wrong password",
-            Reason::Expired => "the credential has expired",
-            Reason::Scope => "the credential lacks the scope asked for",
-            Reason::Network => "the source is outside the credential's allowed networks",
+            Reason::Malformed => ("the password is not in appw's format", Format),
+            Reason::Checksum => ("the password's checksum does not match (a typo?)", Format),
+            Reason::NoStore => (
+                "no such credential (the store does not exist yet)",
+                NoCredential,
+            ),
+            Reason::Unknown => ("no such credential for this user", NoCredential),
+            Reason::Revoked => ("the credential is revoked", Unusable),
+            Reason::WrongPassword => ("wrong password", Wrong),
+            Reason::Expired => (
+                "the credential has expired",
+                RightButRefused { forbidden: false },
+            ),
+            Reason::Disabled => (
+                "the credential is disabled",
+                RightButRefused { forbidden: false },
+            ),
+            Reason::Scope => (
+                "the credential lacks the scope asked for",
+                RightButRefused { forbidden: true },
+            ),
+            Reason::Network => (
+                "the source is outside the credential's allowed networks",
+                RightButRefused { forbidden: true },
+            ),
         }
+    }
+
+    pub fn message(self) -> &'static str {
+        self.facts().0
     }
 
     /// Whether the rejection concerns the credential the password named (and is recorded
     /// against it): not for an unknown id or another user's.
     pub fn names_credential(self) -> bool {
         matches!(
-            self,
-            Reason::Revoked
-                | Reason::WrongPassword
-                | Reason::Expired
-                | Reason::Scope
-                | Reason::Network
+            self.facts().1,
+            Stage::Unusable | Stage::Wrong | Stage::RightButRefused { .. }
         )
+    }
+
+    /// The password was right (a server may remember it: the next request is decided
+    /// without argon2 too).
+    pub fn password_was_right(self) -> bool {
+        matches!(self.facts().1, Stage::RightButRefused { .. })
     }
 
     /// The password was right, but this use of it is not allowed (HTTP 403, not 401).
     pub fn is_forbidden(self) -> bool {
-        matches!(self, Reason::Scope | Reason::Network)
+        self.facts().1 == Stage::RightButRefused { forbidden: true }
+    }
+
+    /// Logged as `expired-on-use` rather than `rejected`.
+    pub fn is_expiry(self) -> bool {
+        self == Reason::Expired
     }
 }
 
@@ -91,8 +152,7 @@ pub enum Decision {
     Rejected(Reason),
 }
 
-/// Whether a password matches a stored hash: the argon2 attempt ([`kdf::Attempt`]), or a
-/// server's memory of a hash it has already checked.
+/// Whether a password matches a stored hash: the argon2 attempt ([`kdf::Attempt`]).
 pub trait Checker {
     fn check(&self, stored: &str) -> Result<Checked, BadHash>;
 
@@ -114,7 +174,9 @@ impl Checker for kdf::Attempt<'_> {
 /// What a password is claimed for.
 #[derive(Debug, Clone, Copy)]
 pub struct Claim<'a> {
-    pub user: &'a str,
+    /// The user named with the password (Basic, `verify --user`); `None` when the password
+    /// alone is presented (Bearer): then it is claimed for its credential's own user.
+    pub user: Option<&'a str>,
     /// The scope the check asks for, if any.
     pub scope: Option<&'a str>,
     /// Where the attempt comes from (an IP address for network limits to pass).
@@ -124,205 +186,105 @@ pub struct Claim<'a> {
 impl<'a> Claim<'a> {
     pub fn user(user: &'a str) -> Claim<'a> {
         Claim {
-            user,
+            user: Some(user),
             scope: None,
             source: None,
         }
     }
 }
 
-/// Whether a check may proceed to the password at all: the record exists, is the claimed
-/// user's, and is not revoked. When it may not, [`decide`] rejects it without checking
-/// (a server answers such requests without argon2).
-pub fn needs_check(record: Option<&HashRecord>, claim: &Claim<'_>) -> bool {
-    record.is_some_and(|r| r.user == claim.user && r.hash.is_some())
+/// What the row alone decides, before the password is looked at.
+pub enum Triage<'r> {
+    /// Refused whatever the password: no such credential, another user's (`spend`: the
+    /// hash an equal-cost refusal would check), or revoked.
+    Refused {
+        reason: Reason,
+        spend: Option<&'r str>,
+    },
+    /// The password decides: check it against the stored hash of this row.
+    Check {
+        record: &'r HashRecord,
+        hash: &'r str,
+    },
 }
 
-/// The decision for the claimed user's password, given the row its id named (if any).
-/// Scopes are checked after the password, so a right password refused for its scope costs
-/// what a wrong one costs. With the CLI's checker every path spends what one check costs, so
-/// timing does not tell the reasons apart (except a hash made under other parameters, which
-/// costs a second evaluation).
+/// Stage 3's first half: the row the password's id named (if any) against the claim.
+pub fn triage<'r>(record: Option<&'r HashRecord>, claim: &Claim<'_>) -> Triage<'r> {
+    let record = match record {
+        Some(r) if claim.user.is_none_or(|u| u == r.user) => r,
+        Some(r) => {
+            return Triage::Refused {
+                reason: Reason::Unknown,
+                spend: r.hash.as_deref(),
+            };
+        }
+        None => {
+            return Triage::Refused {
+                reason: Reason::Unknown,
+                spend: None,
+            };
+        }
+    };
+    match record.hash.as_deref() {
+        Some(hash) => Triage::Check { record, hash },
+        None => Triage::Refused {
+            reason: Reason::Revoked,
+            spend: None,
+        },
+    }
+}
+
+/// Stage 3's second half, once the password has been checked against the hash [`triage`]
+/// named. Expiry, a pause, scopes and networks are checked after the password, so a right
+/// password refused for them costs what a wrong one costs.
+pub fn conclude(
+    record: &HashRecord,
+    checked: &Checked,
+    claim: &Claim<'_>,
+    now: Timestamp,
+) -> Decision {
+    if !checked.valid {
+        return Decision::Rejected(Reason::WrongPassword);
+    }
+    if record.expires_at.is_some_and(|at| at <= now) {
+        return Decision::Rejected(Reason::Expired);
+    }
+    if record.disabled {
+        return Decision::Rejected(Reason::Disabled);
+    }
+    if let Some(scope) = claim.scope {
+        if !record.scopes.iter().any(|s| s == scope) {
+            return Decision::Rejected(Reason::Scope);
+        }
+    }
+    if !record.allow_from.is_empty() && !crate::access::allows(&record.allow_from, claim.source) {
+        return Decision::Rejected(Reason::Network);
+    }
+    Decision::Valid {
+        rehash: checked.rehash,
+    }
+}
+
+/// The whole decision for the claim, given the row its id named (if any). With the CLI's
+/// checker every path spends what one check costs, so timing does not tell the reasons
+/// apart (except a hash made under other parameters, which costs a second evaluation).
 pub fn decide(
     record: Option<&HashRecord>,
     checker: &impl Checker,
     claim: &Claim<'_>,
     now: Timestamp,
 ) -> Result<Decision, BadHash> {
-    let record = match record {
-        Some(r) if r.user == claim.user => r,
-        Some(r) => {
-            checker.spend_like(r.hash.as_deref());
-            return Ok(Decision::Rejected(Reason::Unknown));
+    match triage(record, claim) {
+        Triage::Refused { reason, spend } => {
+            checker.spend_like(spend);
+            Ok(Decision::Rejected(reason))
         }
-        None => return Ok(Decision::Rejected(Reason::Unknown)),
-    };
-    let Some(hash) = record.hash.as_deref() else {
-        return Ok(Decision::Rejected(Reason::Revoked));
-    };
-    let checked = checker.check(hash)?;
-    if !checked.valid {
-        return Ok(Decision::Rejected(Reason::WrongPassword));
-    }
-    if record.expires_at.is_some_and(|at| at <= now) {
-        return Ok(Decision::Rejected(Reason::Expired));
-    }
-    if let Some(scope) = claim.scope {
-        if !record.scopes.iter().any(|s| s == scope) {
-            return Ok(Decision::Rejected(Reason::Scope));
+        Triage::Check { record, hash } => {
+            let checked = checker.check(hash)?;
+            Ok(conclude(record, &checked, claim, now))
         }
     }
-    if !record.allow_from.is_empty() && !crate::access::allows(&record.allow_from, claim.source) {
-        return Ok(Decision::Rejected(Reason::Network));
-    }
-    Ok(Decision::Valid {
-        rehash: checked.rehash,
-    })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::cell::Cell;
-
-    /// A checker that says yes to one stored hash and counts what it was asked.
-    struct Fixed {
-        good: &'static str,
-        checks: Cell<u32>,
-    }
-
-    impl Checker for Fixed {
-        fn check(&self, stored: &str) -> Result<Checked, BadHash> {
-            self.checks.set(self.checks.get() + 1);
-            Ok(Checked {
-                valid: stored == self.good,
-                rehash: None,
-            })
-        }
-        fn spend_like(&self, stored: Option<&str>) {
-            if let Some(s) = stored {
-                let _ = self.check(s);
-            }
-        }
-    }
-
-    fn record(hash: Option<&str>, expires_at: Option<Timestamp>) -> HashRecord {
-        HashRecord {
-            id: "abcdefgh1234".into(),
-            user: "deploy".into(),
-            name: "CI".into(),
-            hash: hash.map(str::to_string),
-            expires_at,
-            scopes: vec!["deploy".into()],
-            allow_from: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn each_reason_and_the_cost_it_pays() {
-        let fixed = || Fixed {
-            good: "h",
-            checks: Cell::new(0),
-        };
-        let cases: [(Option<HashRecord>, &str, Decision, u32); 6] = [
-            (
-                Some(record(Some("h"), None)),
-                "deploy",
-                Decision::Valid { rehash: None },
-                1,
-            ),
-            (
-                Some(record(Some("x"), None)),
-                "deploy",
-                Decision::Rejected(Reason::WrongPassword),
-                1,
-            ),
-            (
-                Some(record(Some("h"), None)),
-                "other",
-                Decision::Rejected(Reason::Unknown),
-                1,
-            ),
-            (
-                Some(record(None, None)),
-                "deploy",
-                Decision::Rejected(Reason::Revoked),
-                0,
-            ),
-            (
-                Some(record(Some("h"), Some(100))),
-                "deploy",
-                Decision::Rejected(Reason::Expired),
-                1,
-            ),
-            (None, "deploy", Decision::Rejected(Reason::Unknown), 0),
-        ];
-        for (rec, user, want, checks) in cases {
-            let checker = fixed();
-            let got = decide(rec.as_ref(), &checker, &Claim::user(user), 100).unwrap();
-            assert_eq!(
-                needs_check(rec.as_ref(), &Claim::user(user)),
-                checks == 1 && user == "deploy"
-            );
-            assert_eq!(got, want, "{user} {:?}", rec.as_ref().map(|r| &r.hash));
-            assert_eq!(checker.checks.get(), checks, "{want:?}");
-        }
-    }
-
-    #[test]
-    fn scopes_are_checked_after_the_password() {
-        let checker = Fixed {
-            good: "h",
-            checks: Cell::new(0),
-        };
-        let rec = record(Some("h"), None);
-        let claim = |scope| Claim {
-            user: "deploy",
-            scope,
-            source: None,
-        };
-        let decide = |scope| decide(Some(&rec), &checker, &claim(scope), 100).unwrap();
-        assert_eq!(decide(Some("deploy")), Decision::Valid { rehash: None });
-        assert_eq!(decide(Some("admin")), Decision::Rejected(Reason::Scope));
-        assert_eq!(checker.checks.get(), 2, "a scope refusal costs a check too");
-        let wrong = record(Some("x"), None);
-        assert_eq!(
-            super::decide(Some(&wrong), &checker, &claim(Some("admin")), 100).unwrap(),
-            Decision::Rejected(Reason::WrongPassword),
-            "a wrong password says nothing about scopes"
-        );
-    }
-
-    #[test]
-    fn networks_are_checked_after_the_password() {
-        let checker = Fixed {
-            good: "h",
-            checks: Cell::new(0),
-        };
-        let rec = HashRecord {
-            allow_from: vec!["10.0.0.0/8".into()],
-            ..record(Some("h"), None)
-        };
-        let from = |source| {
-            let claim = Claim {
-                user: "deploy",
-                scope: None,
-                source,
-            };
-            decide(Some(&rec), &checker, &claim, 100).unwrap()
-        };
-        assert_eq!(from(Some("10.1.2.3")), Decision::Valid { rehash: None });
-        assert_eq!(from(Some("192.0.2.1")), Decision::Rejected(Reason::Network));
-        assert_eq!(from(Some("ci-job")), Decision::Rejected(Reason::Network));
-        assert_eq!(from(None), Decision::Rejected(Reason::Network));
-        assert_eq!(checker.checks.get(), 4, "each refusal cost a check");
-    }
-
-    #[test]
-    fn only_rejections_of_the_named_credential_name_it() {
-        assert!(Reason::WrongPassword.names_credential());
-        assert!(Reason::Expired.names_credential());
-        assert!(!Reason::Unknown.names_credential());
-        assert!(!Reason::Malformed.names_credential());
-    }
-}
+mod tests;

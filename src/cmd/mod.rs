@@ -8,10 +8,12 @@ mod copy_store;
 mod create;
 mod list;
 mod log;
+mod pause;
 mod rename;
 mod revoke;
 mod revoke_all;
 mod rotate;
+mod serve;
 mod show;
 mod update;
 pub mod verify;
@@ -22,30 +24,53 @@ use crate::cli::{Cli, Command, SecretOutput};
 use crate::error::Error;
 use crate::json::{CredentialJson, IssuedJson};
 use crate::ops::{self, Actor, Ctx, Issued, Target};
-use crate::secret::{KdfParams, kdf};
+use crate::secret::memory::{Arena, Reuse, Strategy};
+use crate::secret::{Hasher, KdfParams};
 use crate::store::{self, Access, Location, Store, Timestamp};
-use crate::{output, text, when};
+use crate::when::Clock;
+use crate::{output, text};
+
+/// What the process hands the commands, read from its environment once, by `main`:
+/// nothing below reads the environment for the time or the kind of memory to hash in.
+#[derive(Debug, Clone, Copy)]
+pub struct Process {
+    pub clock: Clock,
+    /// Where argon2's memory comes from (`APPW_HUGE_PAGES`).
+    pub huge_pages: Strategy,
+}
+
+impl Process {
+    pub fn from_env() -> Result<Process, Error> {
+        Ok(Process {
+            clock: Clock::from_env()?,
+            huge_pages: Strategy::from_env(),
+        })
+    }
+}
 
 /// What every command may need besides its own arguments.
 pub struct Context {
     pub location: Location,
-    pub kdf: KdfParams,
+    /// argon2 at the `--kdf` policy. A command is a short process: its memory is wiped on
+    /// a background thread while the store write and the output go on, and every wipe is
+    /// joined when the context is dropped, before the process exits.
+    pub hasher: Hasher,
     pub now: Timestamp,
 }
 
 impl Context {
     /// The operations' context: the person at this terminal acts (their user is looked
     /// up here, by the commands that change something, not by `verify`).
-    fn core(&self) -> Ctx {
+    fn core(&self) -> Ctx<'_> {
         Ctx {
-            kdf: self.kdf,
+            hasher: &self.hasher,
             now: self.now,
             actor: Actor::os_user(),
         }
     }
 }
 
-pub fn run(cli: Cli) -> Result<()> {
+pub fn run(cli: Cli, process: Process) -> Result<()> {
     if let Command::Completions(args) = &cli.command {
         return completions::run(args);
     }
@@ -62,23 +87,25 @@ pub fn run(cli: Cli) -> Result<()> {
              was changed: run it with standard output on a terminal, a file or a pipe"
         ));
     }
+    let location = Location::resolve(cli.db)?;
+    if let Command::Serve(args) = cli.command {
+        return serve::run(args, location, kdf, process);
+    }
+    let hasher = Hasher::new(kdf, Arena::new(process.huge_pages, Reuse::WipeInBackground));
     if matches!(
         cli.command,
         Command::Verify(_) | Command::Create(_) | Command::Rotate(_)
     ) {
         // One argon2 evaluation at `kdf` is coming: its memory is faulted in on the other
         // core while the password is read and the store opens.
-        kdf::prepare(kdf);
+        hasher.prepare();
     }
     let ctx = Context {
-        location: Location::resolve(cli.db)?,
-        kdf,
-        now: when::now()?,
+        location,
+        hasher,
+        now: process.clock.now(),
     };
     let open = |access| store::open(&ctx.location, access);
-    if let Command::Serve(args) = cli.command {
-        return crate::serve::run(args, ctx.location, ctx.kdf);
-    }
     if let Command::Verify(args) = cli.command {
         // Opens the store itself, once it has a password to hash meanwhile.
         return verify::run(|| open(Access::Existing), args, &ctx);
@@ -98,6 +125,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Show(args) => show::run(required(store)?, args, &ctx),
         Command::Rename(args) => rename::run(required(store)?, args, &ctx),
         Command::Update(args) => update::run(required(store)?, args, &ctx),
+        Command::Disable(args) => pause::run(required(store)?, args, &ctx, true),
+        Command::Enable(args) => pause::run(required(store)?, args, &ctx, false),
         Command::Log(args) => log::run(store, args, &ctx),
         Command::CopyStore(args) => copy_store::run(required(store)?, args, &ctx),
         Command::Completions(_) | Command::Verify(_) | Command::Serve(_) => {

@@ -15,24 +15,23 @@ use anyhow::Result;
 use zeroize::Zeroizing;
 
 use super::Context;
-use crate::auth::{self, Claim, Decision, Reason};
+use crate::auth::{self, Outcome, Reason, Request, Schemes};
 use crate::cli::VerifyArgs;
 use crate::error::Error;
 use crate::json::VerifiedJson;
-use crate::secret::{KdfParams, Token, kdf};
-use crate::store::{HashRecord, Rejection, Store, Timestamp, Use};
+use crate::secret::Hasher;
+use crate::store::{Store, Timestamp};
 use crate::{access, input, output, text};
 
 /// Longest input line accepted: a token is 48 characters, grouped 59; an Authorization
 /// header carrying a user name of 100 characters and a grouped token is well under this.
 const MAX_LINE: u64 = 1024;
 
-/// The outcome of a check, with the reason for a rejection (for stderr and the log; it
-/// never contains the password).
-#[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Valid { id: String, name: String },
-    Rejected(&'static str),
+/// What `verify` was given.
+enum Presented {
+    Parsed(Request),
+    /// A user and the password typed for it (wiped when dropped).
+    Typed(String, Zeroizing<String>),
 }
 
 /// Reads the password, then opens the store (`open`) while the hash is computed.
@@ -48,11 +47,15 @@ pub fn run(
         .filter(|s| !s.trim().is_empty())
         .map(input::source)
         .transpose()?;
-    let (user, password) = if args.basic {
-        read_basic()?
+    let rejected = |early: auth::Early| Error::Rejected(format!("rejected: {}", early.why));
+    // Stage 1 of the pipeline, parse: an Authorization value (Basic) at once, a
+    // typed password once the scope asked for is known to be valid too.
+    let presented = if args.basic {
+        let line = read_line(&mut io::stdin().lock())?;
+        Presented::Parsed(Request::header(&line, Schemes::Basic).map_err(rejected)?)
     } else {
         let user = input::user(args.user.as_deref().unwrap_or_default())?;
-        (user, read_password(args.password_env.as_deref())?)
+        Presented::Typed(user, read_password(args.password_env.as_deref())?)
     };
     let scope = args
         .scope
@@ -60,56 +63,62 @@ pub fn run(
         .map(|s| access::scopes(&[s.to_string()]))
         .transpose()?
         .and_then(|mut s| s.pop());
-    let claim = Claim {
-        user: &user,
-        scope: scope.as_deref(),
-        source: source.as_deref(),
+    let request = match presented {
+        Presented::Parsed(request) => request,
+        Presented::Typed(user, password) => {
+            Request::password(Some(user), &password).map_err(rejected)?
+        }
     };
-    let outcome = check(open, &claim, &password, ctx.kdf, ctx.now)?;
-    drop(password);
+    let outcome = check(
+        open,
+        &request,
+        scope.as_deref(),
+        source.as_deref(),
+        &ctx.hasher,
+        ctx.now,
+    )?;
+    drop(request);
     match outcome {
-        Outcome::Valid { id, name } => {
+        Outcome::Valid(valid) => {
             if args.json {
                 output::print_json(&VerifiedJson {
                     valid: true,
-                    id,
-                    user,
-                    name,
+                    id: valid.id,
+                    user: valid.user,
+                    name: valid.name,
                 })?;
             } else if !args.quiet {
-                output::print(&format!("{id} {}\n", text::clean(&name)))?;
+                output::print(&format!("{} {}\n", valid.id, text::clean(&valid.name)))?;
             }
             Ok(())
         }
-        Outcome::Rejected(reason) => Err(Error::Rejected(format!("rejected: {reason}")).into()),
+        Outcome::Rejected(r) => {
+            Err(Error::Rejected(format!("rejected: {}", r.reason.message())).into())
+        }
     }
 }
 
-/// Checks `password` for the claim and records the outcome in the store `open` returns.
+/// Checks a parsed password, asking for `scope` from `source`, and records the outcome in
+/// the store `open` returns: stages 2 to 4 of the pipeline, with the CLI's I/O.
 ///
-/// The one argon2 evaluation starts as soon as the password has parsed (its salt follows
-/// from the id it carries, see [`kdf::Attempt`]) while a helper thread opens the store and
+/// The one argon2 evaluation starts at once (its salt follows from the id the password
+/// carries, see [`crate::secret::kdf::Attempt`]) while a helper thread opens the store and
 /// reads the row: over PostgreSQL, connecting and the round trips are then hidden behind
 /// the hash instead of added to it. The hash stays on this thread, which is already
 /// running: on a machine that is slow to schedule a new thread, only the store's side
 /// waits, and it has the length of a hash to spare.
 pub fn check<S>(
     open: impl FnOnce() -> Result<Option<S>, Error> + Send,
-    claim: &Claim<'_>,
-    password: &str,
-    policy: KdfParams,
+    request: &Request,
+    scope: Option<&str>,
+    source: Option<&str>,
+    hasher: &Hasher,
     now: Timestamp,
 ) -> Result<Outcome, Error>
 where
     S: DerefMut<Target = dyn Store> + Send,
 {
-    let token = match Token::parse(password) {
-        Ok(token) => token,
-        // A typo or a foreign string: rejected before the store is touched, and without a
-        // hash, since the format is public and says nothing about what is stored.
-        Err(e) => return Ok(Outcome::Rejected(Reason::from(e).message())),
-    };
-    let pw = token.as_str().as_bytes();
+    let token = &request.token;
     // On the helper thread (on PostgreSQL: connecting, authenticating, reading the row and
     // parsing the statements that record the outcome, mostly waiting). In a Mutex so that
     // it can run here instead if no thread can be had.
@@ -126,7 +135,7 @@ where
         let reader = std::thread::Builder::new()
             .name("appw-store".into())
             .spawn_scoped(scope, read_once);
-        let attempt = kdf::Attempt::start(pw, token.id(), policy);
+        let attempt = hasher.attempt(token.as_str().as_bytes(), token.id());
         let read = match reader {
             Ok(thread) => thread
                 .join()
@@ -138,84 +147,37 @@ where
     });
     // (The closure runs exactly once, on one thread or the other.)
     let read = read.ok_or_else(|| Error::Unavailable("the store was not read".into()))?;
+    let claim = request.claim(scope, source);
     let Some((mut store, record)) = read? else {
-        return Ok(Outcome::Rejected(Reason::NoStore.message()));
+        return Ok(Outcome::rejected(Reason::NoStore, None, &claim));
     };
-    decide(&mut *store, record, &attempt, claim, now)
-}
-
-/// Applies the shared decision ([`auth::decide`]) for the row the password's id named, and
-/// records its outcome in the store.
-fn decide(
-    store: &mut dyn Store,
-    record: Option<HashRecord>,
-    attempt: &kdf::Attempt<'_>,
-    claim: &Claim<'_>,
-    now: Timestamp,
-) -> Result<Outcome, Error> {
-    let decision = auth::decide(record.as_ref(), attempt, claim, now).map_err(|e| {
-        let id = record.as_ref().map_or("", |r| r.id.as_str());
-        Error::Unavailable(format!("credential {id}: {e}"))
+    let store = &mut *store;
+    let outcome = auth::judge(record.as_ref(), &attempt, &claim, now, || {
+        store.may_rehash()
     })?;
-    let (user, source) = (claim.user, claim.source);
-    let reject = |store: &mut dyn Store, reason: Reason| {
-        let id = record
-            .as_ref()
-            .filter(|_| reason.names_credential())
-            .map(|r| r.id.as_str());
-        record_rejection(store, id, user, source, reason, now)
-    };
-    let (record, rehash) = match (decision, &record) {
-        (Decision::Valid { rehash }, Some(record)) => (record, rehash),
-        (Decision::Rejected(reason), _) => return reject(store, reason),
-        (Decision::Valid { .. }, None) => return reject(store, Reason::Unknown),
-    };
-    let hash = record.hash.as_deref().unwrap_or_default();
-    // Upgrade a hash made under weaker parameters (or by an older appw) while the password
-    // is at hand. (Only when this connection may write hashes: a verify-only database role
-    // may not.)
-    let rehash = match rehash {
-        Some(target) if store.may_rehash()? => Some(attempt.rehash(target)),
-        _ => None,
-    };
-    let used = store.record_use(
-        &Use {
-            id: &record.id,
-            checked_hash: hash,
-            rehash: rehash.as_deref(),
-            source,
-        },
-        now,
-    )?;
-    if !used {
-        // Revoked or rotated between our read and our write: the revocation won.
-        return reject(store, Reason::Revoked);
-    }
-    Ok(Outcome::Valid {
-        id: record.id.clone(),
-        name: record.name.clone(),
-    })
+    record_outcome(store, outcome, source, now)
 }
 
-fn record_rejection(
+/// Writes an outcome at once: a use (which counts only if the credential is still active
+/// when it lands), or a rejection.
+fn record_outcome(
     store: &mut dyn Store,
-    id: Option<&str>,
-    claimed_user: &str,
+    outcome: Outcome,
     source: Option<&str>,
-    reason: Reason,
     now: Timestamp,
 ) -> Result<Outcome, Error> {
-    store.record_rejection(
-        &Rejection {
-            id,
-            claimed_user,
-            reason: reason.message(),
-            source,
-            expired: reason == Reason::Expired,
-        },
-        now,
-    )?;
-    Ok(Outcome::Rejected(reason.message()))
+    let rejected = match outcome {
+        Outcome::Valid(valid) => {
+            if store.record_use(&valid.use_(source), now)? {
+                return Ok(Outcome::Valid(valid));
+            }
+            // Revoked or rotated between our read and our write: the revocation won.
+            valid.revoked_meanwhile()
+        }
+        Outcome::Rejected(rejected) => rejected,
+    };
+    store.record_rejection(&rejected.rejection(source), now)?;
+    Ok(Outcome::Rejected(rejected))
 }
 
 /// The password from `$VAR`, else stdin's first line, else a hidden prompt.
@@ -266,14 +228,6 @@ fn utf8(bytes: Zeroizing<Vec<u8>>) -> Result<Zeroizing<String>, Error> {
             "rejected: the password is not valid UTF-8".into(),
         )),
     }
-}
-
-/// `Basic base64(user:password)` from stdin's first line, as an HTTP Authorization value.
-fn read_basic() -> Result<(String, Zeroizing<String>), Error> {
-    let line = read_line(&mut io::stdin().lock())?;
-    let creds =
-        auth::basic::parse(&line).map_err(|why| Error::Rejected(format!("rejected: {why}")))?;
-    Ok((creds.user, creds.password))
 }
 
 #[cfg(test)]

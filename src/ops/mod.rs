@@ -5,7 +5,7 @@
 //! The domain rules live here: validating what reaches the store (each invalid value names
 //! its field), finding a credential by id, prefix or name, issuing (generate, hash, retry on
 //! an id clash), rotate's expiry renewal, create's duplicate check, revoke's de-duplication,
-//! update's "nothing to change". Issuing hands the password back; delivering it, and what to
+//! update's "nothing to change", rotate keeping a pause. Issuing hands the password back; delivering it, and what to
 //! do when delivery fails, is the front's business.
 //!
 //! Reads that a missing store answers with "nothing" (`list`, `log`, `count_active`,
@@ -19,7 +19,7 @@ mod read;
 mod revoke;
 
 pub use actor::Actor;
-pub use change::{NOTHING_TO_CHANGE, Renamed, UpdateRequest, rename, update};
+pub use change::{NOTHING_TO_CHANGE, Renamed, UpdateRequest, disable, enable, rename, update};
 pub use issue::{CreateRequest, Issued, create, rotate};
 pub use read::{ListRequest, LogRequest, Pruned, list, log, prune, show};
 pub use revoke::{count_active, revoke, revoke_all};
@@ -27,13 +27,13 @@ pub use revoke::{count_active, revoke, revoke_all};
 use crate::error::{Error, Result};
 use crate::input;
 use crate::secret::redact::quoted;
-use crate::secret::{KdfParams, Token};
+use crate::secret::{Hasher, Token};
 use crate::store::{Credential, Store, Timestamp};
 
-/// What every operation may need besides its request: the hashing policy, the clock, and
-/// who is acting.
-pub struct Ctx {
-    pub kdf: KdfParams,
+/// What every operation may need besides its request: argon2 at the hashing policy (the
+/// front's [`Hasher`], which owns its memory), the clock, and who is acting.
+pub struct Ctx<'a> {
+    pub hasher: &'a Hasher,
     pub now: Timestamp,
     pub actor: Actor,
 }
@@ -106,7 +106,8 @@ pub(crate) mod testing {
     //! A real store in a temporary folder, and a context with cheap hashing.
 
     use super::{Actor, Ctx};
-    use crate::secret::KdfParams;
+    use crate::secret::memory::{Arena, Reuse, Strategy};
+    use crate::secret::{Hasher, KdfParams};
     use crate::store::{Access, Store, sqlite::SqliteStore};
 
     pub const NOW: i64 = 1_800_000_000;
@@ -119,9 +120,11 @@ pub(crate) mod testing {
         (dir, Box::new(store))
     }
 
-    pub fn ctx() -> Ctx {
+    pub fn ctx() -> Ctx<'static> {
+        let policy: KdfParams = "m=64,t=1,p=1".parse().unwrap();
+        let arena = Arena::new(Strategy::Ordinary, Reuse::WipeNow);
         Ctx {
-            kdf: "m=64,t=1,p=1".parse::<KdfParams>().unwrap(),
+            hasher: Box::leak(Box::new(Hasher::new(policy, arena))),
             now: NOW,
             actor: Actor::Cli {
                 os_user: "tester".into(),

@@ -8,19 +8,14 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use hmac::{KeyInit, Mac};
-use rand::RngExt;
-use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
-
-type Digest = [u8; 32];
+use crate::secret::digest::{Digest, Keyed};
 
 /// Credentials remembered at most; beyond that the cache starts over (an attacker cannot
 /// fill it: only passwords that verified are remembered).
 const MAX_ENTRIES: usize = 100_000;
 
 pub struct Cache {
-    key: Zeroizing<[u8; 32]>,
+    key: Keyed,
     entries: Mutex<HashMap<String, Entry>>,
 }
 
@@ -33,40 +28,25 @@ struct Entry {
 
 impl Cache {
     pub fn new() -> Cache {
-        let mut key = Zeroizing::new([0u8; 32]);
-        rand::rng().fill(&mut key[..]);
         Cache {
-            key,
+            key: Keyed::random(),
             entries: Mutex::new(HashMap::new()),
         }
-    }
-
-    fn digest(&self, user: &str, password: &str) -> Digest {
-        let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&self.key[..])
-            .expect("HMAC takes a key of any length");
-        // The length keeps user and password apart (a user cannot hold a ':', but the
-        // digest should not depend on that).
-        mac.update(&(user.len() as u64).to_le_bytes());
-        mac.update(user.as_bytes());
-        mac.update(password.as_bytes());
-        let mut out = [0u8; 32];
-        out.copy_from_slice(&mac.finalize().into_bytes());
-        out
     }
 
     /// Whether `user`'s `password` for credential `id` was verified against exactly
     /// `stored_hash`.
     pub fn recalls(&self, id: &str, user: &str, password: &str, stored_hash: &str) -> bool {
-        let digest = self.digest(user, password);
+        let digest = self.key.digest(user, password);
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.get(id).is_some_and(|e| {
-            e.user == user && bool::from(e.digest.ct_eq(&digest)) && e.hash == stored_hash
-        })
+        entries
+            .get(id)
+            .is_some_and(|e| e.user == user && e.digest.matches(&digest) && e.hash == stored_hash)
     }
 
     /// Remembers a password argon2 has just verified against `hash`.
     pub fn remember(&self, id: &str, user: &str, password: &str, hash: &str) {
-        let digest = self.digest(user, password);
+        let digest = self.key.digest(user, password);
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= MAX_ENTRIES && !entries.contains_key(id) {
             entries.clear();
@@ -105,10 +85,5 @@ mod tests {
             "the hash changed"
         );
         assert!(!cache.recalls("id2", "deploy", "pw", "h1"), "another id");
-        // Two processes' keys differ, so a digest says nothing outside its process.
-        assert_ne!(
-            Cache::new().digest("deploy", "pw"),
-            cache.digest("deploy", "pw")
-        );
     }
 }

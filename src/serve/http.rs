@@ -11,14 +11,12 @@ use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_A
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 
-use super::checkers::{Remembered, Unchecked};
 use super::listen::{Listener, Peer};
 use super::metrics::{Gauges, Outcome};
 use super::throttle::Refusal;
 use super::workers::{Busy, Job};
 use super::{Server, field, log};
-use crate::auth::{self, Claim, Decision, Reason, basic};
-use crate::secret::Token;
+use crate::auth::{self, Triage};
 use crate::store::HashRecord;
 
 /// Request heads larger than this get 431: an Authorization header is under 200 bytes, and
@@ -118,7 +116,7 @@ impl Server {
                     pending_records: self.recorder.pending(),
                     cached_credentials: self.cache.len(),
                     open_connections: self.connections.load(Ordering::Relaxed),
-                    argon2_evaluations: crate::secret::kdf::evaluations(),
+                    argon2_evaluations: self.workers.evaluations(),
                 };
                 let mut r = Response::new(Full::new(Bytes::from(self.metrics.render(&gauges))));
                 r.headers_mut().insert(
@@ -131,44 +129,49 @@ impl Server {
         }
     }
 
-    /// `/auth`: the credential in the Authorization header, checked as `appw verify` does.
+    /// `/auth`: the credential in the Authorization header, checked as `appw verify` does,
+    /// through the same pipeline (parse, read, check and decide, outcome); what differs is
+    /// that the server reads the row first and spends no argon2 on what the row alone
+    /// decides, remembers passwords it has verified, and aggregates what it records.
     async fn auth(self: &Arc<Self>, req: &Request<Incoming>, peer: Peer) -> Response<Body> {
         let client = super::listen::client(peer, req.headers(), &self.config.trusted);
-        let Some(header) = req.headers().get(AUTHORIZATION) else {
+        let mut headers = req.headers().get_all(AUTHORIZATION).iter();
+        let Some(header) = headers.next() else {
             self.metrics.count(Outcome::Challenged);
             return self.challenge();
         };
-        let scope = scope(req.uri().query());
-        let scope = match scope {
+        if headers.next().is_some() {
+            // Which one would a backend behind the proxy read? Neither is decided on.
+            return self.refuse_unparsed(&client, None, "more than one Authorization header");
+        }
+        let scope = match scope(req.uri().query()) {
             Ok(scope) => scope,
-            Err(()) => {
+            Err(Query::Malformed) => {
+                // A query /auth does not read as written is the web server's configuration
+                // (a typo in a key): refused, never read as "no scope".
+                self.metrics.count(Outcome::Forbidden);
+                return respond(StatusCode::BAD_REQUEST, "unknown or repeated query key\n");
+            }
+            Err(Query::InvalidScope) => {
                 // A bad scope is the web server's configuration, not the client's doing.
                 self.metrics.count(Outcome::Forbidden);
                 return respond(StatusCode::FORBIDDEN, "invalid scope asked for\n");
             }
         };
-        let creds = match header
-            .to_str()
-            .map_err(|_| "the header is not text".to_string())
-            .and_then(basic::parse)
-        {
-            Ok(creds) => creds,
-            Err(why) => return self.refuse_unparsed(&client, None, &why),
+        // 1. Parse: Basic or Bearer, and appw's password format (no store read, no hash).
+        let parsed = match header.to_str() {
+            Ok(value) => auth::Request::header(value, auth::Schemes::BasicOrBearer),
+            Err(_) => Err(auth::Early {
+                user: None,
+                why: "the header is not text".into(),
+            }),
         };
-        let token = match Token::parse(&creds.password) {
-            Ok(token) => token,
-            Err(e) => {
-                return self.refuse_unparsed(&client, Some(&creds.user), Reason::from(e).message());
-            }
+        let request = match parsed {
+            Ok(request) => request,
+            Err(early) => return self.refuse_unparsed(&client, early.user.as_deref(), &early.why),
         };
-        drop(creds.password);
-        let claim = Claim {
-            user: &creds.user,
-            scope: scope.as_deref(),
-            source: Some(&client),
-        };
-        let id = token.id().to_string();
-        let record = match self.read(id).await {
+        // 2. Read the row the password's id names, after the request arrived.
+        let record = match self.read(request.token.id().to_string()).await {
             Ok(record) => record,
             Err(e) => {
                 self.metrics.store_errors.fetch_add(1, Ordering::Relaxed);
@@ -176,74 +179,60 @@ impl Server {
                 return self.unavailable();
             }
         };
-        let Some(now) = Server::now() else {
-            log(format_args!("the clock cannot be read; refusing to decide"));
-            return self.unavailable();
-        };
-        // An evaluation let through to argon2, reserved against the throttle's limit
-        // until the answer says whether the password was right.
-        let mut admitted = None;
-        // The warm path: this very password was verified against the hash still stored.
-        let remembered = record
-            .as_ref()
-            .and_then(|r| r.hash.as_deref())
-            .filter(|hash| {
-                self.cache
-                    .recalls(token.id(), claim.user, token.as_str(), hash)
-            });
-        let (decision, rehash) = if remembered.is_some() {
-            self.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
-            (
-                auth::decide(record.as_ref(), &Remembered, &claim, now),
-                None,
-            )
-        } else if let Some(retry) = self.throttle.retry_after(&client, Instant::now()) {
-            return self.throttled(retry);
-        } else if auth::needs_check(record.as_ref(), &claim) {
-            admitted = match self.throttle.admit(&client, Instant::now()) {
-                Ok(admission) => Some(admission),
-                Err(Refusal::Throttled(retry)) => return self.throttled(retry),
-                Err(Refusal::Busy) => return self.unavailable(),
-            };
-            let record = record.clone().expect("needs_check saw a record");
-            match self.hash(token, &claim, record, now).await {
-                Ok(checked) => (Ok(checked.decision), checked.rehash),
-                Err(response) => return response,
+        let now = self.now();
+        // 3. Check and decide.
+        let claim = request.claim(scope.as_deref(), Some(&client));
+        // For an evaluation let through to argon2: whether its failure, if it was one,
+        // throttles the client.
+        let mut throttles = None;
+        let outcome = match auth::triage(record.as_ref(), &claim) {
+            // The warm path: this very password was verified against the hash still stored.
+            Triage::Check { record, hash }
+                if self
+                    .cache
+                    .recalls(&record.id, &record.user, request.token.as_str(), hash) =>
+            {
+                self.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
+                auth::Outcome::remembered(record, &claim, now)
             }
-        } else {
-            // Unknown id, another user's, or revoked: decided without argon2 (SECURITY.md,
-            // "appw serve and unknown ids").
-            (auth::decide(record.as_ref(), &Unchecked, &claim, now), None)
-        };
-        let decision = match decision {
-            Ok(d) => d,
-            Err(e) => {
-                self.metrics.store_errors.fetch_add(1, Ordering::Relaxed);
-                log(format_args!("store error: a stored hash is damaged: {e}"));
-                return self.unavailable();
+            triage => {
+                if let Some(retry) = self.throttle.retry_after(&client, Instant::now()) {
+                    return self.throttled(retry);
+                }
+                match triage {
+                    Triage::Check { record, .. } => {
+                        // Reserved against the limit until the answer (throttle.rs); a
+                        // 503 here (queue full) counts as a failure.
+                        let admission = match self.throttle.admit(&client, Instant::now()) {
+                            Ok(admission) => admission,
+                            Err(Refusal::Throttled(retry)) => return self.throttled(retry),
+                            Err(Refusal::Busy) => return self.unavailable(),
+                        };
+                        let record = record.clone();
+                        let outcome = match self.hash(request, scope, &client, record, now).await {
+                            Ok(outcome) => outcome,
+                            Err(response) => return response,
+                        };
+                        if outcome.password_was_right() {
+                            admission.right();
+                        } else {
+                            throttles = Some(admission.failed());
+                        }
+                        outcome
+                    }
+                    // Unknown id, another user's, or revoked: decided without argon2
+                    // (SECURITY.md, "appw serve and unknown ids").
+                    Triage::Refused { reason, .. } => {
+                        auth::Outcome::rejected(reason, record.as_ref(), &claim)
+                    }
+                }
             }
         };
-        // The admission settled: nothing counted for a right password (whatever else
-        // refused it), a failure otherwise; `Some(true)` when that failure throttles.
-        let throttles = admitted.map(|admission| {
-            if is_right(&decision) {
-                admission.right();
-                false
-            } else {
-                admission.failed()
-            }
-        });
-        let record = record.as_ref();
-        match decision {
-            Decision::Valid { .. } => {
-                let record = record.expect("a valid decision has a record");
-                let hash = record.hash.clone().unwrap_or_default();
-                self.recorder.used(
-                    &record.id,
-                    Some(&client),
-                    now,
-                    rehash.map(|new| (hash, new)),
-                );
+        // 4. The outcome: recorded for the next group commit, and answered.
+        match outcome {
+            auth::Outcome::Valid(valid) => {
+                self.recorder
+                    .used(&valid.id, Some(&client), now, valid.rehash());
                 self.metrics.count(Outcome::Valid);
                 let mut r = respond(StatusCode::NO_CONTENT, "");
                 *r.body_mut() = Full::new(Bytes::new());
@@ -251,8 +240,8 @@ impl Server {
                 // Both headers or no 2xx: a user name a header cannot carry (a store
                 // written by hand) is the store's fault, not a pass.
                 match (
-                    HeaderValue::from_str(&record.user),
-                    HeaderValue::from_str(&record.id),
+                    HeaderValue::from_str(&valid.user),
+                    HeaderValue::from_str(&valid.id),
                 ) {
                     (Ok(user), Ok(id)) => {
                         r.headers_mut().insert("x-appw-user", user);
@@ -262,19 +251,19 @@ impl Server {
                     _ => self.unavailable(),
                 }
             }
-            Decision::Rejected(reason) => {
-                let id = record
-                    .filter(|_| reason.names_credential())
-                    .map(|r| r.id.as_str());
+            auth::Outcome::Rejected(rejected) => {
                 self.recorder
-                    .rejected(id, claim.user, reason, Some(&client), now);
+                    .rejected(&rejected.rejection(Some(&client)), now);
                 log(format_args!(
                     "rejected client={client} user={} credential={} reason={}",
-                    field(claim.user),
-                    id.unwrap_or("-"),
-                    field(reason.message())
+                    rejected
+                        .user
+                        .as_deref()
+                        .map_or_else(|| "-".to_string(), field),
+                    rejected.id.as_deref().unwrap_or("-"),
+                    field(rejected.reason.message())
                 ));
-                if reason.is_forbidden() {
+                if rejected.reason.is_forbidden() {
                     self.metrics.count(Outcome::Forbidden);
                     return respond(StatusCode::FORBIDDEN, "forbidden\n");
                 }
@@ -292,19 +281,21 @@ impl Server {
     /// One argon2 check on the worker pool; remembers a password that verified.
     async fn hash(
         self: &Arc<Self>,
-        token: Token,
-        claim: &Claim<'_>,
+        request: auth::Request,
+        scope: Option<String>,
+        client: &str,
         record: HashRecord,
         now: crate::store::Timestamp,
-    ) -> Result<super::workers::Checked, Response<Body>> {
+    ) -> Result<auth::Outcome, Response<Body>> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let (id, hash) = (record.id.clone(), record.hash.clone().unwrap_or_default());
-        let password = zeroize::Zeroizing::new(token.as_str().to_string());
+        let (id, user) = (record.id.clone(), record.user.clone());
+        let hash = record.hash.clone().unwrap_or_default();
+        let password = zeroize::Zeroizing::new(request.token.as_str().to_string());
         let job = Job {
-            token,
-            user: claim.user.to_string(),
-            scope: claim.scope.map(str::to_string),
-            source: claim.source.map(str::to_string),
+            token: request.token,
+            user: request.user,
+            scope,
+            source: Some(client.to_string()),
             record,
             now,
             reply,
@@ -314,17 +305,17 @@ impl Server {
             Err(Busy::Full | Busy::Stopped) => return Err(self.unavailable()),
         }
         match answer.await {
-            Ok(Ok(checked)) => {
+            Ok(Ok(outcome)) => {
                 // Remembered when the password is right, whatever else refused it (scope,
                 // expiry): the next request is then decided without argon2 too.
-                if is_right(&checked.decision) {
-                    self.cache.remember(&id, claim.user, &password, &hash);
+                if outcome.password_was_right() {
+                    self.cache.remember(&id, &user, &password, &hash);
                 }
-                Ok(checked)
+                Ok(outcome)
             }
             Ok(Err(e)) => {
                 self.metrics.store_errors.fetch_add(1, Ordering::Relaxed);
-                log(format_args!("store error: a stored hash is damaged: {e}"));
+                log(format_args!("store error: {}", super::clean_error(&e)));
                 Err(self.unavailable())
             }
             Err(_) => Err(self.unavailable()),
@@ -352,6 +343,7 @@ impl Server {
         }
     }
 
+    /// The line fail2ban bans on: the client as it is throttled (an IPv6 client's /64).
     fn log_throttled(&self, client: &str) {
         log(format_args!(
             "throttled client={} failures={} seconds={}",
@@ -387,36 +379,66 @@ impl Server {
     }
 }
 
-/// Whether a decision says the password was right, whatever else refused it.
-fn is_right(decision: &Decision) -> bool {
-    matches!(
-        decision,
-        Decision::Valid { .. }
-            | Decision::Rejected(Reason::Scope | Reason::Network | Reason::Expired)
-    )
+/// Why a query is refused.
+#[derive(Debug, PartialEq, Eq)]
+enum Query {
+    /// A key other than `scope` (compared as sent: `SCOPE`, `sco%70e` and `scope[]` are
+    /// other keys), `scope` twice, or `scope` without a value.
+    Malformed,
+    /// One `scope=`, whose value is not a scope.
+    InvalidScope,
 }
 
-/// `?scope=S` from the query; `Err` when it is not one valid scope (twice, empty, or a
-/// bare `scope` is an error, never a check without a scope).
-fn scope(query: Option<&str>) -> Result<Option<String>, ()> {
+/// `?scope=S` from the query: `/auth` knows no other key, and refuses what it does not
+/// read rather than reading it as "no scope".
+fn scope(query: Option<&str>) -> Result<Option<String>, Query> {
     let Some(query) = query else {
         return Ok(None);
     };
     let mut found = None;
-    for pair in query.split('&') {
-        if pair == "scope" || (pair.starts_with("scope=") && found.is_some()) {
-            return Err(());
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let Some(value) = pair.strip_prefix("scope=") else {
+            return Err(Query::Malformed);
+        };
+        if found.is_some() {
+            return Err(Query::Malformed);
         }
-        if let Some(value) = pair.strip_prefix("scope=") {
-            let value = percent_encoding::percent_decode_str(value)
-                .decode_utf8()
-                .map_err(drop)?
-                .into_owned();
-            if !crate::access::is_scope(&value) {
-                return Err(());
-            }
-            found = Some(value);
+        let value = percent_encoding::percent_decode_str(value)
+            .decode_utf8()
+            .map_err(|_| Query::InvalidScope)?
+            .into_owned();
+        if !crate::access::is_scope(&value) {
+            return Err(Query::InvalidScope);
         }
+        found = Some(value);
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_holds_one_scope_or_nothing() {
+        assert_eq!(scope(None), Ok(None));
+        assert_eq!(scope(Some("")), Ok(None));
+        assert_eq!(scope(Some("scope=deploy")), Ok(Some("deploy".into())));
+        assert_eq!(scope(Some("scope=api%3Aread")), Ok(Some("api:read".into())));
+        for malformed in [
+            "SCOPE=deploy",
+            "sco%70e=deploy",
+            "scope[]=deploy",
+            "scope",
+            "scope=a&scope=b",
+            "scope=a&x=1",
+            "x=1",
+            "Scope=deploy",
+        ] {
+            assert_eq!(scope(Some(malformed)), Err(Query::Malformed), "{malformed}");
+        }
+        for invalid in ["scope=", "scope=a%20b", "scope=%ff"] {
+            assert_eq!(scope(Some(invalid)), Err(Query::InvalidScope), "{invalid}");
+        }
+    }
 }

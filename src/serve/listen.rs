@@ -203,6 +203,7 @@ mod tests {
             networks: vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()],
             uids: vec![33],
             gids: vec![],
+            skipped: vec![],
         };
         let local = Peer::Ip("127.0.0.1".parse().unwrap());
         let remote = Peer::Ip("203.0.113.9".parse().unwrap());

@@ -28,7 +28,7 @@ impl Summary {
             forbidden: m.requests(O::Forbidden),
             throttled: m.requests(O::Throttled),
             unavailable: m.requests(O::Unavailable),
-            argon2: crate::secret::kdf::evaluations(),
+            argon2: server.workers.evaluations(),
             cache_hits: m.cache_hits.load(Ordering::Relaxed),
         }
     }

@@ -9,15 +9,14 @@
 //! a second ([`recorder`]).
 
 mod cache;
-mod checkers;
 mod http;
 mod listen;
 mod log;
 mod metrics;
-mod reads;
 mod recorder;
 mod throttle;
 mod trust;
+pub use trust::Trust;
 mod workers;
 
 use std::sync::Arc;
@@ -26,13 +25,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use crate::cli::ServeArgs;
 use crate::error::Error;
 use crate::secret::KdfParams;
-use crate::store::pool::Pool;
+use crate::secret::memory::Strategy;
+use crate::store::pool::{Pool, Reader};
 use crate::store::{HashRecord, Location, Timestamp};
+use crate::when::Clock;
 
-pub use listen::{Address, Listener};
+pub use listen::{Address, Listener, parse as address};
 use log::{Summary, clean_error, field, log};
 
 /// How often uses and rejections are committed.
@@ -44,7 +44,7 @@ const DRAIN: Duration = Duration::from_secs(10);
 /// Connections open at most; beyond that, new ones wait in the kernel's backlog.
 const MAX_CONNECTIONS: usize = 16_384;
 
-/// The server's settings, checked.
+/// The server's settings, checked (built by the command line's front, `cmd::serve`).
 pub struct Config {
     pub listen: Vec<Address>,
     pub trusted: trust::Trust,
@@ -53,51 +53,18 @@ pub struct Config {
     pub queue: usize,
     pub max_failures: u32,
     pub kdf: KdfParams,
-}
-
-impl Config {
-    pub fn from_args(args: ServeArgs, kdf: KdfParams) -> Result<Config, Error> {
-        let listen = args
-            .listen
-            .iter()
-            .map(|a| listen::parse(a))
-            .collect::<Result<_, _>>()?;
-        let (trusted, warnings) = trust::Trust::parse(&args.trusted_proxy)?;
-        for warning in warnings {
-            log(format_args!("warning: {warning}"));
-        }
-        if args
-            .realm
-            .chars()
-            .any(|c| c == '"' || c == '\\' || c.is_control())
-        {
-            return Err(Error::Usage(
-                "--realm cannot hold quotes, backslashes or control characters".into(),
-            ));
-        }
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Ok(Config {
-            listen,
-            trusted,
-            realm: args.realm,
-            workers: args.workers.unwrap_or(cores).max(1),
-            queue: args.queue.max(1),
-            max_failures: args.max_failures,
-            kdf,
-        })
-    }
+    /// Where the argon2 workers' memory comes from.
+    pub huge_pages: Strategy,
+    /// What "now" is for every decision.
+    pub clock: Clock,
 }
 
 /// Everything a request handler shares.
 pub struct Server {
     config: Config,
     pool: Arc<Pool>,
-    /// SQLite answers a primary-key read in microseconds without blocking on other
-    /// processes (WAL readers never wait for writers), so it is read on the async threads;
-    /// other stores go through the blocking pool.
-    inline_reads: bool,
-    /// PostgreSQL: requests' rows, several per round trip.
-    batched: Option<reads::Batched>,
+    /// How a request's row is read, as the backend reads best (picked once, by the store).
+    reader: Reader,
     cache: cache::Cache,
     workers: workers::Workers,
     recorder: recorder::Recorder,
@@ -108,8 +75,10 @@ pub struct Server {
 
 /// `appw serve`: opens the store, binds, serves until SIGTERM or SIGINT, then drains and
 /// writes what is pending.
-pub fn run(args: ServeArgs, location: Location, kdf: KdfParams) -> Result<()> {
-    let config = Config::from_args(args, kdf)?;
+pub fn run(config: Config, location: Location) -> Result<()> {
+    for skipped in &config.trusted.skipped {
+        log(format_args!("warning: {skipped}"));
+    }
     raise_open_files_limit();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -155,14 +124,12 @@ pub fn run(args: ServeArgs, location: Location, kdf: KdfParams) -> Result<()> {
 
 impl Server {
     pub fn new(config: Config, pool: Arc<Pool>, may_rehash: bool) -> Server {
-        let inline_reads = matches!(pool.location(), Location::Sqlite(_));
         Server {
-            batched: pool.shared().cloned().map(reads::Batched::start),
-            workers: workers::Workers::start(config.workers, config.queue, config.kdf, may_rehash),
+            reader: pool.reader(),
+            workers: workers::Workers::start(&config, may_rehash),
             throttle: throttle::Throttle::new(config.max_failures),
             config,
             pool,
-            inline_reads,
             cache: cache::Cache::new(),
             recorder: recorder::Recorder::default(),
             metrics: metrics::Metrics::default(),
@@ -300,25 +267,9 @@ impl Server {
         }
     }
 
-    /// The row a request is decided on: on PostgreSQL straight from async code, on SQLite
-    /// inline (see `inline_reads`).
+    /// The row a request is decided on, read after the request arrived.
     async fn read(self: &Arc<Self>, id: String) -> crate::error::Result<Option<HashRecord>> {
-        if let Some(batched) = &self.batched {
-            return batched.read(id).await;
-        }
-        self.store(move |s| s.hash_record(&id)).await
-    }
-
-    /// Runs `f` on a pooled store connection: inline for SQLite, on the blocking pool
-    /// otherwise.
-    async fn store<T: Send + 'static>(
-        self: &Arc<Self>,
-        f: impl FnOnce(&mut dyn crate::store::Store) -> crate::error::Result<T> + Send + 'static,
-    ) -> crate::error::Result<T> {
-        if self.inline_reads {
-            return self.pool.with(f);
-        }
-        self.blocking(f).await
+        self.reader.hash_record(id).await
     }
 
     /// Runs `f` on a pooled store connection on the blocking pool: writes (a commit may
@@ -333,10 +284,9 @@ impl Server {
             .unwrap_or_else(|_| Err(Error::Unavailable("a store operation was cancelled".into())))
     }
 
-    /// The clock, or `None` when it cannot be read: then nothing is decided (an expiry
-    /// compared with a made-up time could pass).
-    fn now() -> Option<Timestamp> {
-        crate::when::now().ok()
+    /// The time every decision of a request is made at.
+    fn now(&self) -> Timestamp {
+        self.config.clock.now()
     }
 }
 

@@ -5,8 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::auth::Reason;
-use crate::store::{Batch, RejectionCount, Timestamp, UseCount};
+use crate::store::{Batch, Rejection, RejectionCount, Timestamp, UseCount};
 
 /// Distinct rejections held at most between two commits; beyond this they are only
 /// counted.
@@ -48,7 +47,7 @@ struct Pending {
 #[derive(PartialEq, Eq, Hash)]
 struct RejectionKey {
     id: Option<String>,
-    user: String,
+    user: Option<String>,
     /// The reason's message, which is also what the store records.
     reason: &'static str,
     source: Option<String>,
@@ -82,29 +81,25 @@ impl Recorder {
         }
     }
 
-    pub fn rejected(
-        &self,
-        id: Option<&str>,
-        user: &str,
-        reason: Reason,
-        source: Option<&str>,
-        at: Timestamp,
-    ) {
+    pub fn rejected(&self, rejection: &Rejection<'_>, at: Timestamp) {
         let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         let mut key = RejectionKey {
-            id: id.map(str::to_string),
-            user: user.to_string(),
-            reason: reason.message(),
-            source: source.map(str::to_string),
+            id: rejection.id.map(str::to_string),
+            user: rejection.claimed_user.map(str::to_string),
+            reason: rejection.reason,
+            source: rejection.source.map(str::to_string),
         };
         if key.id.is_none() && !p.rejections.contains_key(&key) {
-            let prefix = source.map(super::throttle::key).unwrap_or_default();
+            let prefix = rejection
+                .source
+                .map(super::throttle::key)
+                .unwrap_or_default();
             let seen = p.per_source.get(&prefix).copied().unwrap_or(0);
             if seen >= USERS_PER_SOURCE {
-                key.user = SEVERAL_USERS.to_string();
+                key.user = Some(SEVERAL_USERS.to_string());
             }
             if p.anonymous >= MAX_ANONYMOUS {
-                key.user = SEVERAL_USERS.to_string();
+                key.user = Some(SEVERAL_USERS.to_string());
                 key.source = None;
             }
             if !p.rejections.contains_key(&key) {
@@ -118,11 +113,11 @@ impl Recorder {
         }
         let (user, source) = (key.user.clone(), key.source.clone());
         let entry = p.rejections.entry(key).or_insert_with(|| RejectionCount {
-            id: id.map(str::to_string),
+            id: rejection.id.map(str::to_string),
             claimed_user: user,
-            reason: reason.message(),
+            reason: rejection.reason,
             source,
-            expired: reason == Reason::Expired,
+            expired: rejection.expired,
             count: 0,
             at,
         });
@@ -207,7 +202,14 @@ mod tests {
         }
         r.used("id1", Some("10.0.0.2"), 4, None);
         for _ in 0..4 {
-            r.rejected(None, "eve", Reason::Unknown, Some("10.0.0.9"), 7);
+            let rejection = Rejection {
+                id: None,
+                claimed_user: Some("eve"),
+                reason: "no such credential for this user",
+                source: Some("10.0.0.9"),
+                expired: false,
+            };
+            r.rejected(&rejection, 7);
         }
         let (batch, dropped) = r.take();
         assert_eq!(dropped, 0);
@@ -235,21 +237,34 @@ mod tests {
         let r = Recorder::default();
         // A flood of made-up users from one address, from a whole /64, and from many
         // IPv4 addresses.
-        for n in 0..5_000 {
+        let unknown = |user: &str, source: &str| {
             r.rejected(
-                None,
-                &format!("u{n}"),
-                Reason::Unknown,
-                Some("203.0.113.9"),
+                &Rejection {
+                    id: None,
+                    claimed_user: Some(user),
+                    reason: "no such credential for this user",
+                    source: Some(source),
+                    expired: false,
+                },
                 1,
             );
-            let v6 = format!("2001:db8::{:x}", n);
-            r.rejected(None, &format!("v{n}"), Reason::Unknown, Some(&v6), 1);
-            let v4 = format!("10.{}.{}.1", n / 256, n % 256);
-            r.rejected(None, &format!("w{n}"), Reason::Unknown, Some(&v4), 1);
+        };
+        for n in 0..5_000 {
+            unknown(&format!("u{n}"), "203.0.113.9");
+            unknown(&format!("v{n}"), &format!("2001:db8::{n:x}"));
+            unknown(&format!("w{n}"), &format!("10.{}.{}.1", n / 256, n % 256));
         }
         // A real integration whose password was revoked, after the flood.
-        r.rejected(Some("id1"), "deploy", Reason::Revoked, Some("192.0.2.1"), 2);
+        r.rejected(
+            &Rejection {
+                id: Some("id1"),
+                claimed_user: Some("deploy"),
+                reason: "the credential is revoked",
+                source: Some("192.0.2.1"),
+                expired: false,
+            },
+            2,
+        );
         let (batch, dropped) = r.take();
         assert_eq!(dropped, 0, "nothing was dropped");
         assert!(
@@ -261,7 +276,8 @@ mod tests {
             batch
                 .rejections
                 .iter()
-                .any(|x| x.id.as_deref() == Some("id1") && x.claimed_user == "deploy"),
+                .any(|x| x.id.as_deref() == Some("id1")
+                    && x.claimed_user.as_deref() == Some("deploy")),
             "the genuine rejection kept its row"
         );
         let total: i64 = batch.rejections.iter().map(|x| x.count).sum();

@@ -18,6 +18,8 @@ pub struct Trust {
     pub networks: Vec<IpNet>,
     pub uids: Vec<u32>,
     pub gids: Vec<u32>,
+    /// Values naming a user or group this host does not have, for the log.
+    pub skipped: Vec<String>,
 }
 
 /// A Unix socket peer's credentials, from the kernel.
@@ -32,9 +34,8 @@ impl Trust {
     /// `user:NAME`, `uid:N`, `group:NAME`, `gid:N` for Unix socket peers. A user or group
     /// that does not exist on this host is skipped with a warning (one packaged unit names
     /// both nginx's and Caddy's accounts), never taken for someone else.
-    pub fn parse(values: &[String]) -> Result<(Trust, Vec<String>), Error> {
+    pub fn parse(values: &[String]) -> Result<Trust, Error> {
         let mut trust = Trust::default();
-        let mut warnings = Vec::new();
         for value in values {
             let text = value.trim();
             let bad = |why: &str| {
@@ -66,7 +67,7 @@ impl Trust {
                 match id {
                     Some(id) if !list.contains(&id) => list.push(id),
                     Some(_) => {}
-                    None => warnings.push(format!(
+                    None => trust.skipped.push(format!(
                         "--trusted-proxy {text}: no such {kind} on this host; skipped"
                     )),
                 }
@@ -85,7 +86,7 @@ impl Trust {
                 trust.networks.push(net);
             }
         }
-        Ok((trust, warnings))
+        Ok(trust)
     }
 
     pub fn ip(&self, ip: &IpAddr) -> bool {
@@ -153,7 +154,7 @@ mod tests {
     use super::*;
 
     fn parse(values: &[&str]) -> Result<Trust, Error> {
-        Trust::parse(&values.iter().map(|s| s.to_string()).collect::<Vec<_>>()).map(|t| t.0)
+        Trust::parse(&values.iter().map(|s| s.to_string()).collect::<Vec<_>>())
     }
 
     #[test]
@@ -190,9 +191,9 @@ mod tests {
         ] {
             assert!(parse(&[bad]).is_err(), "{bad}");
         }
-        let (t, warnings) = Trust::parse(&["user:no-such-user-here".to_string()]).unwrap();
+        let t = parse(&["user:no-such-user-here"]).unwrap();
         assert!(t.uids.is_empty());
-        assert_eq!(warnings.len(), 1);
+        assert_eq!(t.skipped.len(), 1);
         assert!(parse(&[]).unwrap().networks.is_empty(), "nobody by default");
     }
 }

@@ -2,38 +2,34 @@
 //! argon2 memory between evaluations, fed through a bounded queue. When the queue is full
 //! the request is answered 503 at once: memory and latency stay bounded under any load.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
-use crate::auth::{self, Claim, Decision};
-use crate::secret::kdf::{self, BadHash, KdfParams};
-use crate::secret::{Token, memory};
+use super::Config;
+use crate::auth::{self, Claim, Outcome};
+use crate::error::Error;
+use crate::secret::memory::{Arena, Reuse};
+use crate::secret::{Hasher, Token};
 use crate::store::{HashRecord, Timestamp};
 
-/// One check for a worker.
+/// One check for a worker: the password, what it is claimed for, and the row it names.
 pub struct Job {
     pub token: Token,
-    pub user: String,
+    pub user: Option<String>,
     pub scope: Option<String>,
     pub source: Option<String>,
     pub record: HashRecord,
     pub now: Timestamp,
-    pub reply: oneshot::Sender<Result<Checked, BadHash>>,
-}
-
-/// What a worker found: the decision, and for a valid password whose hash should be
-/// brought up to the policy, the new hash.
-pub struct Checked {
-    pub decision: Decision,
-    pub rehash: Option<String>,
+    pub reply: oneshot::Sender<Result<Outcome, Error>>,
 }
 
 pub struct Workers {
     queue: SyncSender<Job>,
     waiting: Arc<AtomicUsize>,
+    evaluations: Arc<AtomicU64>,
 }
 
 /// Why a job was not queued.
@@ -43,20 +39,32 @@ pub enum Busy {
 }
 
 impl Workers {
-    /// Starts `count` workers with room for `queue` waiting jobs; `rehash` says whether
-    /// upgraded hashes may be written.
-    pub fn start(count: usize, queue: usize, policy: KdfParams, rehash: bool) -> Workers {
-        let (tx, rx) = std::sync::mpsc::sync_channel(queue);
+    /// Starts the configured workers with room for the configured waiting jobs; `rehash`
+    /// says whether upgraded hashes may be written.
+    pub fn start(config: &Config, rehash: bool) -> Workers {
+        let (tx, rx) = std::sync::mpsc::sync_channel(config.queue);
         let rx = Arc::new(Mutex::new(rx));
         let waiting = Arc::new(AtomicUsize::new(0));
-        for n in 0..count.max(1) {
+        let evaluations = Arc::new(AtomicU64::new(0));
+        for n in 0..config.workers.max(1) {
             let (rx, waiting) = (rx.clone(), waiting.clone());
+            // Each worker keeps its own memory: it faults its huge pages in once, and wipes
+            // them whenever it has nothing to do.
+            let hasher = Hasher::counted(
+                config.kdf,
+                Arena::new(config.huge_pages, Reuse::Keep),
+                evaluations.clone(),
+            );
             std::thread::Builder::new()
                 .name(format!("appw-argon2-{n}"))
-                .spawn(move || work(&rx, &waiting, policy, rehash))
+                .spawn(move || work(&rx, &waiting, &hasher, rehash))
                 .expect("a server starts its argon2 workers or does not start");
         }
-        Workers { queue: tx, waiting }
+        Workers {
+            queue: tx,
+            waiting,
+            evaluations,
+        }
     }
 
     pub fn submit(&self, job: Job) -> Result<(), Busy> {
@@ -74,10 +82,14 @@ impl Workers {
     pub fn waiting(&self) -> usize {
         self.waiting.load(Ordering::Relaxed)
     }
+
+    /// argon2 evaluations the workers have run.
+    pub fn evaluations(&self) -> u64 {
+        self.evaluations.load(Ordering::Relaxed)
+    }
 }
 
-fn work(rx: &Mutex<Receiver<Job>>, waiting: &AtomicUsize, policy: KdfParams, rehash: bool) {
-    memory::keep_on_this_thread();
+fn work(rx: &Mutex<Receiver<Job>>, waiting: &AtomicUsize, hasher: &Hasher, rehash: bool) {
     loop {
         // Work that is waiting is taken at once; before the worker waits, it wipes what the
         // last evaluation left in its memory (under load the next evaluation overwrites it).
@@ -89,7 +101,7 @@ fn work(rx: &Mutex<Receiver<Job>>, waiting: &AtomicUsize, policy: KdfParams, reh
             Ok(job) => job,
             Err(TryRecvError::Disconnected) => return, // the server is stopping
             Err(TryRecvError::Empty) => {
-                memory::wipe_kept();
+                hasher.arena().wipe_idle();
                 let Ok(job) = rx
                     .lock()
                     .map_err(drop)
@@ -104,21 +116,13 @@ fn work(rx: &Mutex<Receiver<Job>>, waiting: &AtomicUsize, policy: KdfParams, reh
         if job.reply.is_closed() {
             continue; // the client left while it waited
         }
-        let attempt = kdf::Attempt::start(job.token.as_str().as_bytes(), job.token.id(), policy);
+        let attempt = hasher.attempt(job.token.as_str().as_bytes(), job.token.id());
         let claim = Claim {
-            user: &job.user,
+            user: job.user.as_deref(),
             scope: job.scope.as_deref(),
             source: job.source.as_deref(),
         };
-        let checked = auth::decide(Some(&job.record), &attempt, &claim, job.now).map(|decision| {
-            let rehash = match decision {
-                Decision::Valid {
-                    rehash: Some(target),
-                } if rehash => Some(attempt.rehash(target)),
-                _ => None,
-            };
-            Checked { decision, rehash }
-        });
-        let _ = job.reply.send(checked);
+        let outcome = auth::judge(Some(&job.record), &attempt, &claim, job.now, || Ok(rehash));
+        let _ = job.reply.send(outcome);
     }
 }

@@ -16,8 +16,8 @@ use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use super::postgres::{PgStore, Runtime};
-use super::{Access, Location, Store, open};
+use super::postgres::{Batched, PgStore, Runtime};
+use super::{Access, HashRecord, Location, Store, open};
 use crate::error::{Error, Result};
 
 /// How long a caller waits for a free connection before the store counts as unavailable.
@@ -278,10 +278,6 @@ impl Pool {
         }
     }
 
-    pub fn location(&self) -> &Location {
-        &self.location
-    }
-
     /// Closes every idle connection (the last step of a server; lent ones close when they
     /// come back), and on PostgreSQL waits until the connection pool is closed.
     pub async fn close(&self) {
@@ -292,9 +288,35 @@ impl Pool {
         }
     }
 
-    /// The PostgreSQL store whose clones the pool hands out, for reads from async code.
-    pub fn shared(&self) -> Option<&PgStore> {
-        self.shared.as_ref()
+    /// How a long-running process should read the rows its requests are decided on, as
+    /// this backend reads best. (Call it on the runtime the reads will run on.)
+    pub fn reader(self: &Arc<Self>) -> Reader {
+        match &self.shared {
+            Some(pg) => Reader(Reads::Batched(Batched::start(pg.clone()))),
+            None => Reader(Reads::Inline(self.clone())),
+        }
+    }
+}
+
+/// Reads the row a request is decided on, from async code, whatever the backend.
+pub struct Reader(Reads);
+
+enum Reads {
+    /// SQLite answers a primary-key read in microseconds without blocking on other
+    /// processes (WAL readers never wait for writers): read on the calling thread.
+    Inline(Arc<Pool>),
+    /// PostgreSQL: from async code on the shared connection pool, requests that arrive
+    /// while a read is in flight sharing the next round trip.
+    Batched(Batched),
+}
+
+impl Reader {
+    /// The row of credential `id`, read now.
+    pub async fn hash_record(&self, id: String) -> Result<Option<HashRecord>> {
+        match &self.0 {
+            Reads::Inline(pool) => pool.with(|s| s.hash_record(&id)),
+            Reads::Batched(batched) => batched.read(id).await,
+        }
     }
 }
 

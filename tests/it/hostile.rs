@@ -1,7 +1,8 @@
-//! A second user on the same machine (issue 14): a store another user could replace, names
+//! A second user on the same machine: a store another user could replace, names
 //! planted where a new store is built, a closed standard output, and the races, kills and
 //! odd files that held up in the same round, kept so they keep holding. Tests that need
-//! other users run appw under other uids, and are skipped unless the suite runs as root.
+//! other users run appw under other uids, and skip unless the suite runs as root (a failure
+//! under CI=true, which runs as root: see `harness::skip`).
 
 use std::os::unix::fs::{PermissionsExt, lchown, symlink};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use crate::harness::{Appw, Out, store_bytes};
+use crate::harness::{Appw, Out, Skip, skip, store_bytes};
 
 /// Uids no account uses: the store's owner and the other user.
 const VICTIM: u32 = 4242;
@@ -65,7 +66,7 @@ fn refused(appw: &Appw, pw: &str, culprit: &Path, fix: &str) {
     assert!(store_bytes(&appw.path()) == before, "the store was changed");
 }
 
-/// Issue 14, point 1: a store whose folder, files or any folder above could be written by
+/// A store whose folder, files or any folder above could be written by
 /// others is refused, whoever runs appw; a sticky folder above (`/tmp`) is fine.
 #[test]
 fn a_store_others_could_replace_is_refused_and_left_as_it_was() {
@@ -97,12 +98,12 @@ fn a_store_others_could_replace_is_refused_and_left_as_it_was() {
     appw.run(&["list"]).ok();
 }
 
-/// Issue 14, point 1, as root: files and folders of another user (root's own aside) are
+/// As root: files and folders of another user (root's own aside) are
 /// refused, on the way to the store too, and so are symlinks another user could re-point.
 #[test]
 fn a_store_another_user_owns_any_part_of_is_refused() {
     if !is_root() {
-        eprintln!("skipped: needs root to hand files to another user");
+        skip(Skip::Missing, "needs root to hand files to another user");
         return;
     }
     let appw = Appw::sqlite();
@@ -143,14 +144,14 @@ fn a_store_another_user_owns_any_part_of_is_refused() {
     refused(&appw, &pw, &wal, "symbolic link");
 }
 
-/// Issue 14, point 1, the attack as reported: another user makes the store's folder (0777)
+/// The attack as reported: another user makes the store's folder (0777)
 /// before the victim's first `create`, to swap its WAL later. The victim, not root, is
 /// refused before anything is written there; in a folder of their own under a sticky,
 /// root-owned one (as stores under /tmp are), everything works.
 #[test]
 fn a_folder_another_user_made_ready_is_never_filled() {
     if !is_root() {
-        eprintln!("skipped: needs root to run appw as two other users");
+        skip(Skip::Missing, "needs root to run appw as two other users");
         return;
     }
     let appw = Appw::sqlite();
@@ -185,7 +186,7 @@ fn a_folder_another_user_made_ready_is_never_filled() {
     run_as(&own, ATTACKER, &["list"]).code(4).one_error_line();
 }
 
-/// Issue 14, point 2: the file a new store is built in has a name nobody can guess, made
+/// The file a new store is built in has a name nobody can guess, made
 /// only where nothing is. Names planted for the pids appw may get (`.NAME.PID.tmp`, which
 /// the old name was) neither stop `create` nor are touched by it.
 #[test]
@@ -214,7 +215,7 @@ fn names_planted_where_a_new_store_is_built_change_nothing() {
     assert!(planted.iter().all(|p| p.is_dir()));
 }
 
-/// Issue 14, point 9: `create` or `rotate` with standard output closed (`>&-`, not a pipe)
+/// `create` or `rotate` with standard output closed (`>&-`, not a pipe)
 /// would print the password to nobody: refused before anything is stored. Commands that only
 /// print end quietly, as with a closed pipe, and `verify` still answers by its status.
 #[test]

@@ -3,18 +3,33 @@
 
 mod harness;
 
+mod actors;
+mod audit_log;
+mod auth_requests;
+mod concurrency;
 mod copy_store_whole;
-mod core;
-mod features;
+mod create_and_list;
+mod expiry;
+mod hash_evaluations;
 mod hostile;
+mod hostile_input;
+mod interruptions;
 mod json_contract;
+mod names;
 mod networks_as_written;
 mod package;
-mod perf;
+mod pausing;
 mod postgres;
 mod postgres_client_certificate;
-mod reliability;
+mod rehash;
+mod revoke;
+mod rotation;
 mod scopes;
+mod secrets;
 mod serve;
 mod shell;
+mod store_files;
+mod store_opening;
 mod story;
+mod usage_and_help;
+mod verify_command;

@@ -23,7 +23,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use crate::harness::{bin, have_from};
+use crate::harness::{Skip, bin, have_from, skip};
 use crate::shell;
 
 const SETUP: &str = ".ci/setup-deb.sh";
@@ -42,7 +42,10 @@ fn repo() -> PathBuf {
 fn store_independent(what: &str) -> bool {
     let again = std::env::var("APPW_TEST_BACKEND").as_deref() == Ok("postgres");
     if again {
-        eprintln!("skipped: {what}: checked in the SQLite pass");
+        skip(
+            Skip::NotForThisPass,
+            &format!("{what}: checked in the SQLite pass"),
+        );
     }
     !again
 }

@@ -2,16 +2,16 @@
 //!
 //! `bash .ci/with-postgres.sh cargo test --test it` starts a throwaway cluster and sets
 //! `APPW_TEST_BACKEND=postgres` and `APPW_TEST_PG_URL` (a superuser URL); every
-//! `Appw::new()` then gets a database of its own. Without them, the tests below print that
-//! they were skipped. With them but no reachable server, they fail.
+//! `Appw::new()` then gets a database of its own. Without them, the tests below say they are
+//! not for this pass (see `harness::skip`). With them but no reachable server, they fail.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Barrier};
 
-use crate::harness::Appw;
+use crate::harness::{Appw, Skip, skip};
 
-const SKIPPED: &str = "skipped: APPW_TEST_BACKEND is not postgres";
+/// Why PostgreSQL's own tests do not run in the SQLite pass.
+const SKIPPED: &str = "APPW_TEST_BACKEND is not postgres: run in the PostgreSQL pass";
 
 fn enabled() -> bool {
     std::env::var("APPW_TEST_BACKEND").as_deref() == Ok("postgres")
@@ -67,12 +67,7 @@ pub fn fresh_database() -> Option<String> {
 /// A fresh PostgreSQL-backed `Appw`, or `None` (having said so) outside a PostgreSQL run.
 fn pg() -> Option<Appw> {
     if !enabled() {
-        // Straight to stderr, past the test harness's capture, so the skip is seen.
-        let test = std::thread::current()
-            .name()
-            .unwrap_or("a test")
-            .to_string();
-        let _ = writeln!(std::io::stderr(), "{test}: {SKIPPED}");
+        skip(Skip::NotForThisPass, SKIPPED);
         return None;
     }
     let appw = Appw::new();
@@ -196,7 +191,7 @@ fn a_newer_schema_is_refused_and_left_untouched() {
     );
 }
 
-/// Issue 14, point 6: a schema-1 database (name keys lower-cased) is re-keyed by full case
+/// A schema-1 database (name keys lower-cased) is re-keyed by full case
 /// folding; names that only now collide both stay active, the older one found by name.
 #[test]
 fn the_migration_refolds_stored_name_keys() {
@@ -607,7 +602,10 @@ fn sslmodes_encrypt_and_verify_as_libpq_does() {
     let other_ca = appw.dir.path().join("other-ca.pem");
     std::fs::copy("/etc/ssl/certs/ca-certificates.crt", &other_ca).ok();
     if !other_ca.exists() {
-        eprintln!("skipped: sslmode=require with another CA: no system CA bundle to use");
+        skip(
+            Skip::Missing,
+            "sslmode=require with another CA: no system CA bundle to use",
+        );
     } else {
         let out = list(url(
             "127.0.0.1",

@@ -5,17 +5,17 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use argon2::{Algorithm, Argon2, Params, Version};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
+use password_hash::phc::{self, PasswordHash};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::secret::redact::quoted;
 
-use super::memory::{Memory, Strategy};
+use super::memory::Arena;
 
 const SALT_LEN: usize = 16;
 const OUTPUT_LEN: usize = 32;
@@ -23,14 +23,6 @@ const OUTPUT_LEN: usize = 32;
 const MAX_M_KIB: u32 = 4 * 1024 * 1024;
 const MAX_T: u32 = 100;
 const MAX_P: u32 = 64;
-
-static EVALUATIONS: AtomicU64 = AtomicU64::new(0);
-
-/// How many argon2 evaluations this process has run: lets tests check that every path
-/// through `verify` does the same work, without timing anything.
-pub fn evaluations() -> u64 {
-    EVALUATIONS.load(Ordering::Relaxed)
-}
 
 /// argon2id cost parameters, written `m=KIB,t=ITERATIONS,p=LANES`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +118,10 @@ impl fmt::Display for KdfParams {
 #[error("a stored hash is not an argon2id PHC string")]
 pub struct BadHash;
 
-/// A parsed `$argon2id$v=19$m=..,t=..,p=..$salt$hash` string.
+/// A parsed `$argon2id$v=19$m=..,t=..,p=..$salt$hash` string (read and written with the
+/// `password-hash` crate's PHC parser), held to what appw writes: argon2id, version 19,
+/// exactly `m`, `t` and `p` within `--kdf`'s bounds, a salt of 8 bytes or more, a 32-byte
+/// hash.
 struct Phc {
     params: KdfParams,
     salt: Vec<u8>,
@@ -135,58 +130,137 @@ struct Phc {
 
 impl Phc {
     fn parse(s: &str) -> Result<Phc, BadHash> {
-        let mut parts = s.split('$');
-        let (Some(""), Some("argon2id"), Some("v=19"), Some(params), Some(salt), Some(hash), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return Err(BadHash);
-        };
-        let params: KdfParams = params.parse().map_err(|_| BadHash)?;
-        let salt = B64.decode(salt).map_err(|_| BadHash)?;
-        let hash = B64.decode(hash).map_err(|_| BadHash)?;
-        if salt.len() < 8 || hash.len() != OUTPUT_LEN {
+        let phc = PasswordHash::new(s).map_err(|_| BadHash)?;
+        if phc.algorithm.as_str() != "argon2id" || phc.version != Some(0x13) {
             return Err(BadHash);
         }
-        Ok(Phc { params, salt, hash })
+        if phc.params.iter().count() != 3 {
+            return Err(BadHash);
+        }
+        let get = |name| phc.params.get_decimal(name).ok_or(BadHash);
+        let params = KdfParams {
+            m: get("m")?,
+            t: get("t")?,
+            p: get("p")?,
+        }
+        .validate()
+        .map_err(|_| BadHash)?;
+        let (Some(salt), Some(hash)) = (phc.salt, phc.hash) else {
+            return Err(BadHash);
+        };
+        if hash.len() != OUTPUT_LEN {
+            return Err(BadHash);
+        }
+        Ok(Phc {
+            params,
+            salt: salt.as_ref().to_vec(),
+            hash: hash.as_bytes().to_vec(),
+        })
     }
 
     fn format(&self) -> String {
-        format!(
-            "$argon2id$v=19${}${}${}",
-            self.params,
-            B64.encode(&self.salt),
-            B64.encode(&self.hash)
-        )
+        let mut params = phc::ParamsString::new();
+        for (name, value) in [
+            ("m", self.params.m),
+            ("t", self.params.t),
+            ("p", self.params.p),
+        ] {
+            params
+                .add_decimal(name, value)
+                .expect("three short decimals fit a PHC parameter string");
+        }
+        PasswordHash {
+            algorithm: phc::Ident::new("argon2id").expect("a valid identifier"),
+            version: Some(0x13),
+            params,
+            salt: Some(phc::Salt::new(&self.salt).expect("appw's salts are 16 bytes")),
+            hash: Some(phc::Output::new(&self.hash).expect("argon2's output is 32 bytes")),
+        }
+        .to_string()
     }
 }
 
-/// Starts preparing the memory of the evaluation at `params` that is about to come, in the
-/// background (see [`super::memory::prepare`]).
-pub fn prepare(params: KdfParams) {
-    super::memory::prepare(params.argon2().params().block_count(), Strategy::from_env());
+/// Runs argon2id evaluations for one owner (a command, a server's worker): the `--kdf`
+/// policy new hashes get, where their memory comes from and what happens to it after
+/// ([`Arena`]), and a count of evaluations (shared by a server's workers, read by its
+/// metrics and by tests that check every path does the same work, without timing
+/// anything). Everything a hash depends on is in here, handed in by the process.
+pub struct Hasher {
+    policy: KdfParams,
+    arena: Arena,
+    evaluations: Arc<AtomicU64>,
 }
 
-/// One argon2id evaluation into memory chosen by `strategy`.
-pub fn compute(
-    password: &[u8],
-    salt: &[u8],
-    params: KdfParams,
-    strategy: Strategy,
-) -> Zeroizing<[u8; OUTPUT_LEN]> {
-    EVALUATIONS.fetch_add(1, Ordering::Relaxed);
-    let argon2 = params.argon2();
-    let mut memory = Memory::new(argon2.params().block_count(), strategy);
-    let mut out = Zeroizing::new([0u8; OUTPUT_LEN]);
-    argon2
-        .hash_password_into_with_memory(password, salt, out.as_mut(), memory.blocks())
-        .expect("inputs are within argon2's limits: the password is 48 bytes, the salt 16");
-    out
+impl Hasher {
+    pub fn new(policy: KdfParams, arena: Arena) -> Hasher {
+        Hasher::counted(policy, arena, Arc::default())
+    }
+
+    /// A hasher that adds its evaluations to `evaluations` (shared with others).
+    pub fn counted(policy: KdfParams, arena: Arena, evaluations: Arc<AtomicU64>) -> Hasher {
+        Hasher {
+            policy,
+            arena,
+            evaluations,
+        }
+    }
+
+    pub fn policy(&self) -> KdfParams {
+        self.policy
+    }
+
+    pub fn arena(&self) -> &Arena {
+        &self.arena
+    }
+
+    /// How many evaluations this hasher (and any sharing its count) has run.
+    pub fn evaluations(&self) -> u64 {
+        self.evaluations.load(Ordering::Relaxed)
+    }
+
+    /// Starts preparing the memory of the evaluation at the policy that is about to come,
+    /// in the background (see [`Arena::prepare`]).
+    pub fn prepare(&self) {
+        self.arena
+            .prepare(self.policy.argon2().params().block_count());
+    }
+
+    /// One argon2id evaluation.
+    pub fn compute(
+        &self,
+        password: &[u8],
+        salt: &[u8],
+        params: KdfParams,
+    ) -> Zeroizing<[u8; OUTPUT_LEN]> {
+        self.evaluations.fetch_add(1, Ordering::Relaxed);
+        let argon2 = params.argon2();
+        let mut memory = self.arena.take(argon2.params().block_count());
+        let mut out = Zeroizing::new([0u8; OUTPUT_LEN]);
+        argon2
+            .hash_password_into_with_memory(password, salt, out.as_mut(), memory.blocks())
+            .expect("inputs are within argon2's limits: the password is 48 bytes, the salt 16");
+        self.arena.give_back(memory);
+        out
+    }
+
+    /// Hashes the password of credential `id` at the policy, as a PHC string.
+    pub fn hash(&self, password: &[u8], id: &str) -> String {
+        let salt = salt_for(id);
+        let out = self.compute(password, &salt, self.policy);
+        phc_string(self.policy, salt, &out)
+    }
+
+    /// Starts verifying `password`, whose credential is `id`: its one evaluation runs now.
+    pub fn attempt<'a>(&'a self, password: &'a [u8], id: &str) -> Attempt<'a> {
+        let salt = salt_for(id);
+        let out = self.compute(password, &salt, self.policy);
+        Attempt {
+            hasher: self,
+            password,
+            salt,
+            out,
+        }
+    }
 }
 
 /// The salt of credential `id`'s hash: `appw` followed by the id, 16 bytes.
@@ -202,13 +276,6 @@ fn salt_for(id: &str) -> Vec<u8> {
     salt.extend_from_slice(b"appw");
     salt.extend_from_slice(id.as_bytes());
     salt
-}
-
-/// Hashes the password of credential `id` at `params`, as a PHC string.
-pub fn hash(password: &[u8], id: &str, params: KdfParams) -> String {
-    let salt = salt_for(id);
-    let out = compute(password, &salt, params, Strategy::from_env());
-    phc_string(params, salt, &out)
 }
 
 fn phc_string(params: KdfParams, salt: Vec<u8>, out: &[u8; OUTPUT_LEN]) -> String {
@@ -229,8 +296,8 @@ fn phc_string(params: KdfParams, salt: Vec<u8>, out: &[u8; OUTPUT_LEN]) -> Strin
 /// same one evaluation as a check of such a hash. (A hash made otherwise costs a second
 /// one; see SECURITY.md, "Timing equalisation and its limits".)
 pub struct Attempt<'a> {
+    hasher: &'a Hasher,
     password: &'a [u8],
-    params: KdfParams,
     salt: Vec<u8>,
     out: Zeroizing<[u8; OUTPUT_LEN]>,
 }
@@ -246,17 +313,6 @@ pub struct Checked {
 }
 
 impl<'a> Attempt<'a> {
-    pub fn start(password: &'a [u8], id: &str, policy: KdfParams) -> Attempt<'a> {
-        let salt = salt_for(id);
-        let out = compute(password, &salt, policy, Strategy::from_env());
-        Attempt {
-            password,
-            params: policy,
-            salt,
-            out,
-        }
-    }
-
     /// Checks the password against a stored PHC string in constant time: by comparison
     /// when the early evaluation is the stored hash's computation, else with one more
     /// evaluation at the stored salt and parameters (a hash from an older appw, or from a
@@ -264,17 +320,18 @@ impl<'a> Attempt<'a> {
     pub fn check(&self, stored: &str) -> Result<Checked, BadHash> {
         let phc = Phc::parse(stored)?;
         let own_salt = self.salt == phc.salt;
-        let valid = if own_salt && self.params == phc.params {
+        let policy = self.hasher.policy;
+        let valid = if own_salt && policy == phc.params {
             bool::from(self.out.as_slice().ct_eq(&phc.hash))
         } else {
-            let out = compute(self.password, &phc.salt, phc.params, Strategy::from_env());
+            let out = self.hasher.compute(self.password, &phc.salt, phc.params);
             bool::from(out.as_slice().ct_eq(&phc.hash))
         };
         // Up to the policy where weaker, and re-salted (at its own parameters) where the
         // salt is not the id's.
         let rehash = phc
             .params
-            .upgrade_to(&self.params)
+            .upgrade_to(&policy)
             .or((!own_salt).then_some(phc.params));
         Ok(Checked { valid, rehash })
     }
@@ -291,10 +348,10 @@ impl<'a> Attempt<'a> {
     /// The credential's hash at `target`, reusing the early evaluation when it is that very
     /// computation (bringing a weaker or older hash up to the policy costs nothing more).
     pub fn rehash(&self, target: KdfParams) -> String {
-        if target == self.params {
+        if target == self.hasher.policy {
             return phc_string(target, self.salt.clone(), &self.out);
         }
-        let out = compute(self.password, &self.salt, target, Strategy::from_env());
+        let out = self.hasher.compute(self.password, &self.salt, target);
         phc_string(target, self.salt.clone(), &out)
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::secret::memory::{Arena, Reuse, Strategy};
 
 const CHEAP: KdfParams = KdfParams { m: 64, t: 1, p: 1 };
 
@@ -81,6 +82,18 @@ fn upgrades_only_raise_costs() {
 
 const ID: &str = "abcdefgh2345";
 
+fn hasher(policy: KdfParams) -> Hasher {
+    hasher_with(policy, Strategy::Ordinary)
+}
+
+fn hasher_with(policy: KdfParams, strategy: Strategy) -> Hasher {
+    Hasher::new(policy, Arena::new(strategy, Reuse::WipeNow))
+}
+
+fn hash(password: &[u8], id: &str, policy: KdfParams) -> String {
+    hasher(policy).hash(password, id)
+}
+
 #[test]
 fn hash_then_verify() {
     let h = hash(b"correct", ID, CHEAP);
@@ -92,18 +105,9 @@ fn hash_then_verify() {
         (ID, KdfParams::default()),
         ("zzzzzzzzzzzz", CHEAP),
     ] {
-        assert!(
-            Attempt::start(b"correct", id, policy)
-                .check(&h)
-                .unwrap()
-                .valid
-        );
-        assert!(
-            !Attempt::start(b"wrong", id, policy)
-                .check(&h)
-                .unwrap()
-                .valid
-        );
+        let hasher = hasher(policy);
+        assert!(hasher.attempt(b"correct", id).check(&h).unwrap().valid);
+        assert!(!hasher.attempt(b"wrong", id).check(&h).unwrap().valid);
     }
 }
 
@@ -120,10 +124,12 @@ fn salts_differ_per_credential() {
 fn rehashes_reach_the_policy_and_the_ids_salt() {
     let policy = KdfParams::default();
     let current = hash(b"pw", ID, CHEAP);
-    let attempt = Attempt::start(b"pw", ID, CHEAP);
+    let cheap = hasher(CHEAP);
+    let attempt = cheap.attempt(b"pw", ID);
     assert_eq!(attempt.check(&current).unwrap().rehash, None);
     assert_eq!(
-        Attempt::start(b"pw", ID, policy)
+        hasher(policy)
+            .attempt(b"pw", ID)
             .check(&current)
             .unwrap()
             .rehash,
@@ -133,7 +139,7 @@ fn rehashes_reach_the_policy_and_the_ids_salt() {
     let legacy = Phc {
         params: CHEAP,
         salt: b"random-salt-1234".to_vec(),
-        hash: compute(b"pw", b"random-salt-1234", CHEAP, Strategy::Ordinary).to_vec(),
+        hash: cheap.compute(b"pw", b"random-salt-1234", CHEAP).to_vec(),
     }
     .format();
     let checked = attempt.check(&legacy).unwrap();
@@ -147,18 +153,14 @@ fn rehashes_reach_the_policy_and_the_ids_salt() {
 #[test]
 fn known_answer_matches_the_reference_implementation() {
     // From the argon2 reference `argon2 somesalt -id -t 2 -m 16 -p 1 -l 32` on "password".
-    let out = compute(
-        b"password",
-        b"somesalt",
-        KdfParams {
-            m: 65536,
-            t: 2,
-            p: 1,
-        },
-        Strategy::Ordinary,
-    );
+    let params = KdfParams {
+        m: 65536,
+        t: 2,
+        p: 1,
+    };
+    let out = hasher(params).compute(b"password", b"somesalt", params);
     assert_eq!(
-        B64.encode(out.as_slice()),
+        phc::Output::new(out.as_slice()).unwrap().to_string(),
         "CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc"
     );
 }
@@ -174,8 +176,8 @@ fn huge_page_and_ordinary_memory_give_identical_hashes() {
         },
         KdfParams::default(),
     ] {
-        let a = compute(b"pw", b"saltsalt", params, Strategy::HugePages);
-        let b = compute(b"pw", b"saltsalt", params, Strategy::Ordinary);
+        let a = hasher_with(params, Strategy::HugePages).compute(b"pw", b"saltsalt", params);
+        let b = hasher(params).compute(b"pw", b"saltsalt", params);
         assert_eq!(a.as_slice(), b.as_slice(), "{params}");
     }
 }
@@ -183,7 +185,8 @@ fn huge_page_and_ordinary_memory_give_identical_hashes() {
 #[test]
 fn damaged_hashes_are_refused() {
     let good = hash(b"x", ID, CHEAP);
-    let attempt = Attempt::start(b"x", ID, CHEAP);
+    let cheap = hasher(CHEAP);
+    let attempt = cheap.attempt(b"x", ID);
     for bad in [
         "",
         "$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
@@ -191,7 +194,34 @@ fn damaged_hashes_are_refused() {
         &good.replace("m=64", "m=zz"),
         &format!("{good}$extra"),
         &good[..good.len() - 4],
+        &good.replace("m=64,t=1,p=1", "t=1,p=1"),
+        &good.replace("m=64,t=1,p=1", "m=64,t=1,p=1,keyid=AAAA"),
+        &good.replace("m=64", "m=99999999"),
     ] {
         assert!(attempt.check(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn phc_strings_read_and_write_as_appw_always_wrote_them() {
+    // A hash made by an earlier appw, whose PHC string was written by hand.
+    let stored = "$argon2id$v=19$m=64,t=1,p=1$YXBwd2FiY2RlZmdoMjM0NQ$";
+    let h = hash(b"correct", ID, CHEAP);
+    assert!(h.starts_with(stored), "{h}");
+    let phc = Phc::parse(&h).unwrap();
+    assert_eq!(phc.salt, b"appwabcdefgh2345");
+    assert_eq!(phc.params, CHEAP);
+    assert_eq!(phc.format(), h);
+    // Another salt length, as older builds' random salts.
+    let legacy = Phc {
+        params: KdfParams::default(),
+        salt: b"random-salt-1234".to_vec(),
+        hash: vec![7; OUTPUT_LEN],
+    };
+    let text = legacy.format();
+    assert_eq!(
+        text,
+        "$argon2id$v=19$m=19456,t=2,p=1$cmFuZG9tLXNhbHQtMTIzNA$BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc"
+    );
+    assert_eq!(Phc::parse(&text).unwrap().hash, legacy.hash);
 }

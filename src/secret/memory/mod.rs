@@ -8,6 +8,8 @@
 //! Either way the memory is zeroized before it is released: it holds values derived from
 //! the password.
 
+use std::sync::Mutex;
+
 use argon2::Block;
 #[cfg(not(target_os = "linux"))]
 use zeroize::Zeroize;
@@ -23,7 +25,7 @@ pub enum Strategy {
 
 impl Strategy {
     /// `HugePages` unless `APPW_HUGE_PAGES=0` asks otherwise (for comparisons and kernels
-    /// where THP misbehaves).
+    /// where THP misbehaves). Read once by the process (`main`), and handed in.
     pub fn from_env() -> Strategy {
         match std::env::var_os("APPW_HUGE_PAGES") {
             Some(v) if v == "0" || v == "off" => Strategy::Ordinary,
@@ -32,12 +34,13 @@ impl Strategy {
     }
 }
 
+/// Memory for one evaluation. Dropped, it is wiped (after its populating thread is done)
+/// and freed on the dropping thread; an [`Arena`] decides when it is dropped instead.
 pub struct Memory {
     inner: Inner,
     blocks: usize,
     /// The thread faulting the pages in, joined before the memory is wiped and freed.
     populator: Option<std::thread::JoinHandle<()>>,
-    strategy: Strategy,
 }
 
 enum Inner {
@@ -46,43 +49,12 @@ enum Inner {
     Mapped(mapped::Mapping),
 }
 
-/// Memory allocated ahead by [`prepare`] for the next [`Memory::new`] of its size.
-static PREPARED: std::sync::Mutex<Option<Memory>> = std::sync::Mutex::new(None);
-
-/// Allocates `blocks` of memory now for the next [`Memory::new`] of that size and strategy
-/// to pick up, and (for huge pages) starts faulting it in on another thread: the kernel
-/// zeroes every fresh page (about 4 ms for 19 MiB), which then overlaps with what the
-/// process does before it can hash (opening the store, reading the row) instead of adding
-/// to it, on a machine with a second core.
-pub fn prepare(blocks: usize, strategy: Strategy) {
-    let memory = Memory::new(blocks, strategy);
-    if let Ok(mut slot) = PREPARED.lock() {
-        *slot = Some(memory);
-    }
-}
-
 impl Memory {
     /// `blocks` of zeroed memory. Huge-page memory is faulted in by a helper thread at once
     /// (on Linux), so that argon2, filling it front to back, rarely waits for the kernel
     /// to clear a 2 MiB page. (For ordinary 4 KiB pages the helper measured no faster: the
     /// two threads contend for the same page-table locks.)
     pub fn new(blocks: usize, strategy: Strategy) -> Memory {
-        let kept = KEPT
-            .try_with(|k| {
-                k.borrow_mut()
-                    .take_if(|m| m.blocks == blocks && m.strategy == strategy)
-            })
-            .ok()
-            .flatten();
-        if let Some(m) = kept {
-            return m;
-        }
-        if let Some(m) = PREPARED.lock().ok().and_then(|mut slot| slot.take()) {
-            if m.blocks == blocks && m.strategy == strategy {
-                return m;
-            }
-            // Another size: `m` is dropped (it never held secrets).
-        }
         let mut inner = Inner::new(blocks, strategy);
         let populator = match strategy {
             Strategy::HugePages => populate_in_background(inner.slice(blocks)),
@@ -92,7 +64,6 @@ impl Memory {
             inner,
             blocks,
             populator,
-            strategy,
         }
     }
 
@@ -104,6 +75,20 @@ impl Memory {
 
     pub fn blocks(&mut self) -> &mut [Block] {
         self.inner.slice(self.blocks)
+    }
+
+    fn wipe(&mut self) {
+        if let Some(populator) = self.populator.take() {
+            let _ = populator.join();
+        }
+        let blocks = self.blocks;
+        wipe(self.inner.slice(blocks));
+    }
+}
+
+impl Drop for Memory {
+    fn drop(&mut self) {
+        self.wipe();
     }
 }
 
@@ -165,121 +150,150 @@ fn populate_in_background(blocks: &mut [Block]) -> Option<std::thread::JoinHandl
     }
 }
 
-thread_local! {
-    /// Whether this thread keeps its memory between evaluations (see [`keep_on_this_thread`]).
-    static KEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// The memory this thread keeps for its next evaluation.
-    static KEPT: std::cell::RefCell<Option<Memory>> = const { std::cell::RefCell::new(None) };
-    /// Whether the kept memory still holds what the last evaluation left (see [`wipe_kept`]).
-    static KEPT_DIRTY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+/// What an [`Arena`] does with an evaluation's memory once it is done: chosen by the
+/// process that owns the arena, never by a mode set elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reuse {
+    /// Wipe and free it at once, on the evaluating thread.
+    WipeNow,
+    /// Wipe and free it on a background thread, so that the ~2 ms of clearing 19 MiB
+    /// overlaps with what a short process still does after the hash (the store write, the
+    /// output); [`Arena::finish`] (or dropping the arena) waits for every such wipe. For a
+    /// command, which ends soon: a process that stays up would collect threads.
+    WipeInBackground,
+    /// Keep it for the next evaluation of the same size (a server's argon2 worker faults
+    /// its huge pages in once, not on every request, and spawns no threads); the owner
+    /// calls [`Arena::wipe_idle`] whenever it has nothing else to do, and until then the
+    /// next evaluation, which overwrites every block before it reads one (argon2's first
+    /// pass), is the wipe. A kept memory is handed out as it is, not zeroed, which argon2
+    /// does not need.
+    Keep,
 }
 
-/// From now on, memory dropped on this thread is kept for the thread's next evaluation of
-/// the same size instead of being unmapped: a server's argon2 worker then faults its huge
-/// pages in once, not on every request, and spawns no wipe threads. The thread wipes it
-/// with [`wipe_kept`] whenever it has nothing else to do; until then the next evaluation,
-/// which overwrites every block before it reads one (argon2's first pass), is the wipe.
-/// (A kept memory is handed out as it is: not zeroed, which argon2 does not need.)
-pub fn keep_on_this_thread() {
-    KEEP.with(|k| k.set(true));
+/// Where one owner's evaluations get their memory: where the blocks come from
+/// ([`Strategy`]), what happens after an evaluation ([`Reuse`]), memory prepared ahead by
+/// [`Arena::prepare`] or kept from the last evaluation, and wipes still under way.
+pub struct Arena {
+    strategy: Strategy,
+    reuse: Reuse,
+    slot: Mutex<Slot>,
+    /// Background wipes under way ([`Reuse::WipeInBackground`]).
+    wiping: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
-/// Zeroes the memory this thread keeps, if an evaluation has used it since: a worker calls
-/// it before it waits for work, so what an evaluation leaves never outlasts a busy spell.
-pub fn wipe_kept() {
-    if KEPT_DIRTY.try_with(|d| d.replace(false)).unwrap_or(false) {
-        let _ = KEPT.try_with(|k| {
-            if let Some(m) = k.borrow_mut().as_mut() {
+#[derive(Default)]
+struct Slot {
+    memory: Option<Memory>,
+    /// The memory in the slot still holds what the last evaluation left.
+    dirty: bool,
+}
+
+impl Arena {
+    pub fn new(strategy: Strategy, reuse: Reuse) -> Arena {
+        Arena {
+            strategy,
+            reuse,
+            slot: Mutex::new(Slot::default()),
+            wiping: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Slot> {
+        self.slot.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Allocates `blocks` of memory now for the next evaluation of that size, and (for huge
+    /// pages) starts faulting it in on another thread: the kernel zeroes every fresh page
+    /// (about 4 ms for 19 MiB), which then overlaps with what the process does before it
+    /// can hash (opening the store, reading the row) instead of adding to it, on a machine
+    /// with a second core.
+    pub fn prepare(&self, blocks: usize) {
+        let memory = Memory::new(blocks, self.strategy);
+        let old = std::mem::replace(
+            &mut *self.slot(),
+            Slot {
+                memory: Some(memory),
+                dirty: false,
+            },
+        );
+        drop(old); // wiped by Memory's drop, outside the lock
+    }
+
+    /// Memory of `blocks` for one evaluation: the prepared or kept one if it has that
+    /// size, else fresh.
+    pub fn take(&self, blocks: usize) -> Memory {
+        let found = {
+            let mut slot = self.slot();
+            match &slot.memory {
+                Some(m) if m.blocks == blocks => {
+                    slot.dirty = false;
+                    slot.memory.take()
+                }
+                _ => None,
+            }
+        };
+        found.unwrap_or_else(|| Memory::new(blocks, self.strategy))
+    }
+
+    /// Hands back the memory of a finished evaluation (see [`Reuse`]).
+    pub fn give_back(&self, memory: Memory) {
+        match self.reuse {
+            Reuse::WipeNow => drop(memory),
+            Reuse::Keep => {
+                let mut slot = self.slot();
+                if slot.memory.is_none() {
+                    slot.memory = Some(memory);
+                    slot.dirty = true;
+                } else {
+                    drop(slot);
+                    drop(memory);
+                }
+            }
+            Reuse::WipeInBackground => {
+                // Registered under the lock, so that `finish` cannot miss a wipe that has
+                // started.
+                let mut wiping = self.wiping.lock().unwrap_or_else(|p| p.into_inner());
+                // (Should no thread be had, the closure, memory and all, is dropped here,
+                // and the memory wiped on this thread.)
+                if let Ok(handle) = std::thread::Builder::new()
+                    .name("appw-wipe".into())
+                    .spawn(move || drop(memory))
+                {
+                    wiping.push(handle);
+                }
+            }
+        }
+    }
+
+    /// Zeroes the kept memory if an evaluation has used it since ([`Reuse::Keep`]): a
+    /// worker calls it before it waits for work, so what an evaluation leaves never
+    /// outlasts a busy spell.
+    pub fn wipe_idle(&self) {
+        let mut slot = self.slot();
+        if std::mem::take(&mut slot.dirty) {
+            if let Some(m) = slot.memory.as_mut() {
                 let blocks = m.blocks;
                 wipe(m.inner.slice(blocks));
             }
-        });
+        }
+    }
+
+    /// Waits until every background wipe is done.
+    pub fn finish(&self) {
+        let pending = std::mem::take(&mut *self.wiping.lock().unwrap_or_else(|p| p.into_inner()));
+        for wipe in pending {
+            let _ = wipe.join();
+        }
     }
 }
 
-/// Whether drops hand their wipe to a background thread (see [`defer_wipes`]).
-static DEFER_WIPES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-/// Wipes under way on background threads, joined by [`finish_wipes`].
-static PENDING_WIPES: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
-    std::sync::Mutex::new(Vec::new());
-
-/// From now on, a dropped `Memory` is wiped and freed on a background thread, so that
-/// the ~2 ms of clearing 19 MiB overlaps with what the process still has to do after the
-/// hash (the store write, the output). The caller promises to call [`finish_wipes`]
-/// before the process exits: the binary's `main` does, on every path.
-pub fn defer_wipes() {
-    DEFER_WIPES.store(true, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// Waits until every deferred wipe is done.
-pub fn finish_wipes() {
-    let pending = PENDING_WIPES
-        .lock()
-        .map(|mut p| std::mem::take(&mut *p))
-        .unwrap_or_default();
-    for wipe in pending {
-        let _ = wipe.join();
-    }
-}
-
-impl Drop for Memory {
+impl Drop for Arena {
     fn drop(&mut self) {
-        if self.blocks > 0 && KEEP.try_with(std::cell::Cell::get).unwrap_or(false) {
-            let slot_free = KEPT.try_with(|k| k.borrow().is_none()).unwrap_or(false);
-            if slot_free {
-                if let Some(populator) = self.populator.take() {
-                    let _ = populator.join();
-                }
-                let kept = Memory {
-                    inner: std::mem::replace(&mut self.inner, Inner::Boxed(Box::default())),
-                    blocks: std::mem::take(&mut self.blocks),
-                    populator: None,
-                    strategy: self.strategy,
-                };
-                let _ = KEPT.try_with(|k| *k.borrow_mut() = Some(kept));
-                let _ = KEPT_DIRTY.try_with(|d| d.set(true));
-                return;
-            }
-        }
-        let populator = self.populator.take();
-        let (blocks, inner) = (
-            self.blocks,
-            std::mem::replace(&mut self.inner, Inner::Boxed(Box::default())),
-        );
-        self.blocks = 0;
-        let finish = move || {
-            let mut inner = inner;
-            if let Some(populator) = populator {
-                let _ = populator.join();
-            }
-            wipe(inner.slice(blocks));
-        };
-        if !DEFER_WIPES.load(std::sync::atomic::Ordering::Relaxed) {
-            return finish();
-        }
-        // Register under the lock so finish_wipes cannot miss a wipe that has started.
-        let Ok(mut pending) = PENDING_WIPES.lock() else {
-            return finish();
-        };
-        let shared = std::sync::Arc::new(std::sync::Mutex::new(Some(finish)));
-        let for_thread = shared.clone();
-        let spawned = std::thread::Builder::new()
-            .name("appw-wipe".into())
-            .spawn(move || {
-                if let Some(f) = for_thread.lock().ok().and_then(|mut f| f.take()) {
-                    f();
-                }
-            });
-        match spawned {
-            Ok(handle) => pending.push(handle),
-            Err(_) => {
-                drop(pending);
-                // No thread: wipe here instead.
-                if let Some(f) = shared.lock().ok().and_then(|mut f| f.take()) {
-                    f();
-                }
-            }
-        }
+        self.finish();
     }
 }
 

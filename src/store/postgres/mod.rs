@@ -18,6 +18,7 @@
 //! connection from its pool on first use and gives it back when dropped; clones share the
 //! pool, so a server hands a clone to each blocking task.
 
+mod batched;
 mod changes;
 mod connect;
 mod reads;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnection, PgPool, Postgres};
 
+pub use batched::Batched;
 pub use connect::{ACQUIRE_TIMEOUT, redact};
 pub use schema::SCHEMA_VERSION;
 
@@ -294,8 +296,8 @@ fn is_violation(err: &sqlx::Error, constraint: &str) -> bool {
 }
 
 impl Store for PgStore {
-    fn insert(&mut self, new: &NewCredential, now: Timestamp) -> Result<bool> {
-        on_db!(self, insert(new, now))
+    fn insert(&mut self, new: &NewCredential, now: Timestamp, actor: &str) -> Result<bool> {
+        on_db!(self, insert(new, now, actor))
     }
 
     fn hash_record(&mut self, id: &str) -> Result<Option<HashRecord>> {
@@ -334,32 +336,54 @@ impl Store for PgStore {
         on_db!(self, find_by_name(user, name))
     }
 
-    fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<Vec<Credential>> {
-        on_db!(self, revoke(ids, now))
+    fn revoke(&mut self, ids: &[String], now: Timestamp, actor: &str) -> Result<Vec<Credential>> {
+        on_db!(self, revoke(ids, now, actor))
     }
 
-    fn revoke_all(&mut self, user: Option<&str>, now: Timestamp) -> Result<u64> {
-        on_db!(self, revoke_all(user, now))
+    fn revoke_all(&mut self, user: Option<&str>, now: Timestamp, actor: &str) -> Result<u64> {
+        on_db!(self, revoke_all(user, now, actor))
     }
 
-    fn rotate(&mut self, old_id: &str, new: &NewCredential, now: Timestamp) -> Result<bool> {
-        on_db!(self, rotate(old_id, new, now))
+    fn rotate(
+        &mut self,
+        old_id: &str,
+        new: &NewCredential,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<bool> {
+        on_db!(self, rotate(old_id, new, now, actor))
     }
 
-    fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<Credential> {
-        on_db!(self, rename(id, new_name, now))
+    fn rename(
+        &mut self,
+        id: &str,
+        new_name: &str,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Credential> {
+        let changes = Changes {
+            name: Some(new_name.to_string()),
+            ..Changes::default()
+        };
+        on_db!(self, update(id, &changes, now, actor))
     }
 
-    fn update(&mut self, id: &str, changes: &Changes, now: Timestamp) -> Result<Credential> {
-        on_db!(self, update(id, changes, now))
+    fn update(
+        &mut self,
+        id: &str,
+        changes: &Changes,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Credential> {
+        on_db!(self, update(id, changes, now, actor))
     }
 
     fn events(&mut self, filter: &LogFilter) -> Result<Vec<Event>> {
         on_db!(self, events(filter))
     }
 
-    fn prune_events(&mut self, before: Timestamp, now: Timestamp) -> Result<u64> {
-        on_db!(self, prune_events(before, now))
+    fn prune_events(&mut self, before: Timestamp, now: Timestamp, actor: &str) -> Result<u64> {
+        on_db!(self, prune_events(before, now, actor))
     }
 
     fn export(&mut self) -> Result<Dump> {

@@ -36,7 +36,7 @@ fn use_sql(rehash: bool) -> String {
         "WITH {ASYNC_CTE}, used AS (
             UPDATE appw_credentials
             SET use_count = use_count + 1, last_used = $2, last_source = $3{set_hash}
-            WHERE id = $1 AND revoked_at IS NULL AND EXISTS (SELECT FROM async)
+            WHERE id = $1 AND revoked_at IS NULL AND NOT disabled AND EXISTS (SELECT FROM async)
             RETURNING username, name
         )
         INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)

@@ -33,7 +33,7 @@ pub(super) const APPLICATION_ID: i32 = 0x6170_7077;
 
 /// How long a write waits for another process's write to finish. Writes hold the lock for
 /// about a millisecond; a minute covers hundreds of queued writers on a slow disk.
-/// Measured (tests/it/reliability.rs soak, 2 cores): the worst `BEGIN IMMEDIATE` wait with
+/// Measured (tests/it/concurrency.rs soak, 2 cores): the worst `BEGIN IMMEDIATE` wait with
 /// 32 parallel verifiers plus creators and revokers was 0.11 s; maintenance holds it longer
 /// (pruning 2 M events, or the checkpoint of a 155 MB WAL on close, ~1.5 s here). The margin
 /// is for slow disks and large stores; a shorter timeout would only turn waits into errors.

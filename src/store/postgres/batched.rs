@@ -1,4 +1,4 @@
-//! Rows read for requests, on PostgreSQL several at a time: every request still reads its
+//! Rows read for a server's requests, several at a time: every request still reads its
 //! credential's row after it arrived (so a revoke committed before the request is seen),
 //! but requests that arrive while a read is in flight share the next round trip
 //! (`WHERE id = ANY(...)`) instead of each paying one. Idle, a request waits for nobody.
@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, mpsc, oneshot};
 
+use super::PgStore;
 use crate::error::{Error, Result};
 use crate::store::HashRecord;
-use crate::store::postgres::PgStore;
 
 /// Reads in flight at once (each on its own pooled connection).
 const READERS: usize = 4;

@@ -1,12 +1,14 @@
-//! Hash parameters over time (issue 6): a successful verify upgrades a hash made under
-//! weaker parameters than the `--kdf` policy, or salted the way an older appw did (randomly
-//! rather than from the credential id), in the same transaction as the use it records;
-//! nothing else rehashes. Timing lives in benches/ (see BENCHMARKS.md), not here.
+//! Hash parameters over time: a successful verify upgrades a hash made under weaker
+//! parameters than the `--kdf` policy, or salted the way an older appw did (randomly rather
+//! than from the credential id), in the same transaction as the use it records; nothing else
+//! rehashes, and concurrent upgrades of one hash all succeed. Timing lives in benches/ (see
+//! BENCHMARKS.md), not here.
+
+use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::harness::Appw;
-use crate::harness::forge;
+use crate::harness::{Appw, forge};
 
 const WEAK: &str = "m=64,t=1,p=1";
 const STRONG: &str = "m=256,t=2,p=1";
@@ -240,4 +242,44 @@ fn verify_leaves_the_wal_small_and_the_store_consistent() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(ok, "ok");
+}
+
+#[test]
+fn concurrent_verifies_that_upgrade_the_same_hash_all_succeed() {
+    // Created under cheap parameters, verified under a stronger policy: every verifier
+    // wants to rehash at once; each must still be accepted and counted.
+    let appw = Arc::new(Appw::new());
+    let out = appw
+        .run(&[
+            "--kdf",
+            "m=8,t=1,p=1",
+            "create",
+            "--user",
+            "u",
+            "r",
+            "--porcelain",
+        ])
+        .ok();
+    let pw = Arc::new(out.stdout.trim().to_string());
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let (appw, pw) = (appw.clone(), pw.clone());
+            std::thread::spawn(move || {
+                appw.run_stdin(&["verify", "--user", "u", "--quiet"], pw.as_bytes())
+                    .code
+            })
+        })
+        .collect();
+    let codes: Vec<i32> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+    assert!(codes.iter().all(|&c| c == 0), "{codes:?}");
+    assert_eq!(appw.list()[0]["use_count"], 8);
+    // The premise: the hash was upgraded (by one verifier or more; an upgrade already made
+    // by another is not made again).
+    let rehashes = appw
+        .log(&[])
+        .iter()
+        .filter(|e| e["event"] == "verified" && e["detail"] == appw::store::REHASHED)
+        .count();
+    assert!((1..=8).contains(&rehashes), "{rehashes}");
+    appw.verify("u", &pw).ok();
 }

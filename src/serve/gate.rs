@@ -74,11 +74,6 @@ impl Server {
         Gate::Refused(answer)
     }
 
-    /// The client address a request is recorded and throttled under.
-    pub fn client(&self, peer: Peer, headers: &HeaderMap) -> String {
-        super::listen::client(peer, headers, &self.config.trusted)
-    }
-
     /// The argon2 parameters new hashes get, and where argon2's memory comes from.
     pub fn hasher(&self) -> Hasher {
         Hasher::new(

@@ -173,7 +173,7 @@ impl Caller {
             let own: Vec<ipnet::IpNet> = self
                 .allow_from
                 .iter()
-                .filter_map(|n| crate::access::network(n))
+                .filter_map(|n| crate::access::network(n).ok())
                 .collect();
             if allow_from.is_empty() {
                 return Err(
@@ -182,8 +182,8 @@ impl Caller {
                 );
             }
             for n in allow_from {
-                let inside = crate::access::network(n)
-                    .is_some_and(|net| own.iter().any(|o| o.contains(&net)));
+                let inside =
+                    crate::access::network(n).is_ok_and(|net| own.iter().any(|o| o.contains(&net)));
                 if !inside {
                     return Err(format!(
                         "allow_from: {} is outside this credential's own networks",

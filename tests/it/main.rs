@@ -29,4 +29,5 @@ mod store_files;
 mod store_opening;
 mod story;
 mod usage_and_help;
+mod verify_arguments;
 mod verify_command;

@@ -134,11 +134,11 @@ impl Valid {
             .map(|new| (self.checked_hash.clone(), new))
     }
 
-    /// The credential was revoked or rotated between the read and the write of its use:
-    /// the revocation won.
-    pub fn revoked_meanwhile(self) -> Rejected {
+    /// The credential was revoked, rotated or paused between the read and the write of
+    /// its use: that change won, and the password is refused for `reason`.
+    pub fn refused_meanwhile(self, reason: Reason) -> Rejected {
         Rejected {
-            reason: Reason::Revoked,
+            reason,
             id: Some(self.id),
             user: Some(self.user),
         }

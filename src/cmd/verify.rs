@@ -20,7 +20,7 @@ use crate::cli::VerifyArgs;
 use crate::error::Error;
 use crate::json::VerifiedJson;
 use crate::secret::Hasher;
-use crate::store::{Store, Timestamp};
+use crate::store::{Recorded, Store, Timestamp};
 use crate::{access, input, output, text};
 
 /// Longest input line accepted: a token is 48 characters, grouped 59; an Authorization
@@ -164,11 +164,13 @@ fn record_outcome(
 ) -> Result<Outcome, Error> {
     let rejected = match outcome {
         Outcome::Valid(valid) => {
-            if store.record_use(&valid.use_(source), now)? {
-                return Ok(Outcome::Valid(valid));
-            }
-            // Revoked or rotated between our read and our write: the revocation won.
-            valid.revoked_meanwhile()
+            // Revoked, rotated or paused between our read and our write: that change won.
+            let reason = match store.record_use(&valid.use_(source), now)? {
+                Recorded::Counted => return Ok(Outcome::Valid(valid)),
+                Recorded::Revoked => Reason::Revoked,
+                Recorded::Disabled => Reason::Disabled,
+            };
+            valid.refused_meanwhile(reason)
         }
         Outcome::Rejected(rejected) => rejected,
     };

@@ -173,7 +173,7 @@ set edit:completion:arg-completer[appw] = {|@words|
         }
         &'appw;serve'= {
             cand --listen 'Address to listen on: HOST:PORT ([IPv6]:PORT) or unix:PATH (repeatable)'
-            cand --trusted-proxy 'A proxy whose X-Real-IP / X-Forwarded-For is believed (a network or address, repeatable; default 127.0.0.0/8 and ::1)'
+            cand --trusted-proxy 'Who may say the client''s address (X-Real-IP / X-Forwarded-For): a proxy''s network or address, or on Unix sockets user:NAME, uid:N, group:NAME, gid:N (repeatable; default nobody)'
             cand --realm 'The realm named in the 401 challenge'
             cand --workers 'argon2 workers (default: one per core)'
             cand --queue 'Verifications that may wait for a worker before new ones get 503'

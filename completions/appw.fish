@@ -131,7 +131,7 @@ complete -c appw -n "__fish_appw_using_subcommand copy-store" -l db -d 'The stor
 complete -c appw -n "__fish_appw_using_subcommand copy-store" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
 complete -c appw -n "__fish_appw_using_subcommand copy-store" -s h -l help -d 'Print help'
 complete -c appw -n "__fish_appw_using_subcommand serve" -l listen -d 'Address to listen on: HOST:PORT ([IPv6]:PORT) or unix:PATH (repeatable)' -r
-complete -c appw -n "__fish_appw_using_subcommand serve" -l trusted-proxy -d 'A proxy whose X-Real-IP / X-Forwarded-For is believed (a network or address, repeatable; default 127.0.0.0/8 and ::1)' -r
+complete -c appw -n "__fish_appw_using_subcommand serve" -l trusted-proxy -d 'Who may say the client\'s address (X-Real-IP / X-Forwarded-For): a proxy\'s network or address, or on Unix sockets user:NAME, uid:N, group:NAME, gid:N (repeatable; default nobody)' -r
 complete -c appw -n "__fish_appw_using_subcommand serve" -l realm -d 'The realm named in the 401 challenge' -r
 complete -c appw -n "__fish_appw_using_subcommand serve" -l workers -d 'argon2 workers (default: one per core)' -r
 complete -c appw -n "__fish_appw_using_subcommand serve" -l queue -d 'Verifications that may wait for a worker before new ones get 503' -r

@@ -191,7 +191,7 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
         }
         'appw;serve' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on: HOST:PORT ([IPv6]:PORT) or unix:PATH (repeatable)')
-            [CompletionResult]::new('--trusted-proxy', '--trusted-proxy', [CompletionResultType]::ParameterName, 'A proxy whose X-Real-IP / X-Forwarded-For is believed (a network or address, repeatable; default 127.0.0.0/8 and ::1)')
+            [CompletionResult]::new('--trusted-proxy', '--trusted-proxy', [CompletionResultType]::ParameterName, 'Who may say the client''s address (X-Real-IP / X-Forwarded-For): a proxy''s network or address, or on Unix sockets user:NAME, uid:N, group:NAME, gid:N (repeatable; default nobody)')
             [CompletionResult]::new('--realm', '--realm', [CompletionResultType]::ParameterName, 'The realm named in the 401 challenge')
             [CompletionResult]::new('--workers', '--workers', [CompletionResultType]::ParameterName, 'argon2 workers (default: one per core)')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Verifications that may wait for a worker before new ones get 503')

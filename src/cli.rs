@@ -317,8 +317,9 @@ pub struct ServeArgs {
     /// Address to listen on: HOST:PORT ([IPv6]:PORT) or unix:PATH (repeatable)
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9180")]
     pub listen: Vec<String>,
-    /// A proxy whose X-Real-IP / X-Forwarded-For is believed (a network or address,
-    /// repeatable; default 127.0.0.0/8 and ::1)
+    /// Who may say the client's address (X-Real-IP / X-Forwarded-For): a proxy's network
+    /// or address, or on Unix sockets user:NAME, uid:N, group:NAME, gid:N (repeatable;
+    /// default nobody)
     #[arg(long, value_name = "CIDR")]
     pub trusted_proxy: Vec<String>,
     /// The realm named in the 401 challenge

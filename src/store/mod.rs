@@ -233,6 +233,13 @@ pub trait Store: Send {
         Ok(())
     }
 
+    /// Called on a connection to a SQLite file that is no longer the one at the store's
+    /// path (moved, replaced, removed), before it is closed: its WAL, which the path's
+    /// `-wal` may still be, is folded into the orphaned file and emptied, so that a store
+    /// renamed into place does not take the old store's pages for its own. Nothing to do
+    /// elsewhere.
+    fn retire(&mut self) {}
+
     /// Whether this connection may replace hashes (a verify-only database role may not):
     /// `verify` asks before spending a second argon2 evaluation on an upgrade.
     fn may_rehash(&mut self) -> Result<bool> {

@@ -175,7 +175,12 @@ impl PgStore {
         runtime: Runtime,
         max_connections: u32,
     ) -> Result<Option<PgStore>> {
-        let target = connect::Target::parse(url)?;
+        let mut target = connect::Target::parse(url)?;
+        // A server answers 503 while the database is away, and a refused connection is
+        // retried until the timeout: unless the admin chose one, it is short there.
+        if matches!(runtime, Runtime::Shared(_)) && !target.explicit_timeout {
+            target.acquire_timeout = connect::SERVER_ACQUIRE_TIMEOUT;
+        }
         let exec = match runtime {
             Runtime::Own => Exec::Own(Arc::new(OwnRuntime(Some(
                 tokio::runtime::Builder::new_current_thread()

@@ -17,6 +17,17 @@ use crate::store::{
 };
 
 impl Store for SqliteStore {
+    fn retire(&mut self) {
+        // Best effort: a connection still lent out finishes its statement first, and a
+        // checkpoint that cannot complete leaves only what a fresh opening would find.
+        let _ = self
+            .conn
+            .busy_timeout(std::time::Duration::from_millis(200));
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+    }
+
     fn insert(&mut self, new: &NewCredential, now: Timestamp, actor: &str) -> Result<bool> {
         let path = self.path.clone();
         self.write(|tx| {

@@ -38,7 +38,26 @@ impl SqliteStore {
         })
     }
 
+    /// Imports `dump`, then folds the WAL into the main file and empties it: a copy is
+    /// often handed on as one file (a backup), which must hold every row by itself.
     pub(super) fn import_all(&mut self, dump: &Dump) -> Result<()> {
+        self.import_rows(dump)?;
+        let busy: i64 = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if busy != 0 {
+            return Err(crate::error::Error::Unavailable(format!(
+                "the copy {} is written, but another process kept its rows from being folded \
+                 into the main file: keep {0}-wal with it, or run copy-store again when \
+                 nothing else uses the copy",
+                self.path.display()
+            )));
+        }
+        Ok(())
+    }
+
+    fn import_rows(&mut self, dump: &Dump) -> Result<()> {
         let path = self.path.clone();
         self.write(|tx| {
             let e = |err: rusqlite::Error| sql_error(&path, &err);
@@ -85,7 +104,6 @@ impl SqliteStore {
                     ])
                     .map_err(e)?;
             }
-            // Explicit seq values also move AUTOINCREMENT's counter past them.
             // Explicit seq values also move AUTOINCREMENT's counter past them.
             let mut insert = tx
                 .prepare(

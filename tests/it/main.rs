@@ -32,5 +32,6 @@ mod store_files;
 mod store_opening;
 mod story;
 mod usage_and_help;
+mod verify_arguments;
 mod verify_command;
 mod web;

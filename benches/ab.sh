@@ -42,6 +42,7 @@ else
     cp "$ROOT/target/ab-$BASE/release/appw" "$WORK/appw-base"
 fi
 cargo build --release --quiet --bin appw --example bare-argon2
+OLD=$WORK/appw-base
 NEW=$ROOT/target/release/appw
 BARE=$ROOT/target/release/examples/bare-argon2
 

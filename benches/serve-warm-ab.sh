@@ -40,7 +40,8 @@ else
         --manifest-path "$WORK/base/Cargo.toml"
     cp "$ROOT/target/ab-$BASE/release/appw" "$WORK/appw-base"
 fi
-cargo build --release --quiet --bin appw
+# (With the example, as ab.sh and serve.sh build: one set of release artifacts for all.)
+cargo build --release --quiet --bin appw --example bare-argon2
 unset APPW_DB APPW_KDF APPW_HUGE_PAGES APPW_NOW
 
 declare -A PORT=([base]=19191 [this]=19192) BIN=([base]=$WORK/appw-base [this]=$ROOT/target/release/appw)

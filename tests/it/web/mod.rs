@@ -7,6 +7,7 @@ mod api;
 mod browser;
 mod powers;
 mod screen;
+mod screen_powers;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -8,6 +8,7 @@ mod browser;
 mod powers;
 mod screen;
 mod screen_powers;
+mod sessions;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -21,16 +21,24 @@ fn a_self_scoped_session_cannot_enable_rotate_or_create_beyond_its_power() {
     b.sign_in("alice", &alice).status(303);
     b.get("/").status(200);
 
-    b.post(&format!("/credentials/{strong_id}"), &[("enable", "1")], true)
-        .status(303);
+    b.post(
+        &format!("/credentials/{strong_id}"),
+        &[("enable", "1")],
+        true,
+    )
+    .status(303);
     let page = b.get("/").status(200);
     assert!(page.body.contains("beyond this credential"), "{page:?}");
     assert_eq!(web.auth("alice", &strong), 401, "still paused");
     let shown = appw.json_of(&["show", &strong_id, "--json"]);
     assert_eq!(shown["disabled"], true, "{shown:#}");
 
-    b.post(&format!("/credentials/{strong_id}"), &[("rotate", "1")], true)
-        .status(303);
+    b.post(
+        &format!("/credentials/{strong_id}"),
+        &[("rotate", "1")],
+        true,
+    )
+    .status(303);
     let page = b.get("/").status(200);
     assert!(page.body.contains("beyond this credential"), "{page:?}");
     assert!(!page.body.contains(r#"id="new-password""#), "{page:?}");

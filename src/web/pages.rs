@@ -62,6 +62,8 @@ pub(super) fn insecure(headers: &HeaderMap) -> bool {
 }
 
 /// The session of a request, as far as it goes.
+// One per request, on the stack for its duration: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Signed {
     In(Found, Caller),
     /// Its credential can no longer sign in: the session was ended.

@@ -4,6 +4,7 @@
 //! story in headless Chromium.
 
 mod api;
+mod authorize;
 mod browser;
 mod powers;
 mod screen;

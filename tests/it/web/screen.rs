@@ -7,14 +7,14 @@ use super::{Admin, Reply, admin_credential, credential};
 use crate::harness::Appw;
 
 /// A browser's state: its cookie, and the last CSRF token a page gave it.
-struct Browser<'a> {
+pub(super) struct Browser<'a> {
     web: &'a Admin,
     cookie: Option<String>,
     csrf: String,
 }
 
 impl<'a> Browser<'a> {
-    fn open(web: &'a Admin) -> Browser<'a> {
+    pub(super) fn open(web: &'a Admin) -> Browser<'a> {
         let mut b = Browser {
             web,
             cookie: None,
@@ -39,7 +39,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    fn get(&mut self, path: &str) -> Reply {
+    pub(super) fn get(&mut self, path: &str) -> Reply {
         let cookie = self.cookie.clone().unwrap_or_default();
         let headers: Vec<(&str, &str)> = if cookie.is_empty() {
             vec![]
@@ -52,7 +52,7 @@ impl<'a> Browser<'a> {
     }
 
     /// A form post with this browser's cookie, and its CSRF token unless `token` is false.
-    fn post(&mut self, path: &str, fields: &[(&str, &str)], token: bool) -> Reply {
+    pub(super) fn post(&mut self, path: &str, fields: &[(&str, &str)], token: bool) -> Reply {
         let mut body = form_urlencoded::Serializer::new(String::new());
         if token {
             body.append_pair("csrf", &self.csrf);
@@ -71,8 +71,14 @@ impl<'a> Browser<'a> {
         r
     }
 
-    fn sign_in(&mut self, user: &str, password: &str) -> Reply {
+    pub(super) fn sign_in(&mut self, user: &str, password: &str) -> Reply {
         self.post("/sign-in", &[("user", user), ("password", password)], true)
+    }
+
+    /// Signs in from a sign-in page that will return to `next`.
+    pub(super) fn sign_in_to(&mut self, user: &str, password: &str, next: &str) -> Reply {
+        let fields = [("user", user), ("password", password), ("next", next)];
+        self.post("/sign-in", &fields, true)
     }
 }
 

@@ -19,8 +19,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 use url::Url;
 
-use super::api::{self, Issue};
 use super::auth::Role;
+use super::calls::{self, Issue};
 use super::pages::{self, Signed, insecure, me, page, signed};
 use super::session::{Found, Pending};
 use super::{Admin, body, views};
@@ -230,9 +230,9 @@ pub async fn decide(State(admin): State<Arc<Admin>>, headers: HeaderMap, body: B
             Vec::new()
         },
     };
-    let ctx = api::acting(&admin, &caller);
-    api::within_power(&caller, &req, ctx.now).map_err(|p| refused(&headers, p.message))?;
-    let issued = api::issue(&admin, ctx, Issue::Create(req))
+    let ctx = calls::acting(&admin, &caller);
+    calls::within_power(&caller, &req, ctx.now).map_err(|p| refused(&headers, p.message))?;
+    let issued = calls::issue(&admin, ctx, Issue::Create(req))
         .await
         .map_err(|p| refused(&headers, p.message))?;
     let view = Deliver {

@@ -12,6 +12,7 @@ mod assets;
 mod auth;
 mod authorize;
 mod body;
+mod calls;
 mod csrf;
 mod pages;
 mod reply;

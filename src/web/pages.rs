@@ -12,9 +12,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 
-use super::api;
 use super::auth::{self, Caller, Need, Role};
 use super::body::{self, Form};
+use super::calls;
 use super::session::{Found, Who};
 use super::views::{self, Me};
 use super::{Admin, csrf, reply};
@@ -204,7 +204,7 @@ pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri
         Role::Admin => param("user").unwrap_or("").to_string(),
         Role::Own => String::new(),
     };
-    let ctx = api::acting(&admin, &caller);
+    let ctx = calls::acting(&admin, &caller);
     let now = ctx.now;
     let req = ops::ListRequest {
         user: match caller.role {

@@ -6,6 +6,7 @@
 mod api;
 mod authorize;
 mod browser;
+mod browser_authorize;
 mod powers;
 mod screen;
 

@@ -12,9 +12,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 
-use super::api;
 use super::auth::{self, Caller, Need, Role};
 use super::body::{self, Form};
+use super::calls;
 use super::session::{Found, Who};
 use super::views::{self, Me};
 use super::{Admin, csrf, reply};
@@ -124,6 +124,7 @@ fn sign_in_page(
     headers: &HeaderMap,
     status: StatusCode,
     notice: Option<(String, bool)>,
+    next: Option<String>,
 ) -> Response {
     let (csrf, cookie) = admin.sign_in.issue(headers);
     let mut r = page(
@@ -132,12 +133,26 @@ fn sign_in_page(
             insecure: insecure(headers),
             notice: notice.map(|(text, error)| super::session::Notice { text, error }),
             csrf,
+            next,
         },
     );
     if let Some(cookie) = cookie {
         r.headers_mut().append(header::SET_COOKIE, cookie);
     }
     r
+}
+
+/// The sign-in form for a page that needs a signed-in user (`/authorize`): signing in
+/// returns to `uri`.
+pub(super) fn sign_in_first(admin: &Admin, headers: &HeaderMap, uri: &Uri) -> Response {
+    let next = Some(uri.to_string()).filter(|n| returns_to(n));
+    sign_in_page(admin, headers, StatusCode::OK, None, next)
+}
+
+/// Where sign-in may send the browser next: only back to an `/authorize` request on this
+/// server (never elsewhere: no open redirect).
+fn returns_to(next: &str) -> bool {
+    next.starts_with("/authorize?") && HeaderValue::from_str(next).is_ok()
 }
 
 /// `GET /`: the sign-in form, or the credentials.
@@ -153,7 +168,7 @@ pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri
                     true,
                 )
             });
-            let mut r = sign_in_page(&admin, &headers, StatusCode::OK, notice);
+            let mut r = sign_in_page(&admin, &headers, StatusCode::OK, notice, None);
             if matches!(ended, Signed::Ended) {
                 r.headers_mut()
                     .append(header::SET_COOKIE, super::session::forget());
@@ -172,7 +187,7 @@ pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri
         Role::Admin => param("user").unwrap_or("").to_string(),
         Role::Own => String::new(),
     };
-    let ctx = api::acting(&admin, &caller);
+    let ctx = calls::acting(&admin, &caller);
     let now = ctx.now;
     let req = ops::ListRequest {
         user: match caller.role {
@@ -283,6 +298,11 @@ pub async fn sign_in(
             };
             let (cookie, _) = admin.sessions.begin(who, old.as_ref());
             let mut r = see_other("/");
+            if let Some(next) = form.get("next").filter(|n| returns_to(n)) {
+                if let Ok(next) = HeaderValue::from_str(next) {
+                    r.headers_mut().insert(header::LOCATION, next);
+                }
+            }
             r.headers_mut().insert(header::SET_COOKIE, cookie);
             Ok(r)
         }
@@ -302,11 +322,16 @@ pub async fn sign_in(
                 }
                 _ => "The store cannot be used right now: try again shortly.",
             };
+            let next = form
+                .get("next")
+                .filter(|n| returns_to(n))
+                .map(str::to_string);
             Err(sign_in_page(
                 &admin,
                 &headers,
                 status,
                 Some((text.to_string(), true)),
+                next,
             ))
         }
     }

@@ -11,6 +11,7 @@ mod powers;
 mod screen;
 mod screen_powers;
 mod sessions;
+mod slow_bodies;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

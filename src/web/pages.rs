@@ -156,7 +156,12 @@ fn returns_to(next: &str) -> bool {
 }
 
 /// `GET /`: the sign-in form, or the credentials.
-pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri) -> Answer {
+pub async fn index(
+    State(admin): State<Arc<Admin>>,
+    method: axum::http::Method,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Answer {
     let (found, caller) = match signed(&admin, &headers).await {
         Signed::In(found, caller) => (found, caller),
         ended => {
@@ -227,7 +232,12 @@ pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri
         .take(views::PAGE)
         .map(|c| views::Row::of(c, now))
         .collect();
-    let issued = admin.sessions.take_issued(&found.key);
+    // axum answers HEAD with this handler: only a GET, whose body is shown, takes it.
+    let issued = if method == axum::http::Method::GET {
+        admin.sessions.take_issued(&found.key)
+    } else {
+        None
+    };
     let grouped = issued.as_ref().map(|i| i.password.grouped());
     let curl = issued.as_ref().map(|i| {
         let url = admin

@@ -61,3 +61,20 @@ fn a_self_scoped_session_cannot_enable_rotate_or_create_beyond_its_power() {
         .status(303);
     assert_eq!(web.auth("alice", &weak), 204);
 }
+
+#[test]
+fn a_head_request_does_not_use_up_the_new_password() {
+    let appw = Appw::new();
+    let (user, password, _) = super::admin_credential(&appw);
+    let web = Admin::start(&appw);
+    let mut b = Browser::open(&web);
+    b.sign_in(&user, &password).status(303);
+    b.get("/").status(200);
+    b.post("/create", &[("name", "CI"), ("user", "deploy")], true)
+        .status(303);
+    let cookie = b.cookie.clone().unwrap();
+    web.send("HEAD", "/", &[("Cookie", &cookie)], b"")
+        .status(200);
+    let page = b.get("/").status(200);
+    assert!(page.body.contains(r#"id="new-password""#), "{page:?}");
+}

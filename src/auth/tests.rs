@@ -252,10 +252,15 @@ fn outcomes_say_what_to_record() {
         (use_.id, use_.checked_hash, use_.rehash),
         ("abcdefgh1234", "h", None)
     );
+    let refused = valid.refused_meanwhile(Reason::Disabled);
     assert_eq!(
-        valid.revoked_meanwhile().reason,
-        Reason::Revoked,
-        "a revoke that lands first wins"
+        (
+            refused.reason,
+            refused.id.as_deref(),
+            refused.user.as_deref()
+        ),
+        (Reason::Disabled, Some("abcdefgh1234"), Some("deploy")),
+        "a change that lands first wins, for its own reason"
     );
 }
 

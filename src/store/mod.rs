@@ -100,6 +100,17 @@ pub struct Use<'a> {
     pub source: Option<&'a str>,
 }
 
+/// What became of a [`Use`]: counted, or refused because the credential changed between
+/// the read of its hash and the write of its use (that change won).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    Counted,
+    /// Revoked or rotated meanwhile.
+    Revoked,
+    /// Paused meanwhile.
+    Disabled,
+}
+
 /// The `verified` event's detail when the use also replaced the hash.
 pub const REHASHED: &str = "rehashed: salted with the id, at least the --kdf policy's cost";
 
@@ -210,9 +221,10 @@ pub trait Store: Send {
     fn hash_record(&mut self, id: &str) -> Result<Option<HashRecord>>;
 
     /// Records a successful verification (one more use, last used, source, `verified`
-    /// event, and the rehash if any). `Ok(false)` if the credential was revoked, rotated or
-    /// disabled since its hash was read: the verification must then be rejected.
-    fn record_use(&mut self, use_: &Use<'_>, now: Timestamp) -> Result<bool>;
+    /// event, and the rehash if any), unless the credential was revoked, rotated or
+    /// disabled since its hash was read: the verification must then be rejected, for
+    /// what [`Recorded`] says.
+    fn record_use(&mut self, use_: &Use<'_>, now: Timestamp) -> Result<Recorded>;
 
     /// Gets the writes that record a verification's outcome ready while its hash is
     /// computed: on PostgreSQL, parses their statements, so that the write after the hash

@@ -32,4 +32,5 @@ mod store_files;
 mod store_opening;
 mod story;
 mod usage_and_help;
+mod verify_arguments;
 mod verify_command;

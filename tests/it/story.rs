@@ -4,8 +4,8 @@
 
 use appw::error::Error;
 use appw::store::{
-    self, Access, Batch, Changes, LogFilter, NewCredential, Rejection, RejectionCount, Store, Use,
-    UseCount,
+    self, Access, Batch, Changes, LogFilter, NewCredential, Recorded, Rejection, RejectionCount,
+    Store, Use, UseCount,
 };
 
 use crate::harness::Appw;
@@ -57,7 +57,7 @@ pub fn story(store: &mut dyn Store) {
         rehash: Some(REHASH),
         source: Some("10.0.0.1"),
     };
-    assert!(store.record_use(&used, T + 1).unwrap());
+    assert_eq!(store.record_use(&used, T + 1).unwrap(), Recorded::Counted);
     assert_eq!(
         store.hash_record(id).unwrap().unwrap().hash.as_deref(),
         Some(REHASH)
@@ -139,9 +139,10 @@ pub fn story(store: &mut dyn Store) {
         rehash: None,
         source: None,
     };
-    assert!(
-        !store.record_use(&paused, T + 5).unwrap(),
-        "a pause wins as a revocation does"
+    assert_eq!(
+        store.record_use(&paused, T + 5).unwrap(),
+        Recorded::Disabled,
+        "a pause wins as a revocation does, and says so"
     );
     assert!(
         !store
@@ -159,8 +160,9 @@ pub fn story(store: &mut dyn Store) {
         rehash: None,
         source: None,
     };
-    assert!(
-        !store.record_use(&still, T + 7).unwrap(),
+    assert_eq!(
+        store.record_use(&still, T + 7).unwrap(),
+        Recorded::Revoked,
         "the revocation won"
     );
     let revoked = store.revoke(&[next.to_string()], T + 8, ACTOR).unwrap();

@@ -37,7 +37,7 @@ pub use schema::SCHEMA_VERSION;
 
 use super::{
     Access, Batch, Changes, Credential, Dump, Event, HashRecord, ListFilter, LogFilter,
-    NewCredential, Rejection, Store, Timestamp, Use,
+    NewCredential, Recorded, Rejection, Store, Timestamp, Use,
 };
 use crate::error::{Error, Result};
 
@@ -304,7 +304,7 @@ impl Store for PgStore {
         on_db!(self, hash_record(id))
     }
 
-    fn record_use(&mut self, use_: &Use<'_>, now: Timestamp) -> Result<bool> {
+    fn record_use(&mut self, use_: &Use<'_>, now: Timestamp) -> Result<Recorded> {
         on_db!(self, record_use(use_, now))
     }
 

@@ -12,8 +12,8 @@ use crate::error::Result;
 use crate::store::rows::HashRow;
 use crate::store::{
     Batch, Changes, Credential, Dump, Durability, Event, HashRecord, ListFilter, LogFilter,
-    NewCredential, NewEvent, REHASHED, Rejection, Store, Timestamp, Use, duplicate_name, kind,
-    name_key,
+    NewCredential, NewEvent, REHASHED, Recorded, Rejection, Store, Timestamp, Use, duplicate_name,
+    kind, name_key,
 };
 
 impl Store for SqliteStore {
@@ -62,7 +62,7 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))
     }
 
-    fn record_use(&mut self, u: &Use<'_>, now: Timestamp) -> Result<bool> {
+    fn record_use(&mut self, u: &Use<'_>, now: Timestamp) -> Result<Recorded> {
         let path = self.path.clone();
         self.write_as(Durability::Relaxed, |tx| {
             let e = |err: rusqlite::Error| sql_error(&path, &err);
@@ -79,7 +79,19 @@ impl Store for SqliteStore {
                 .optional()
                 .map_err(e)?;
             let Some((user, name)) = row else {
-                return Ok(false);
+                // Not counted: tell a pause from a revocation (same transaction).
+                let disabled: Option<bool> = tx
+                    .query_row(
+                        "SELECT disabled FROM credentials WHERE id = ?1 AND revoked_at IS NULL",
+                        [u.id],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(e)?;
+                return Ok(match disabled {
+                    Some(true) => Recorded::Disabled,
+                    _ => Recorded::Revoked,
+                });
             };
             let detail = u.rehash.map(|_| REHASHED);
             insert_event(
@@ -89,7 +101,7 @@ impl Store for SqliteStore {
                     .detail(detail),
             )
             .map_err(e)?;
-            Ok(true)
+            Ok(Recorded::Counted)
         })
     }
 

@@ -47,7 +47,7 @@ fn confirm(active: u64, user: Option<&str>) -> Result<(), Error> {
         )));
     }
     let prompt = format!("Revoke all {active} active credentials {whose}? This cannot be undone");
-    if ask(&prompt) == Ok(true) {
+    if matches!(ask(&prompt), Ok(true)) {
         Ok(())
     } else {
         Err(Error::Declined("not confirmed; nothing was revoked".into()))

@@ -4,6 +4,7 @@
 //! chromedriver or axe-core the test skips through `harness::skip` (Missing: in CI it fails).
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -51,7 +52,10 @@ impl Driver {
             .local_addr()
             .unwrap()
             .port();
+        // Its own process group, so that the browsers it starts go with it even when a
+        // failing test never closes its session.
         let mut child = Command::new("chromedriver")
+            .process_group(0)
             .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".into()])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -78,7 +82,9 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        let group = self.child.id() as libc::pid_t;
+        // SAFETY: kill only sends a signal, here to the group this test started.
+        unsafe { libc::kill(-group, libc::SIGKILL) };
         let _ = self.child.wait();
     }
 }

@@ -9,6 +9,8 @@ mod browser;
 mod browser_authorize;
 mod powers;
 mod screen;
+mod screen_powers;
+mod sessions;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

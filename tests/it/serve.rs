@@ -3,6 +3,7 @@
 //! graceful stop, SIGKILL, throttling, hostile clients. No test asserts a time: waits are
 //! bounded and fail loudly.
 
+mod admin_behind_nginx;
 mod hangup;
 mod proxies;
 mod proxy_headers;

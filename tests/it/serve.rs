@@ -11,6 +11,7 @@ mod store_swapped;
 mod throttle_concurrency;
 mod timing_by_evaluations;
 mod trusted_proxies;
+mod warm_right_refused;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

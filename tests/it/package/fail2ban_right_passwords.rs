@@ -56,9 +56,10 @@ fn fail2ban_filter_spares_right_passwords_and_bans_ipv6_per_64() {
     // The server's clock is past the expiry; loopback is outside 10.0.0.0/8.
     let mut cmd: Command = appw.command(&["serve", "--listen", "[::1]:0"]);
     set_clock(&mut cmd, "2031-01-01T00:00:00Z");
-    let server = Server::start_with(cmd, &["--max-failures", "3"]);
+    let server = Server::start_with(cmd, &["--max-failures", "4"]);
     assert_eq!(server.auth("deploy", &fenced), 403, "outside its networks");
-    // Right, but paused by an admin: neither appw's throttle nor fail2ban counts it.
+    // Paused by an admin, a password the server has not checked before: appw's throttle
+    // counts it, fail2ban does not ban for it.
     assert_eq!(server.auth("deploy", &paused), 401, "disabled");
     // Expired, decided from the row alone: appw's throttle counts it (the password was
     // not even checked), fail2ban does not ban for it.

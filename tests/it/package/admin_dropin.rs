@@ -11,7 +11,7 @@ fn exec_start(file: &str) -> Vec<String> {
     let line = text
         .lines()
         .filter_map(|l| l.strip_prefix("ExecStart="))
-        .last()
+        .next_back()
         .unwrap_or_else(|| panic!("{file}: no ExecStart="));
     line.split_whitespace().map(String::from).collect()
 }
@@ -37,7 +37,10 @@ fn admin_dropin_keeps_the_services_trusted_proxies() {
     };
     let kept = pairs(&dropin);
     for pair in pairs(&unit) {
-        assert!(kept.contains(&pair), "the drop-in drops {pair:?}: {dropin:?}");
+        assert!(
+            kept.contains(&pair),
+            "the drop-in drops {pair:?}: {dropin:?}"
+        );
     }
     assert_eq!(dropin[..2], unit[..2], "{dropin:?}");
     assert!(

@@ -11,8 +11,8 @@ use crate::harness::{Appw, basic, have};
 
 /// The `proxy_set_header` lines of README's nginx block for the admin listener.
 fn readme_admin_headers() -> Vec<String> {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let block = readme
         .split("```nginx")
         .find(|b| b.contains("admin.sock"))
@@ -36,7 +36,13 @@ fn admin_behind_readmes_nginx_records_the_real_client() {
     let appw = Appw::new();
     let out = appw
         .run(&[
-            "create", "--user", "admin", "--scope", "appw:admin", "--porcelain", "browser",
+            "create",
+            "--user",
+            "admin",
+            "--scope",
+            "appw:admin",
+            "--porcelain",
+            "browser",
         ])
         .ok();
     let password = out.stdout.trim().to_string();
@@ -80,7 +86,10 @@ fn admin_behind_readmes_nginx_records_the_real_client() {
             .unwrap()
     });
     let auth = basic("admin", &password);
-    let forged = [("Authorization", auth.as_str()), ("X-Forwarded-For", "10.9.9.9")];
+    let forged = [
+        ("Authorization", auth.as_str()),
+        ("X-Forwarded-For", "10.9.9.9"),
+    ];
     let (status, resp) = request(
         &addr,
         &request_text(&addr, "GET", "/api/v1/credentials", &forged),

@@ -10,7 +10,11 @@ fn a_remembered_right_password_refused_for_a_pause_does_not_throttle() {
     let (id, paused) = appw.create("deploy", "paused");
     let (_, other) = appw.create("deploy", "other");
     let server = Server::start(&appw, &["--max-failures", "2"]);
-    assert_eq!(server.auth("deploy", &paused), 204, "remembered from now on");
+    assert_eq!(
+        server.auth("deploy", &paused),
+        204,
+        "remembered from now on"
+    );
     appw.run(&["disable", &id]).ok();
     for _ in 0..4 {
         assert_eq!(server.auth("deploy", &paused), 401, "paused");

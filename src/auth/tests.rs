@@ -287,4 +287,19 @@ fn a_remembered_password_is_still_refused_for_what_the_row_says() {
             ..
         })
     ));
+    let paused = HashRecord {
+        disabled: true,
+        ..record(Some("h"), None)
+    };
+    assert!(matches!(
+        Outcome::remembered(&paused, &Claim::user("deploy"), 100),
+        Outcome::Rejected(Rejected {
+            reason: Reason::Disabled,
+            ..
+        })
+    ));
+    assert!(matches!(
+        Outcome::remembered(&record(Some("h"), None), &Claim::user("deploy"), 100),
+        Outcome::Valid(_)
+    ));
 }

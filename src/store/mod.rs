@@ -280,15 +280,6 @@ pub trait Store: Send {
         actor: &str,
     ) -> Result<bool>;
 
-    /// Renames an active credential; returns it as renamed.
-    fn rename(
-        &mut self,
-        id: &str,
-        new_name: &str,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<Credential>;
-
     /// Changes an active credential's name (a `renamed` event), whether it is disabled (a
     /// `disabled` or `enabled` event, none when it already was), its scopes, networks or
     /// expiry (an `updated` event), in one transaction; returns it as it now is.

@@ -115,7 +115,11 @@ pub fn story(store: &mut dyn Store) {
         ["10.0.0.0/8"]
     );
 
-    store.rename(id, "ci", T + 5, ACTOR).unwrap();
+    let rename = Changes {
+        name: Some("ci".into()),
+        ..Changes::default()
+    };
+    assert_eq!(store.update(id, &rename, T + 5, ACTOR).unwrap().name, "ci");
     let pause = |disabled| Changes {
         disabled: Some(disabled),
         ..Changes::default()

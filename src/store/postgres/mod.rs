@@ -354,20 +354,6 @@ impl Store for PgStore {
         on_db!(self, rotate(old_id, new, now, actor))
     }
 
-    fn rename(
-        &mut self,
-        id: &str,
-        new_name: &str,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<Credential> {
-        let changes = Changes {
-            name: Some(new_name.to_string()),
-            ..Changes::default()
-        };
-        on_db!(self, update(id, &changes, now, actor))
-    }
-
     fn update(
         &mut self,
         id: &str,

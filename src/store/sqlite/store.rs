@@ -291,20 +291,6 @@ impl Store for SqliteStore {
         Ok(rotated.is_some())
     }
 
-    fn rename(
-        &mut self,
-        id: &str,
-        new_name: &str,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<Credential> {
-        let changes = Changes {
-            name: Some(new_name.to_string()),
-            ..Changes::default()
-        };
-        self.update(id, &changes, now, actor)
-    }
-
     fn update(
         &mut self,
         id: &str,

@@ -172,7 +172,7 @@ mod tests {
             ..UpdateRequest::default()
         };
         let err = update(store.as_mut(), &ctx(), &target, req);
-        assert!(matches!(err, Err(Error::NotFound(_))), "{:?}", err.err());
+        assert!(matches!(err, Err(Error::UnknownId(_))), "{:?}", err.err());
     }
 
     #[test]

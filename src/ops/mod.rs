@@ -178,7 +178,7 @@ mod tests {
         ));
         assert!(matches!(
             resolve(store.as_mut(), &Target::Id("zzzzzzzz".into())),
-            Err(Error::NotFound(_))
+            Err(Error::UnknownId(_))
         ));
     }
 }

@@ -171,14 +171,11 @@ pub fn duplicate_name(user: &str, name: &str) -> Error {
     ))
 }
 
-/// How the refusal of an id no credential has begins (a front may add where to look).
-pub const NO_SUCH_ID: &str = "no credential has the id";
-
 /// The single credential an id or prefix names, or why there is none.
 pub(crate) fn one_match(query: &str, mut found: Vec<Credential>) -> Result<Credential> {
     match found.len() {
-        0 => Err(Error::NotFound(format!(
-            "{NO_SUCH_ID} {}",
+        0 => Err(Error::UnknownId(format!(
+            "no credential has the id {}",
             crate::secret::redact::quoted(query)
         ))),
         1 => Ok(found.remove(0)),

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 
 pub use events::{Batch, Durability, Event, NewEvent, RejectionCount, UseCount, kind};
 pub use meaning::{
-    Change, Changes, FOLDED_NAME_KEYS, KeyedRow, NO_SUCH_ID, duplicate_name, list_text, name_key,
+    Change, Changes, FOLDED_NAME_KEYS, KeyedRow, duplicate_name, list_text, name_key,
     refolded_keys, text_list,
 };
 pub(crate) use meaning::{check_empty, detail, one_match, refuse_revoked};

@@ -16,6 +16,7 @@ mod hostile_input;
 mod interruptions;
 mod json_contract;
 mod names;
+mod not_found_hints;
 mod networks_as_written;
 mod package;
 mod pausing;

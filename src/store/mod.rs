@@ -258,6 +258,10 @@ pub trait Store: Send {
     /// Active (not revoked) credentials, by user then creation.
     fn list(&mut self, filter: &ListFilter, now: Timestamp) -> Result<Vec<Credential>>;
 
+    /// How many active (not revoked) credentials there are, of `user` or in all: what
+    /// `revoke_all` would revoke now.
+    fn count_active(&mut self, user: Option<&str>) -> Result<u64>;
+
     /// The credential with this id or unambiguous id prefix, revoked or not.
     fn get(&mut self, id_or_prefix: &str) -> Result<Credential>;
 

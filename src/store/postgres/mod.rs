@@ -328,6 +328,10 @@ impl Store for PgStore {
         on_db!(self, list(filter, now))
     }
 
+    fn count_active(&mut self, user: Option<&str>) -> Result<u64> {
+        on_db!(self, count_active(user))
+    }
+
     fn get(&mut self, id_or_prefix: &str) -> Result<Credential> {
         on_db!(self, get(id_or_prefix))
     }

@@ -192,8 +192,8 @@ fn outcomes_say_what_to_record() {
         source: Some("192.0.2.1"),
     };
     let outcome = |claim: &Claim<'_>, record: Option<&HashRecord>| {
-        let decision = decide(record, &fixed(), claim, 100).unwrap();
-        Outcome::of(decision, record, claim)
+        let decided = decide_on(record, &fixed(), claim, 100).unwrap();
+        Outcome::of(decided, record, claim)
     };
     // A right password refused for its scope: recorded against the credential, and the
     // password was right (a server remembers it).

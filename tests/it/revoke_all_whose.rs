@@ -14,7 +14,8 @@ fn revoke_all_names_and_counts_the_user_as_stored() {
         .code(3)
         .one_error_line();
     assert!(
-        out.stderr.contains("all 2 active credentials of user deploy without"),
+        out.stderr
+            .contains("all 2 active credentials of user deploy without"),
         "{out:?}"
     );
     let done = appw

@@ -36,3 +36,4 @@ mod story;
 mod usage_and_help;
 mod verify_arguments;
 mod verify_command;
+mod web;

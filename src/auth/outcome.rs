@@ -53,7 +53,11 @@ pub struct Rejected {
 impl Outcome {
     /// The outcome of what was decided for the row the password's id named (`record`):
     /// only a decision concluded on a row can be valid.
-    pub(super) fn of(decided: Decided<'_>, record: Option<&HashRecord>, claim: &Claim<'_>) -> Outcome {
+    pub(super) fn of(
+        decided: Decided<'_>,
+        record: Option<&HashRecord>,
+        claim: &Claim<'_>,
+    ) -> Outcome {
         match decided {
             Decided::Concluded(r, Decision::Valid { rehash }) => Outcome::Valid(Valid {
                 id: r.id.clone(),

@@ -81,7 +81,17 @@ fn every_verify_outcome_costs_exactly_one_hash_evaluation() {
         .unwrap()
         .unwrap();
     let now = chrono::Utc::now().timestamp();
-    let cases: [(&str, &str, &str, i64, Option<&str>, Option<&str>, bool); 12] = [
+    // (what, user, password, now, scope, source, valid)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        i64,
+        Option<&'a str>,
+        Option<&'a str>,
+        bool,
+    );
+    let cases: [Case; 12] = [
         ("valid", "u", &pw, now, None, None, true),
         ("wrong password", "u", &wrong_pw, now, None, None, false),
         ("unknown user", "nobody", &pw, now, None, None, false),

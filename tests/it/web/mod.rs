@@ -4,9 +4,13 @@
 //! story in headless Chromium.
 
 mod api;
+mod authorize;
 mod browser;
+mod browser_authorize;
 mod powers;
 mod screen;
+mod screen_powers;
+mod sessions;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -26,6 +26,10 @@ pub enum Error {
     /// No such credential, or no store yet (exit 3, HTTP 404).
     #[error("{0}")]
     NotFound(String),
+    /// No credential has the id (or id prefix) given: a not-found a front may point to
+    /// where ids are listed (exit 3, HTTP 404).
+    #[error("{0}")]
+    UnknownId(String),
     /// An id prefix that names more than one credential (exit 3, HTTP 400).
     #[error("{0}")]
     Ambiguous(String),
@@ -60,7 +64,11 @@ impl Error {
         ExitCode::from(match self {
             Error::Rejected(_) => 1,
             Error::Usage(_) | Error::Invalid { .. } => 2,
-            Error::NotFound(_) | Error::Ambiguous(_) | Error::Conflict(_) | Error::Declined(_) => 3,
+            Error::NotFound(_)
+            | Error::UnknownId(_)
+            | Error::Ambiguous(_)
+            | Error::Conflict(_)
+            | Error::Declined(_) => 3,
             Error::Unavailable(_) | Error::Start(_) => 4,
         })
     }
@@ -70,7 +78,7 @@ impl Error {
         match self {
             Error::Usage(_) | Error::Invalid { .. } | Error::Ambiguous(_) => 400,
             Error::Rejected(_) => 401,
-            Error::NotFound(_) => 404,
+            Error::NotFound(_) | Error::UnknownId(_) => 404,
             Error::Conflict(_) | Error::Declined(_) => 409,
             Error::Unavailable(_) => 503,
             Error::Start(_) => 500,
@@ -129,6 +137,7 @@ mod tests {
             (Error::Usage("u".into()), 2, 400),
             (Error::invalid("name", "the name is empty"), 2, 400),
             (Error::NotFound("n".into()), 3, 404),
+            (Error::UnknownId("i".into()), 3, 404),
             (Error::Ambiguous("a".into()), 3, 400),
             (Error::Conflict("c".into()), 3, 409),
             (Error::Declined("d".into()), 3, 409),

@@ -274,14 +274,37 @@ pub fn decide(
     claim: &Claim<'_>,
     now: Timestamp,
 ) -> Result<Decision, BadHash> {
+    Ok(match decide_on(record, checker, claim, now)? {
+        Decided::Refused(reason) => Decision::Rejected(reason),
+        Decided::Concluded(_, decision) => decision,
+    })
+}
+
+/// [`decide`]'s answer with the row it was concluded on, when the password was checked.
+pub(crate) enum Decided<'r> {
+    /// Refused by [`triage`], what one check costs spent.
+    Refused(Reason),
+    /// Concluded on this row after the check.
+    Concluded(&'r HashRecord, Decision),
+}
+
+pub(crate) fn decide_on<'r>(
+    record: Option<&'r HashRecord>,
+    checker: &impl Checker,
+    claim: &Claim<'_>,
+    now: Timestamp,
+) -> Result<Decided<'r>, BadHash> {
     match triage(record, claim) {
         Triage::Refused { reason, spend } => {
             checker.spend_like(spend);
-            Ok(Decision::Rejected(reason))
+            Ok(Decided::Refused(reason))
         }
         Triage::Check { record, hash } => {
             let checked = checker.check(hash)?;
-            Ok(conclude(record, &checked, claim, now))
+            Ok(Decided::Concluded(
+                record,
+                conclude(record, &checked, claim, now),
+            ))
         }
     }
 }

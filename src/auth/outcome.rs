@@ -1,7 +1,7 @@
 //! Stage 4: what a decision means, and what to record. The CLI writes an outcome at once
 //! ([`Valid::use_`], [`Rejected::rejection`]); the server aggregates the same values.
 
-use super::{Claim, Decision, Reason, conclude, decide};
+use super::{Claim, Decided, Decision, Reason, conclude, decide_on};
 use crate::error::Error;
 use crate::secret::kdf::{Attempt, BadHash, Checked, KdfParams};
 use crate::store::{HashRecord, Rejection, Timestamp, Use};
@@ -51,10 +51,15 @@ pub struct Rejected {
 }
 
 impl Outcome {
-    /// The outcome of `decision` for the row the password's id named.
-    pub fn of(decision: Decision, record: Option<&HashRecord>, claim: &Claim<'_>) -> Outcome {
-        match (decision, record) {
-            (Decision::Valid { rehash }, Some(r)) => Outcome::Valid(Valid {
+    /// The outcome of what was decided for the row the password's id named (`record`):
+    /// only a decision concluded on a row can be valid.
+    pub(super) fn of(
+        decided: Decided<'_>,
+        record: Option<&HashRecord>,
+        claim: &Claim<'_>,
+    ) -> Outcome {
+        match decided {
+            Decided::Concluded(r, Decision::Valid { rehash }) => Outcome::Valid(Valid {
                 id: r.id.clone(),
                 user: r.user.clone(),
                 name: r.name.clone(),
@@ -62,8 +67,10 @@ impl Outcome {
                 rehash,
                 new_hash: None,
             }),
-            (Decision::Valid { .. }, None) => Outcome::rejected(Reason::Unknown, None, claim),
-            (Decision::Rejected(reason), record) => Outcome::rejected(reason, record, claim),
+            Decided::Concluded(r, Decision::Rejected(reason)) => {
+                Outcome::rejected(reason, Some(r), claim)
+            }
+            Decided::Refused(reason) => Outcome::rejected(reason, record, claim),
         }
     }
 
@@ -79,7 +86,8 @@ impl Outcome {
             valid: true,
             rehash: None,
         };
-        Outcome::of(conclude(record, &checked, claim, now), Some(record), claim)
+        let decision = conclude(record, &checked, claim, now);
+        Outcome::of(Decided::Concluded(record, decision), Some(record), claim)
     }
 
     /// Whether the password was the credential's (whatever else refused it): a server
@@ -157,8 +165,8 @@ pub fn judge(
     now: Timestamp,
     may_rehash: impl FnOnce() -> Result<bool, Error>,
 ) -> Result<Outcome, Error> {
-    let decision = decide(record, attempt, claim, now).map_err(|e| damaged(record, e))?;
-    let mut outcome = Outcome::of(decision, record, claim);
+    let decided = decide_on(record, attempt, claim, now).map_err(|e| damaged(record, e))?;
+    let mut outcome = Outcome::of(decided, record, claim);
     if let Outcome::Valid(valid) = &mut outcome {
         if let Some(target) = valid.rehash {
             if may_rehash()? {

@@ -192,8 +192,8 @@ fn outcomes_say_what_to_record() {
         source: Some("192.0.2.1"),
     };
     let outcome = |claim: &Claim<'_>, record: Option<&HashRecord>| {
-        let decision = decide(record, &fixed(), claim, 100).unwrap();
-        Outcome::of(decision, record, claim)
+        let decided = decide_on(record, &fixed(), claim, 100).unwrap();
+        Outcome::of(decided, record, claim)
     };
     // A right password refused for its scope: recorded against the credential, and the
     // password was right (a server remembers it).
@@ -286,5 +286,20 @@ fn a_remembered_password_is_still_refused_for_what_the_row_says() {
             reason: Reason::Expired,
             ..
         })
+    ));
+    let paused = HashRecord {
+        disabled: true,
+        ..record(Some("h"), None)
+    };
+    assert!(matches!(
+        Outcome::remembered(&paused, &Claim::user("deploy"), 100),
+        Outcome::Rejected(Rejected {
+            reason: Reason::Disabled,
+            ..
+        })
+    ));
+    assert!(matches!(
+        Outcome::remembered(&record(Some("h"), None), &Claim::user("deploy"), 100),
+        Outcome::Valid(_)
     ));
 }

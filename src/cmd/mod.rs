@@ -155,9 +155,7 @@ fn cli_error(err: Error) -> Error {
             field,
             message: err.renamed_field(flag),
         },
-        Error::NotFound(message) if message.starts_with(store::NO_SUCH_ID) => {
-            Error::NotFound(format!("{message}; see appw list"))
-        }
+        Error::UnknownId(message) => Error::UnknownId(format!("{message}; see appw list")),
         other => other,
     }
 }

@@ -88,7 +88,11 @@ pub fn rename(
 ) -> Result<Renamed> {
     let new_name = input::name(new_name)?;
     let old = resolve(store, target)?;
-    let credential = store.rename(&old.id, &new_name, ctx.now, &ctx.actor.to_string())?;
+    let changes = Changes {
+        name: Some(new_name),
+        ..Changes::default()
+    };
+    let credential = store.update(&old.id, &changes, ctx.now, &ctx.actor.to_string())?;
     Ok(Renamed {
         credential,
         old_name: old.name,
@@ -168,7 +172,7 @@ mod tests {
             ..UpdateRequest::default()
         };
         let err = update(store.as_mut(), &ctx(), &target, req);
-        assert!(matches!(err, Err(Error::NotFound(_))), "{:?}", err.err());
+        assert!(matches!(err, Err(Error::UnknownId(_))), "{:?}", err.err());
     }
 
     #[test]

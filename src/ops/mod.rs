@@ -96,8 +96,9 @@ pub fn id_prefix(raw: &str) -> Result<String> {
     Ok(id.to_string())
 }
 
-/// Validates a user filter.
-fn user_filter(user: Option<&str>) -> Result<Option<String>> {
+/// The user a list, log, count or revoke-all is about, as the store spells it (trimmed,
+/// validated): what a front shows as "whose" (each of those operations applies it itself).
+pub fn user_filter(user: Option<&str>) -> Result<Option<String>> {
     user.map(input::user).transpose()
 }
 
@@ -178,7 +179,7 @@ mod tests {
         ));
         assert!(matches!(
             resolve(store.as_mut(), &Target::Id("zzzzzzzz".into())),
-            Err(Error::NotFound(_))
+            Err(Error::UnknownId(_))
         ));
     }
 }

@@ -1,7 +1,7 @@
 //! Meaning both backends share, so that each writes only its SQL: what `update` changes,
 //! how lists are stored, the refusals they give, the events' details, and name keys.
 
-use super::{Credential, Timestamp};
+use super::{Credential, NewEvent, Timestamp, kind};
 use crate::error::{Error, Result};
 
 /// What `update` changes; `None` leaves an attribute as it is. A new name is recorded as
@@ -37,6 +37,43 @@ impl Changes {
         }
     }
 
+    /// The pausing to write: the state wanted, when it differs from `current` (disabling a
+    /// disabled credential writes nothing).
+    pub fn pause(&self, current: bool) -> Option<bool> {
+        self.disabled.filter(|&wanted| wanted != current)
+    }
+
+    /// The events these changes record on a credential now named `current_name` and
+    /// paused or not (`current_disabled`), in order: `renamed`, then `disabled` or
+    /// `enabled`, then `updated`. Each is written under the credential's new name. Empty
+    /// when nothing changes.
+    pub fn events(&self, current_name: &str, current_disabled: bool) -> Vec<Change> {
+        let mut events = Vec::new();
+        if self.name.is_some() {
+            events.push(Change {
+                kind: kind::RENAMED,
+                detail: Some(detail::renamed(current_name)),
+            });
+        }
+        if let Some(wanted) = self.pause(current_disabled) {
+            events.push(Change {
+                kind: if wanted {
+                    kind::DISABLED
+                } else {
+                    kind::ENABLED
+                },
+                detail: None,
+            });
+        }
+        if self.sets_attributes() {
+            events.push(Change {
+                kind: kind::UPDATED,
+                detail: Some(self.detail()),
+            });
+        }
+        events
+    }
+
     /// The `updated` event's detail: what was set, in the store's own words.
     pub fn detail(&self) -> String {
         let mut parts = Vec::new();
@@ -53,6 +90,29 @@ impl Changes {
             });
         }
         parts.join(" ")
+    }
+}
+
+/// One event a change records (see [`Changes::events`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub kind: &'static str,
+    pub detail: Option<String>,
+}
+
+impl Change {
+    /// The event, about credential `id` of `user` under its (new) `name`.
+    pub fn event<'a>(
+        &'a self,
+        at: Timestamp,
+        user: &'a str,
+        id: &'a str,
+        name: &'a str,
+        actor: &'a str,
+    ) -> NewEvent<'a> {
+        NewEvent::about(self.kind, at, user, id, name)
+            .detail(self.detail.as_deref())
+            .by(actor)
     }
 }
 
@@ -111,14 +171,11 @@ pub fn duplicate_name(user: &str, name: &str) -> Error {
     ))
 }
 
-/// How the refusal of an id no credential has begins (a front may add where to look).
-pub const NO_SUCH_ID: &str = "no credential has the id";
-
 /// The single credential an id or prefix names, or why there is none.
 pub(crate) fn one_match(query: &str, mut found: Vec<Credential>) -> Result<Credential> {
     match found.len() {
-        0 => Err(Error::NotFound(format!(
-            "{NO_SUCH_ID} {}",
+        0 => Err(Error::UnknownId(format!(
+            "no credential has the id {}",
             crate::secret::redact::quoted(query)
         ))),
         1 => Ok(found.remove(0)),
@@ -166,4 +223,45 @@ pub fn refolded_keys(rows: impl IntoIterator<Item = KeyedRow>) -> Vec<(String, S
             (row.id, key)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_change_records_its_event_and_no_change_none() {
+        let kinds = |changes: &Changes, disabled| -> Vec<&str> {
+            changes
+                .events("old", disabled)
+                .iter()
+                .map(|c| c.kind)
+                .collect()
+        };
+        let all = Changes {
+            name: Some("new".into()),
+            disabled: Some(true),
+            scopes: Some(vec!["deploy".into()]),
+            ..Changes::default()
+        };
+        assert_eq!(
+            kinds(&all, false),
+            [kind::RENAMED, kind::DISABLED, kind::UPDATED]
+        );
+        assert_eq!(
+            all.events("old", false)[0].detail.as_deref(),
+            Some("was \"old\"")
+        );
+        assert_eq!(
+            all.events("old", false)[2].detail.as_deref(),
+            Some("scopes=deploy")
+        );
+        let enable = Changes {
+            disabled: Some(false),
+            ..Changes::default()
+        };
+        assert_eq!(kinds(&enable, true), [kind::ENABLED]);
+        assert!(kinds(&enable, false).is_empty(), "already enabled");
+        assert!(kinds(&Changes::default(), true).is_empty());
+    }
 }

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 
 pub use events::{Batch, Durability, Event, NewEvent, RejectionCount, UseCount, kind};
 pub use meaning::{
-    Changes, FOLDED_NAME_KEYS, KeyedRow, NO_SUCH_ID, duplicate_name, list_text, name_key,
+    Change, Changes, FOLDED_NAME_KEYS, KeyedRow, duplicate_name, list_text, name_key,
     refolded_keys, text_list,
 };
 pub(crate) use meaning::{check_empty, detail, one_match, refuse_revoked};
@@ -258,6 +258,10 @@ pub trait Store: Send {
     /// Active (not revoked) credentials, by user then creation.
     fn list(&mut self, filter: &ListFilter, now: Timestamp) -> Result<Vec<Credential>>;
 
+    /// How many active (not revoked) credentials there are, of `user` or in all: what
+    /// `revoke_all` would revoke now.
+    fn count_active(&mut self, user: Option<&str>) -> Result<u64>;
+
     /// The credential with this id or unambiguous id prefix, revoked or not.
     fn get(&mut self, id_or_prefix: &str) -> Result<Credential>;
 
@@ -279,15 +283,6 @@ pub trait Store: Send {
         now: Timestamp,
         actor: &str,
     ) -> Result<bool>;
-
-    /// Renames an active credential; returns it as renamed.
-    fn rename(
-        &mut self,
-        id: &str,
-        new_name: &str,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<Credential>;
 
     /// Changes an active credential's name (a `renamed` event), whether it is disabled (a
     /// `disabled` or `enabled` event, none when it already was), its scopes, networks or

@@ -10,14 +10,6 @@ fn bearer(password: &str) -> String {
     format!("Bearer {password}")
 }
 
-fn evaluations(server: &Server) -> u64 {
-    let (_, m) = server.get("/metrics", &[]);
-    m.lines()
-        .find_map(|l| l.strip_prefix("appw_argon2_evaluations_total "))
-        .and_then(|v| v.parse().ok())
-        .unwrap()
-}
-
 /// A password of the right format for an id no store holds.
 fn unknown_id(password: &str) -> String {
     let body = format!("appwzzzzzzzzzzzz{}", &password[16..42]);
@@ -53,7 +45,7 @@ fn bearer_is_decided_as_basic_is_for_the_credentials_own_user() {
         "the scheme in any case"
     );
 
-    let spent = evaluations(&server);
+    let spent = server.evaluations();
     for (what, value) in [
         ("not an appw password", bearer("abc")),
         (
@@ -73,7 +65,7 @@ fn bearer_is_decided_as_basic_is_for_the_credentials_own_user() {
         );
     }
     assert_eq!(
-        evaluations(&server),
+        server.evaluations(),
         spent,
         "no argon2 for what is not an appw password, an unknown id or a revoked one"
     );
@@ -82,7 +74,7 @@ fn bearer_is_decided_as_basic_is_for_the_credentials_own_user() {
         401,
         "wrong secret"
     );
-    assert_eq!(evaluations(&server), spent + 1, "a wrong secret costs one");
+    assert_eq!(server.evaluations(), spent + 1, "a wrong secret costs one");
 
     let (_, log) = server.stop();
     let log = log.join("\n");

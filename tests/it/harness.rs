@@ -178,7 +178,8 @@ impl Appw {
         self.created(&["--kdf", kdf, "create", "--user", user, name, "--json"])
     }
 
-    fn created(&self, args: &[&str]) -> (String, String) {
+    /// Runs a `create ... --json` and returns (id, password).
+    pub fn created(&self, args: &[&str]) -> (String, String) {
         let v = self.run(args).ok().json();
         (
             v["id"].as_str().unwrap().to_string(),

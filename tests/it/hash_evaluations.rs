@@ -1,5 +1,6 @@
 //! Equal work on every verify path, counted rather than timed: every outcome (valid, wrong
-//! password, unknown user or id, revoked, expired) costs exactly one argon2 evaluation, and a
+//! password, unknown user or id, revoked, expired, disabled, outside its scope or network)
+//! costs exactly one argon2 evaluation, and a
 //! hash made under other parameters a second one until it is rehashed.
 
 use std::path::PathBuf;
@@ -58,6 +59,20 @@ fn every_verify_outcome_costs_exactly_one_hash_evaluation() {
             .ok();
         out.stdout.trim().to_string()
     };
+    let (paused_id, paused_pw) = appw.create("u", "paused");
+    appw.run(&["disable", &paused_id]).ok();
+    let (_, scoped_pw) = appw.created(&[
+        "create", "--user", "u", "scoped", "--scope", "deploy", "--json",
+    ]);
+    let (_, fenced_pw) = appw.created(&[
+        "create",
+        "--user",
+        "u",
+        "fenced",
+        "--allow-from",
+        "10.0.0.0/8",
+        "--json",
+    ]);
     let mut rng = Rng::seeded();
     let wrong_pw = forged_token(&id, &mut rng);
     let (_, unknown_id_pw) = Appw::new().create("u", "elsewhere");
@@ -66,24 +81,95 @@ fn every_verify_outcome_costs_exactly_one_hash_evaluation() {
         .unwrap()
         .unwrap();
     let now = chrono::Utc::now().timestamp();
-    let cases: [(&str, &str, &str, i64, bool); 7] = [
-        ("valid", "u", &pw, now, true),
-        ("wrong password", "u", &wrong_pw, now, false),
-        ("unknown user", "nobody", &pw, now, false),
-        ("unknown lookup id", "u", &unknown_id_pw, now, false),
-        ("revoked", "u", &revoked_pw, now, false),
-        ("expired", "u", &expired_pw, now + 2 * 3600, false),
+    // (what, user, password, now, scope, source, valid)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        i64,
+        Option<&'a str>,
+        Option<&'a str>,
+        bool,
+    );
+    let cases: [Case; 12] = [
+        ("valid", "u", &pw, now, None, None, true),
+        ("wrong password", "u", &wrong_pw, now, None, None, false),
+        ("unknown user", "nobody", &pw, now, None, None, false),
+        (
+            "unknown lookup id",
+            "u",
+            &unknown_id_pw,
+            now,
+            None,
+            None,
+            false,
+        ),
+        ("revoked", "u", &revoked_pw, now, None, None, false),
+        (
+            "expired",
+            "u",
+            &expired_pw,
+            now + 2 * 3600,
+            None,
+            None,
+            false,
+        ),
+        ("disabled", "u", &paused_pw, now, None, None, false),
+        (
+            "outside its scope",
+            "u",
+            &scoped_pw,
+            now,
+            Some("admin"),
+            None,
+            false,
+        ),
+        (
+            "within its scope",
+            "u",
+            &scoped_pw,
+            now,
+            Some("deploy"),
+            None,
+            true,
+        ),
+        (
+            "outside its networks",
+            "u",
+            &fenced_pw,
+            now,
+            None,
+            Some("192.168.1.1"),
+            false,
+        ),
+        (
+            "within its networks",
+            "u",
+            &fenced_pw,
+            now,
+            None,
+            Some("10.1.2.3"),
+            true,
+        ),
         (
             "another credential of the same user",
             "u",
             &expiring_pw,
             now,
+            None,
+            None,
             true,
         ),
     ];
-    for (what, user, password, at, valid) in cases {
-        let (ok, evaluations) =
-            verify_counted(|| Ok(Some(store.as_mut())), user, password, None, None, at);
+    for (what, user, password, at, scope, source, valid) in cases {
+        let (ok, evaluations) = verify_counted(
+            || Ok(Some(store.as_mut())),
+            user,
+            password,
+            scope,
+            source,
+            at,
+        );
         assert_eq!(evaluations, 1, "{what}");
         assert_eq!(ok, valid, "{what}");
     }

@@ -2,7 +2,7 @@
 //! password, as expiry is) while it keeps its hash, attributes and history; `enable` brings
 //! it back as it was. `list` shows it marked, `--json` says `disabled`.
 
-use crate::harness::Appw;
+use crate::harness::{Appw, forge};
 use crate::serve::Server;
 
 #[test]
@@ -120,7 +120,13 @@ fn a_pause_takes_effect_on_the_servers_next_request() {
     let (id, password) = appw.create("deploy", "ci");
     let server = Server::start(&appw, &[]);
     assert_eq!(server.auth("deploy", &password), 204);
+    let (hits, spent) = (server.metric("appw_cache_hits_total"), server.evaluations());
     assert_eq!(server.auth("deploy", &password), 204, "warm");
+    assert_eq!(
+        (server.metric("appw_cache_hits_total"), server.evaluations()),
+        (hits + 1, spent),
+        "the second request is answered from the cache, without argon2"
+    );
     appw.run(&["disable", &id]).ok();
     assert_eq!(
         server.auth("deploy", &password),
@@ -154,4 +160,20 @@ fn copy_store_keeps_pauses_and_actors() {
     assert!(copied.contains(&(id.clone(), true)), "{copied:?}");
     assert_eq!(copied.iter().filter(|(_, d)| *d).count(), 1);
     assert_eq!(dest.log(&[]), appw.log(&[]), "the log, actors and all");
+}
+
+#[test]
+fn a_paused_credentials_first_request_costs_one_evaluation_like_a_wrong_password() {
+    let appw = Appw::new();
+    let (id, password) = appw.create("deploy", "ci");
+    appw.run(&["disable", &id]).ok();
+    let server = Server::start(&appw, &["--max-failures", "1000"]);
+    let cost = |password: &str| {
+        let before = server.evaluations();
+        assert_eq!(server.auth("deploy", password), 401);
+        server.evaluations() - before
+    };
+    assert_eq!(cost(&password), 1, "paused, right password");
+    assert_eq!(cost(&forge(&password)), 1, "paused, wrong password");
+    server.stop();
 }

@@ -84,6 +84,21 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// A counter of `/metrics` without labels, by name.
+    pub fn metric(&self, name: &str) -> u64 {
+        let (status, metrics) = self.get("/metrics", &[]);
+        assert_eq!(status, 200, "{metrics}");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {metrics}"))
+    }
+
+    /// argon2 evaluations so far (`appw_argon2_evaluations_total`).
+    pub fn evaluations(&self) -> u64 {
+        self.metric("appw_argon2_evaluations_total")
+    }
+
     fn signal(&self, signal: &str) {
         let status = Command::new("kill")
             .args([&format!("-{signal}"), &self.child.id().to_string()])
@@ -439,17 +454,10 @@ fn throttled_clients_get_429_but_a_known_password_still_gets_in() {
         204,
         "known good from now on"
     );
-    let evaluations = |s: &Server| -> u64 {
-        let (_, m) = s.get("/metrics", &[]);
-        m.lines()
-            .find_map(|l| l.strip_prefix("appw_argon2_evaluations_total "))
-            .and_then(|v| v.parse().ok())
-            .unwrap()
-    };
     for _ in 0..3 {
         assert_eq!(server.auth("deploy", &forge(&password)), 401);
     }
-    let spent = evaluations(&server);
+    let spent = server.evaluations();
     let (status, resp) = server.get(
         "/auth",
         &[("Authorization", &basic("deploy", &forge(&password)))],
@@ -457,7 +465,7 @@ fn throttled_clients_get_429_but_a_known_password_still_gets_in() {
     assert_eq!(status, 429, "{resp}");
     assert!(header(&resp, "retry-after").is_some(), "{resp}");
     assert_eq!(
-        evaluations(&server),
+        server.evaluations(),
         spent,
         "a throttled client costs no argon2"
     );

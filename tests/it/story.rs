@@ -115,7 +115,11 @@ pub fn story(store: &mut dyn Store) {
         ["10.0.0.0/8"]
     );
 
-    store.rename(id, "ci", T + 5, ACTOR).unwrap();
+    let rename = Changes {
+        name: Some("ci".into()),
+        ..Changes::default()
+    };
+    assert_eq!(store.update(id, &rename, T + 5, ACTOR).unwrap().name, "ci");
     let pause = |disabled| Changes {
         disabled: Some(disabled),
         ..Changes::default()
@@ -165,8 +169,18 @@ pub fn story(store: &mut dyn Store) {
         Recorded::Revoked,
         "the revocation won"
     );
+    assert_eq!(
+        (
+            store.count_active(None).unwrap(),
+            store.count_active(Some("deploy")).unwrap(),
+            store.count_active(Some("nobody")).unwrap()
+        ),
+        (1, 1, 0),
+        "the rotated one is no longer active; its successor is"
+    );
     let revoked = store.revoke(&[next.to_string()], T + 8, ACTOR).unwrap();
     assert_eq!(revoked[0].revoked_at, Some(T + 8));
+    assert_eq!(store.count_active(None).unwrap(), 0);
     assert!(matches!(
         store.revoke(&[next.to_string()], T + 8, ACTOR),
         Err(Error::Conflict(_))

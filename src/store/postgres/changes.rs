@@ -1,12 +1,11 @@
 //! Changes to an active credential (name, pausing, scopes, networks, expiry), each with its
-//! event, in one transaction: `rename` and `update` both come here.
+//! event (as `Changes::events` says), in one transaction.
 
 use sqlx::postgres::PgConnection;
 
 use super::super::rows::CredentialRow;
 use super::super::{
-    Changes, Credential, NewEvent, Timestamp, detail, duplicate_name, kind, list_text, name_key,
-    refuse_revoked,
+    Changes, Credential, Timestamp, duplicate_name, list_text, name_key, refuse_revoked,
 };
 use super::reads::CREDENTIAL_COLUMNS;
 use super::writes::{ACTIVE_NAME, log};
@@ -35,10 +34,11 @@ impl Db<'_> {
         .fetch_optional(&mut *conn)
         .await
         .map_err(e)?;
-        let Some((user, mut name, disabled)) = current else {
+        let Some((user, name, disabled)) = current else {
             let how = format!("revoked; it cannot be {}", changes.done());
             return Err(refuse_revoked(id, &how));
         };
+        let events = changes.events(&name, disabled);
         if let Some(new_name) = &changes.name {
             let renamed =
                 sqlx::query("UPDATE appw_credentials SET name = $2, name_key = $3 WHERE id = $1")
@@ -54,27 +54,14 @@ impl Db<'_> {
                 }
                 Err(err) => return Err(e(err)),
             }
-            let detail = detail::renamed(&name);
-            let ev = NewEvent::about(kind::RENAMED, now, &user, id, new_name)
-                .detail(Some(&detail))
-                .by(actor);
-            log(conn, &ev).await.map_err(e)?;
-            name = new_name.clone();
         }
-        if let Some(wanted) = changes.disabled.filter(|&w| w != disabled) {
+        if let Some(wanted) = changes.pause(disabled) {
             sqlx::query("UPDATE appw_credentials SET disabled = $2 WHERE id = $1")
                 .bind(id)
                 .bind(wanted)
                 .execute(&mut *conn)
                 .await
                 .map_err(e)?;
-            let kind = if wanted {
-                kind::DISABLED
-            } else {
-                kind::ENABLED
-            };
-            let ev = NewEvent::about(kind, now, &user, id, &name).by(actor);
-            log(conn, &ev).await.map_err(e)?;
         }
         if changes.sets_attributes() {
             let (set_expiry, expires_at) = match changes.expires_at {
@@ -95,11 +82,12 @@ impl Db<'_> {
             .execute(&mut *conn)
             .await
             .map_err(e)?;
-            let detail = changes.detail();
-            let ev = NewEvent::about(kind::UPDATED, now, &user, id, &name)
-                .detail(Some(&detail))
-                .by(actor);
-            log(conn, &ev).await.map_err(e)?;
+        }
+        let name = changes.name.as_deref().unwrap_or(&name);
+        for change in &events {
+            log(conn, &change.event(now, &user, id, name, actor))
+                .await
+                .map_err(e)?;
         }
         let row: CredentialRow = sqlx::query_as(&format!(
             "SELECT {CREDENTIAL_COLUMNS} FROM appw_credentials WHERE id = $1"

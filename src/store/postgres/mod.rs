@@ -328,6 +328,10 @@ impl Store for PgStore {
         on_db!(self, list(filter, now))
     }
 
+    fn count_active(&mut self, user: Option<&str>) -> Result<u64> {
+        on_db!(self, count_active(user))
+    }
+
     fn get(&mut self, id_or_prefix: &str) -> Result<Credential> {
         on_db!(self, get(id_or_prefix))
     }
@@ -352,20 +356,6 @@ impl Store for PgStore {
         actor: &str,
     ) -> Result<bool> {
         on_db!(self, rotate(old_id, new, now, actor))
-    }
-
-    fn rename(
-        &mut self,
-        id: &str,
-        new_name: &str,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<Credential> {
-        let changes = Changes {
-            name: Some(new_name.to_string()),
-            ..Changes::default()
-        };
-        on_db!(self, update(id, &changes, now, actor))
     }
 
     fn update(

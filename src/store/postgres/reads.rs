@@ -74,6 +74,18 @@ impl Db<'_> {
         Ok(rows.into_iter().map(Credential::from).collect())
     }
 
+    pub async fn count_active(&mut self, user: Option<&str>) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM appw_credentials
+             WHERE revoked_at IS NULL AND ($1::text IS NULL OR username = $1)",
+        )
+        .bind(user)
+        .fetch_one(&mut *self.conn)
+        .await
+        .map_err(|e| pg_error(self.shown, e))?;
+        Ok(count as u64)
+    }
+
     pub async fn get(&mut self, id_or_prefix: &str) -> Result<Credential> {
         let sql = format!(
             "SELECT {CREDENTIAL_COLUMNS} FROM appw_credentials WHERE starts_with(id, $1)

@@ -1,5 +1,5 @@
 //! Changes to an active credential (name, pausing, scopes, networks, expiry), each with its
-//! event, inside the one transaction `rename` and `update` hold.
+//! event (as `Changes::events` says), inside the one transaction `update` holds.
 
 use std::path::Path;
 
@@ -8,8 +8,7 @@ use rusqlite::{OptionalExtension, params};
 use super::rows::{CREDENTIAL_COLUMNS, credential, insert_event, is_constraint, sql_error};
 use crate::error::Result;
 use crate::store::{
-    Changes, Credential, NewEvent, Timestamp, duplicate_name, kind, list_text, name_key,
-    refuse_revoked,
+    Changes, Credential, Timestamp, duplicate_name, list_text, name_key, refuse_revoked,
 };
 
 /// When and by whom.
@@ -38,33 +37,37 @@ pub(super) fn change_in(
         )
         .optional()
         .map_err(e)?;
-    let Some((user, mut name, disabled)) = current else {
+    let Some((user, name, disabled)) = current else {
         let how = format!("revoked; it cannot be {}", changes.done());
         return Err(refuse_revoked(id, &how));
     };
+    let events = changes.events(&name, disabled);
     if let Some(new_name) = &changes.name {
-        rename(tx, id, &user, &name, new_name, at).map_err(|err| match err {
-            Rename::Duplicate => duplicate_name(&user, new_name),
-            Rename::Sql(err) => e(err),
+        tx.execute(
+            "UPDATE credentials SET name = ?2, name_key = ?3 WHERE id = ?1",
+            params![id, new_name, name_key(new_name)],
+        )
+        .map_err(|err| {
+            if is_constraint(&err, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) {
+                duplicate_name(&user, new_name)
+            } else {
+                e(err)
+            }
         })?;
-        name = new_name.clone();
     }
-    if let Some(wanted) = changes.disabled.filter(|&w| w != disabled) {
+    if let Some(wanted) = changes.pause(disabled) {
         tx.execute(
             "UPDATE credentials SET disabled = ?2 WHERE id = ?1",
             params![id, wanted],
         )
         .map_err(e)?;
-        let kind = if wanted {
-            kind::DISABLED
-        } else {
-            kind::ENABLED
-        };
-        let ev = NewEvent::about(kind, at.now, &user, id, &name).by(at.actor);
-        insert_event(tx, &ev).map_err(e)?;
     }
     if changes.sets_attributes() {
-        update(tx, id, &user, &name, changes, at).map_err(e)?;
+        update(tx, id, changes).map_err(e)?;
+    }
+    let name = changes.name.as_deref().unwrap_or(&name);
+    for change in &events {
+        insert_event(tx, &change.event(at.now, &user, id, name, at.actor)).map_err(e)?;
     }
     tx.query_row(
         &format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE id = ?1"),
@@ -74,48 +77,7 @@ pub(super) fn change_in(
     .map_err(e)
 }
 
-enum Rename {
-    Duplicate,
-    Sql(rusqlite::Error),
-}
-
-impl From<rusqlite::Error> for Rename {
-    fn from(err: rusqlite::Error) -> Rename {
-        if is_constraint(&err, rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE) {
-            Rename::Duplicate
-        } else {
-            Rename::Sql(err)
-        }
-    }
-}
-
-fn rename(
-    tx: &rusqlite::Transaction<'_>,
-    id: &str,
-    user: &str,
-    old_name: &str,
-    new_name: &str,
-    at: Stamp<'_>,
-) -> Result<(), Rename> {
-    tx.execute(
-        "UPDATE credentials SET name = ?2, name_key = ?3 WHERE id = ?1",
-        params![id, new_name, name_key(new_name)],
-    )?;
-    let detail = crate::store::detail::renamed(old_name);
-    let ev = NewEvent::about(kind::RENAMED, at.now, user, id, new_name)
-        .detail(Some(&detail))
-        .by(at.actor);
-    insert_event(tx, &ev).map_err(Rename::Sql)
-}
-
-fn update(
-    tx: &rusqlite::Transaction<'_>,
-    id: &str,
-    user: &str,
-    name: &str,
-    changes: &Changes,
-    at: Stamp<'_>,
-) -> rusqlite::Result<()> {
+fn update(tx: &rusqlite::Transaction<'_>, id: &str, changes: &Changes) -> rusqlite::Result<()> {
     let (set_expiry, expires_at) = match changes.expires_at {
         Some(at) => (true, at),
         None => (false, None),
@@ -132,10 +94,6 @@ fn update(
             set_expiry,
             expires_at
         ],
-    )?;
-    let detail = changes.detail();
-    let ev = NewEvent::about(kind::UPDATED, at.now, user, id, name)
-        .detail(Some(&detail))
-        .by(at.actor);
-    insert_event(tx, &ev)
+    )
+    .map(drop)
 }

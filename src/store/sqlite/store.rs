@@ -137,6 +137,18 @@ impl Store for SqliteStore {
         self.import_all(dump)
     }
 
+    fn count_active(&mut self, user: Option<&str>) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM credentials
+                 WHERE revoked_at IS NULL AND (?1 IS NULL OR user = ?1)",
+                [user],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(|e| sql_error(&self.path, &e))
+    }
+
     fn list(&mut self, filter: &ListFilter, now: Timestamp) -> Result<Vec<Credential>> {
         let sql = format!(
             "SELECT {CREDENTIAL_COLUMNS} FROM credentials
@@ -289,20 +301,6 @@ impl Store for SqliteStore {
             Ok(Some(()))
         })?;
         Ok(rotated.is_some())
-    }
-
-    fn rename(
-        &mut self,
-        id: &str,
-        new_name: &str,
-        now: Timestamp,
-        actor: &str,
-    ) -> Result<Credential> {
-        let changes = Changes {
-            name: Some(new_name.to_string()),
-            ..Changes::default()
-        };
-        self.update(id, &changes, now, actor)
     }
 
     fn update(

@@ -11,14 +11,6 @@ use crate::harness::{Appw, basic, forge};
 const CLIENTS: usize = 24;
 const LIMIT: usize = 4;
 
-fn evaluations(server: &Server) -> u64 {
-    let (_, m) = server.get("/metrics", &[]);
-    m.lines()
-        .find_map(|l| l.strip_prefix("appw_argon2_evaluations_total "))
-        .and_then(|v| v.parse().ok())
-        .unwrap()
-}
-
 #[test]
 fn concurrent_wrong_passwords_get_no_more_evaluations_than_the_limit() {
     // Slow enough hashing that the requests are in flight together.
@@ -30,7 +22,7 @@ fn concurrent_wrong_passwords_get_no_more_evaluations_than_the_limit() {
             &appw,
             &["--max-failures", &limit, "--workers", "1", "--queue", queue],
         ));
-        let before = evaluations(&server);
+        let before = server.evaluations();
         let forged = basic("deploy", &forge(&password));
         let start = Arc::new(Barrier::new(CLIENTS));
         let clients: Vec<_> = (0..CLIENTS)
@@ -56,7 +48,7 @@ fn concurrent_wrong_passwords_get_no_more_evaluations_than_the_limit() {
             }
         }
         assert_eq!(statuses.last(), Some(&429), "queue {queue}: {statuses:?}");
-        let spent = evaluations(&server) - before;
+        let spent = server.evaluations() - before;
         assert!(
             spent <= LIMIT as u64,
             "queue {queue}: {spent} argon2 evaluations for {} wrong passwords, {CLIENTS} of \

@@ -6,14 +6,6 @@
 use super::Server;
 use crate::harness::{Appw, basic, forge};
 
-fn evaluations(server: &Server) -> u64 {
-    let (_, m) = server.get("/metrics", &[]);
-    m.lines()
-        .find_map(|l| l.strip_prefix("appw_argon2_evaluations_total "))
-        .and_then(|v| v.parse().ok())
-        .unwrap()
-}
-
 #[test]
 fn refusals_cost_argon2_only_for_a_live_credential_of_the_user_named() {
     let appw = Appw::new();
@@ -30,10 +22,10 @@ fn refusals_cost_argon2_only_for_a_live_credential_of_the_user_named() {
         crate::harness::with_checksum(std::str::from_utf8(&body).unwrap())
     };
     let cost = |user: &str, password: &str| {
-        let before = evaluations(&server);
+        let before = server.evaluations();
         let (status, _) = server.get("/auth", &[("Authorization", &basic(user, password))]);
         assert_eq!(status, 401, "{user}");
-        evaluations(&server) - before
+        server.evaluations() - before
     };
     assert_eq!(cost("alice", &unknown), 0, "an unknown id");
     assert_eq!(cost("alice", &forge(&bob)), 0, "another user's id");

@@ -28,3 +28,4 @@ mod store_opening;
 mod story;
 mod usage_and_help;
 mod verify_command;
+mod warm_path_changes;

@@ -31,8 +31,10 @@ fn seeded(rows: u32) -> (Box<dyn Store>, String, tempfile::TempDir) {
                 expires_at: None,
                 scopes: Vec::new(),
                 allow_from: Vec::new(),
+                disabled: false,
             },
             1_700_000_000,
+            "cli:bench",
         )
         .expect("insert");
     let conn = rusqlite::Connection::open(&path).expect("open for seeding");

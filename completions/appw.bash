@@ -25,6 +25,12 @@ _appw() {
             appw,create)
                 cmd="appw__subcmd__create"
                 ;;
+            appw,disable)
+                cmd="appw__subcmd__disable"
+                ;;
+            appw,enable)
+                cmd="appw__subcmd__enable"
+                ;;
             appw,help)
                 cmd="appw__subcmd__help"
                 ;;
@@ -67,6 +73,12 @@ _appw() {
             appw__subcmd__help,create)
                 cmd="appw__subcmd__help__subcmd__create"
                 ;;
+            appw__subcmd__help,disable)
+                cmd="appw__subcmd__help__subcmd__disable"
+                ;;
+            appw__subcmd__help,enable)
+                cmd="appw__subcmd__help__subcmd__enable"
+                ;;
             appw__subcmd__help,help)
                 cmd="appw__subcmd__help__subcmd__help"
                 ;;
@@ -107,7 +119,7 @@ _appw() {
 
     case "${cmd}" in
         appw)
-            opts="-h -V --db --kdf --help --version create list revoke revoke-all verify rotate show rename update log completions copy-store serve help"
+            opts="-h -V --db --kdf --help --version create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -218,8 +230,52 @@ _appw() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        appw__subcmd__disable)
+            opts="-h --json --db --kdf --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kdf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        appw__subcmd__enable)
+            opts="-h --json --db --kdf --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kdf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         appw__subcmd__help)
-            opts="create list revoke revoke-all verify rotate show rename update log completions copy-store serve help"
+            opts="create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -261,6 +317,34 @@ _appw() {
             return 0
             ;;
         appw__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        appw__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        appw__subcmd__help__subcmd__enable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -33,6 +33,8 @@ set edit:completion:arg-completer[appw] = {|@words|
             cand show 'Show one credential''s metadata'
             cand rename 'Rename a credential'
             cand update 'Change a credential''s scopes, networks or expiry without reissuing its password'
+            cand disable 'Pause a credential: it verifies nowhere until enabled, and keeps its hash and history'
+            cand enable 'Bring a paused credential back as it was'
             cand log 'Print the audit log, oldest first'
             cand completions 'Print the completion script for a shell'
             cand copy-store 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)'
@@ -132,6 +134,20 @@ set edit:completion:arg-completer[appw] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'appw;disable'= {
+            cand --db 'The store: a SQLite file, or a postgres:// URL for a shared server'
+            cand --kdf 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES'
+            cand --json 'Print the credential as one JSON object'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'appw;enable'= {
+            cand --db 'The store: a SQLite file, or a postgres:// URL for a shared server'
+            cand --kdf 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES'
+            cand --json 'Print the credential as one JSON object'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'appw;log'= {
             cand --user 'Only events about this user'
             cand --since 'Only events since a duration ago (24h) or an RFC 3339 time'
@@ -157,7 +173,7 @@ set edit:completion:arg-completer[appw] = {|@words|
         }
         &'appw;serve'= {
             cand --listen 'Address to listen on: HOST:PORT ([IPv6]:PORT) or unix:PATH (repeatable)'
-            cand --trusted-proxy 'A proxy whose X-Real-IP / X-Forwarded-For is believed (a network or address, repeatable; default 127.0.0.0/8 and ::1)'
+            cand --trusted-proxy 'Who may say the client''s address (X-Real-IP / X-Forwarded-For): a proxy''s network or address, or on Unix sockets user:NAME, uid:N, group:NAME, gid:N (repeatable; default nobody)'
             cand --realm 'The realm named in the 401 challenge'
             cand --workers 'argon2 workers (default: one per core)'
             cand --queue 'Verifications that may wait for a worker before new ones get 503'
@@ -177,6 +193,8 @@ set edit:completion:arg-completer[appw] = {|@words|
             cand show 'Show one credential''s metadata'
             cand rename 'Rename a credential'
             cand update 'Change a credential''s scopes, networks or expiry without reissuing its password'
+            cand disable 'Pause a credential: it verifies nowhere until enabled, and keeps its hash and history'
+            cand enable 'Bring a paused credential back as it was'
             cand log 'Print the audit log, oldest first'
             cand completions 'Print the completion script for a shell'
             cand copy-store 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)'
@@ -200,6 +218,10 @@ set edit:completion:arg-completer[appw] = {|@words|
         &'appw;help;rename'= {
         }
         &'appw;help;update'= {
+        }
+        &'appw;help;disable'= {
+        }
+        &'appw;help;enable'= {
         }
         &'appw;help;log'= {
         }

@@ -37,6 +37,8 @@ complete -c appw -n "__fish_appw_needs_command" -f -a "rotate" -d 'Replace a cre
 complete -c appw -n "__fish_appw_needs_command" -f -a "show" -d 'Show one credential\'s metadata'
 complete -c appw -n "__fish_appw_needs_command" -f -a "rename" -d 'Rename a credential'
 complete -c appw -n "__fish_appw_needs_command" -f -a "update" -d 'Change a credential\'s scopes, networks or expiry without reissuing its password'
+complete -c appw -n "__fish_appw_needs_command" -f -a "disable" -d 'Pause a credential: it verifies nowhere until enabled, and keeps its hash and history'
+complete -c appw -n "__fish_appw_needs_command" -f -a "enable" -d 'Bring a paused credential back as it was'
 complete -c appw -n "__fish_appw_needs_command" -f -a "log" -d 'Print the audit log, oldest first'
 complete -c appw -n "__fish_appw_needs_command" -f -a "completions" -d 'Print the completion script for a shell'
 complete -c appw -n "__fish_appw_needs_command" -f -a "copy-store" -d 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)'
@@ -106,6 +108,14 @@ complete -c appw -n "__fish_appw_using_subcommand update" -l anywhere -d 'It may
 complete -c appw -n "__fish_appw_using_subcommand update" -l no-expiry -d 'It never expires'
 complete -c appw -n "__fish_appw_using_subcommand update" -l json -d 'Print the updated credential as a JSON object'
 complete -c appw -n "__fish_appw_using_subcommand update" -s h -l help -d 'Print help'
+complete -c appw -n "__fish_appw_using_subcommand disable" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
+complete -c appw -n "__fish_appw_using_subcommand disable" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
+complete -c appw -n "__fish_appw_using_subcommand disable" -l json -d 'Print the credential as one JSON object'
+complete -c appw -n "__fish_appw_using_subcommand disable" -s h -l help -d 'Print help'
+complete -c appw -n "__fish_appw_using_subcommand enable" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
+complete -c appw -n "__fish_appw_using_subcommand enable" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
+complete -c appw -n "__fish_appw_using_subcommand enable" -l json -d 'Print the credential as one JSON object'
+complete -c appw -n "__fish_appw_using_subcommand enable" -s h -l help -d 'Print help'
 complete -c appw -n "__fish_appw_using_subcommand log" -l user -d 'Only events about this user' -r
 complete -c appw -n "__fish_appw_using_subcommand log" -l since -d 'Only events since a duration ago (24h) or an RFC 3339 time' -r
 complete -c appw -n "__fish_appw_using_subcommand log" -l prune -d 'Delete events older than a duration (180d) or an RFC 3339 time, and print how many' -r
@@ -121,7 +131,7 @@ complete -c appw -n "__fish_appw_using_subcommand copy-store" -l db -d 'The stor
 complete -c appw -n "__fish_appw_using_subcommand copy-store" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
 complete -c appw -n "__fish_appw_using_subcommand copy-store" -s h -l help -d 'Print help'
 complete -c appw -n "__fish_appw_using_subcommand serve" -l listen -d 'Address to listen on: HOST:PORT ([IPv6]:PORT) or unix:PATH (repeatable)' -r
-complete -c appw -n "__fish_appw_using_subcommand serve" -l trusted-proxy -d 'A proxy whose X-Real-IP / X-Forwarded-For is believed (a network or address, repeatable; default 127.0.0.0/8 and ::1)' -r
+complete -c appw -n "__fish_appw_using_subcommand serve" -l trusted-proxy -d 'Who may say the client\'s address (X-Real-IP / X-Forwarded-For): a proxy\'s network or address, or on Unix sockets user:NAME, uid:N, group:NAME, gid:N (repeatable; default nobody)' -r
 complete -c appw -n "__fish_appw_using_subcommand serve" -l realm -d 'The realm named in the 401 challenge' -r
 complete -c appw -n "__fish_appw_using_subcommand serve" -l workers -d 'argon2 workers (default: one per core)' -r
 complete -c appw -n "__fish_appw_using_subcommand serve" -l queue -d 'Verifications that may wait for a worker before new ones get 503' -r
@@ -129,17 +139,19 @@ complete -c appw -n "__fish_appw_using_subcommand serve" -l max-failures -d 'Fai
 complete -c appw -n "__fish_appw_using_subcommand serve" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
 complete -c appw -n "__fish_appw_using_subcommand serve" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
 complete -c appw -n "__fish_appw_using_subcommand serve" -s h -l help -d 'Print help'
-complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update log completions copy-store serve help" -f -a "create" -d 'Issue a new application password for a user and print it once'
-complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update log completions copy-store serve help" -f -a "list" -d 'List active credentials'
-complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update log completions copy-store serve help" -f -a "revoke" -d 'Revoke credentials by id (or unambiguous prefix of 8+ characters) or by user and name'
-complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update log completions copy-store serve help" -f -a "revoke-all" -d 'Revoke every active credential, or every one of a user'
-complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update log completions copy-store serve help" -f -a "verify" -d 'Check a password; exit 0 if valid, 1 if rejected'
-complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update log completions copy-store serve help" -f -a "rotate" -d 'Replace a credential\'s password in one step; the old one stops working at once'
-complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update log completions copy-store serve help" -f -a "show" -d 'Show one credential\'s metadata'
-complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update log completions copy-store serve help" -f -a "rename" -d 'Rename a credential'
-complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update log completions copy-store serve help" -f -a "update" -d 'Change a credential\'s scopes, networks or expiry without reissuing its password'
-complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update log completions copy-store serve help" -f -a "log" -d 'Print the audit log, oldest first'
-complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update log completions copy-store serve help" -f -a "completions" -d 'Print the completion script for a shell'
-complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update log completions copy-store serve help" -f -a "copy-store" -d 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)'
-complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update log completions copy-store serve help" -f -a "serve" -d 'Check application passwords for web servers over HTTP (nginx auth_request, Caddy forward_auth, Traefik forwardAuth)'
-complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update log completions copy-store serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "create" -d 'Issue a new application password for a user and print it once'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "list" -d 'List active credentials'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "revoke" -d 'Revoke credentials by id (or unambiguous prefix of 8+ characters) or by user and name'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "revoke-all" -d 'Revoke every active credential, or every one of a user'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "verify" -d 'Check a password; exit 0 if valid, 1 if rejected'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "rotate" -d 'Replace a credential\'s password in one step; the old one stops working at once'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "show" -d 'Show one credential\'s metadata'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "rename" -d 'Rename a credential'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "update" -d 'Change a credential\'s scopes, networks or expiry without reissuing its password'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "disable" -d 'Pause a credential: it verifies nowhere until enabled, and keeps its hash and history'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "enable" -d 'Bring a paused credential back as it was'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "log" -d 'Print the audit log, oldest first'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "completions" -d 'Print the completion script for a shell'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "copy-store" -d 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "serve" -d 'Check application passwords for web servers over HTTP (nginx auth_request, Caddy forward_auth, Traefik forwardAuth)'
+complete -c appw -n "__fish_appw_using_subcommand help; and not __fish_seen_subcommand_from create list revoke revoke-all verify rotate show rename update disable enable log completions copy-store serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -36,6 +36,8 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one credential''s metadata')
             [CompletionResult]::new('rename', 'rename', [CompletionResultType]::ParameterValue, 'Rename a credential')
             [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Change a credential''s scopes, networks or expiry without reissuing its password')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Pause a credential: it verifies nowhere until enabled, and keeps its hash and history')
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Bring a paused credential back as it was')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print the audit log, oldest first')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
             [CompletionResult]::new('copy-store', 'copy-store', [CompletionResultType]::ParameterValue, 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)')
@@ -145,6 +147,22 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'appw;disable' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a postgres:// URL for a shared server')
+            [CompletionResult]::new('--kdf', '--kdf', [CompletionResultType]::ParameterName, 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the credential as one JSON object')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'appw;enable' {
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a postgres:// URL for a shared server')
+            [CompletionResult]::new('--kdf', '--kdf', [CompletionResultType]::ParameterName, 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the credential as one JSON object')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'appw;log' {
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Only events about this user')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only events since a duration ago (24h) or an RFC 3339 time')
@@ -173,7 +191,7 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
         }
         'appw;serve' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on: HOST:PORT ([IPv6]:PORT) or unix:PATH (repeatable)')
-            [CompletionResult]::new('--trusted-proxy', '--trusted-proxy', [CompletionResultType]::ParameterName, 'A proxy whose X-Real-IP / X-Forwarded-For is believed (a network or address, repeatable; default 127.0.0.0/8 and ::1)')
+            [CompletionResult]::new('--trusted-proxy', '--trusted-proxy', [CompletionResultType]::ParameterName, 'Who may say the client''s address (X-Real-IP / X-Forwarded-For): a proxy''s network or address, or on Unix sockets user:NAME, uid:N, group:NAME, gid:N (repeatable; default nobody)')
             [CompletionResult]::new('--realm', '--realm', [CompletionResultType]::ParameterName, 'The realm named in the 401 challenge')
             [CompletionResult]::new('--workers', '--workers', [CompletionResultType]::ParameterName, 'argon2 workers (default: one per core)')
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Verifications that may wait for a worker before new ones get 503')
@@ -194,6 +212,8 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one credential''s metadata')
             [CompletionResult]::new('rename', 'rename', [CompletionResultType]::ParameterValue, 'Rename a credential')
             [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Change a credential''s scopes, networks or expiry without reissuing its password')
+            [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Pause a credential: it verifies nowhere until enabled, and keeps its hash and history')
+            [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Bring a paused credential back as it was')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print the audit log, oldest first')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for a shell')
             [CompletionResult]::new('copy-store', 'copy-store', [CompletionResultType]::ParameterValue, 'Copy every credential, hash and audit event into an empty store (SQLite or PostgreSQL)')
@@ -226,6 +246,12 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             break
         }
         'appw;help;update' {
+            break
+        }
+        'appw;help;disable' {
+            break
+        }
+        'appw;help;enable' {
             break
         }
         'appw;help;log' {

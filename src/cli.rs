@@ -71,6 +71,12 @@ pub enum Command {
     Rename(RenameArgs),
     /// Change a credential's scopes, networks or expiry without reissuing its password
     Update(UpdateArgs),
+    /// Pause a credential: it verifies nowhere until enabled, and keeps its hash and history
+    #[command(after_help = "Examples:\n  appw disable k3j4h5g6\n  appw enable k3j4h5g6")]
+    Disable(PauseArgs),
+    /// Bring a paused credential back as it was
+    #[command(after_help = "Examples:\n  appw enable k3j4h5g6")]
+    Enable(PauseArgs),
     /// Print the audit log, oldest first
     Log(LogArgs),
     /// Print the completion script for a shell
@@ -311,8 +317,9 @@ pub struct ServeArgs {
     /// Address to listen on: HOST:PORT ([IPv6]:PORT) or unix:PATH (repeatable)
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9180")]
     pub listen: Vec<String>,
-    /// A proxy whose X-Real-IP / X-Forwarded-For is believed (a network or address,
-    /// repeatable; default 127.0.0.0/8 and ::1)
+    /// Who may say the client's address (X-Real-IP / X-Forwarded-For): a proxy's network
+    /// or address, or on Unix sockets user:NAME, uid:N, group:NAME, gid:N (repeatable;
+    /// default nobody)
     #[arg(long, value_name = "CIDR")]
     pub trusted_proxy: Vec<String>,
     /// The realm named in the 401 challenge
@@ -358,6 +365,15 @@ pub struct UpdateArgs {
     #[arg(long)]
     pub no_expiry: bool,
     /// Print the updated credential as a JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct PauseArgs {
+    /// Credential id or unambiguous prefix
+    pub id: String,
+    /// Print the credential as one JSON object
     #[arg(long)]
     pub json: bool,
 }

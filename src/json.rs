@@ -33,6 +33,7 @@ pub struct CredentialJson {
     pub revoked_at: Option<String>,
     pub scopes: Vec<String>,
     pub allow_from: Vec<String>,
+    pub disabled: bool,
 }
 
 impl CredentialJson {
@@ -54,6 +55,7 @@ impl CredentialJson {
             revoked_at: time(c.revoked_at),
             scopes: c.scopes.clone(),
             allow_from: c.allow_from.clone(),
+            disabled: c.disabled,
         }
     }
 }
@@ -78,6 +80,7 @@ pub struct EventJson {
     pub source: Option<String>,
     pub detail: Option<String>,
     pub count: i64,
+    pub actor: Option<String>,
 }
 
 impl From<&Event> for EventJson {
@@ -92,6 +95,7 @@ impl From<&Event> for EventJson {
             source: e.source.clone(),
             detail: e.detail.clone(),
             count: e.count,
+            actor: e.actor.clone(),
         }
     }
 }
@@ -162,6 +166,7 @@ mod tests {
             revoked_at: None,
             scopes: vec!["deploy".into()],
             allow_from: Vec::new(),
+            disabled: false,
         }
     }
 

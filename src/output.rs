@@ -157,14 +157,15 @@ fn opt(s: &Option<String>) -> Cow<'_, str> {
     s.as_deref().map_or(Cow::Borrowed("-"), clean)
 }
 
-/// The table `list` shows people. Expiry and failure columns appear only when some
-/// credential has them.
+/// The table `list` shows people. Expiry, failure, limits and pause columns appear only
+/// when some credential has them.
 pub fn credential_table(creds: &[Credential], now: Timestamp) -> String {
     let show_expiry = creds.iter().any(|c| c.expires_at.is_some());
     let show_failed = creds.iter().any(|c| c.last_failed.is_some());
     let show_limits = creds
         .iter()
         .any(|c| !c.scopes.is_empty() || !c.allow_from.is_empty());
+    let show_paused = creds.iter().any(|c| c.disabled);
     let mut header = vec![
         "ID",
         "USER",
@@ -182,6 +183,9 @@ pub fn credential_table(creds: &[Credential], now: Timestamp) -> String {
     }
     if show_limits {
         header.extend(["SCOPES", "FROM"]);
+    }
+    if show_paused {
+        header.push("DISABLED");
     }
     let mut t = table(header);
     for c in creds {
@@ -210,6 +214,9 @@ pub fn credential_table(creds: &[Credential], now: Timestamp) -> String {
         if show_limits {
             row.push(list_or_dash(&c.scopes));
             row.push(list_or_dash(&c.allow_from));
+        }
+        if show_paused {
+            row.push(if c.disabled { "DISABLED" } else { "-" }.into());
         }
         t.add_row(row);
     }
@@ -258,6 +265,7 @@ pub fn credential_details(c: &Credential, now: Timestamp) -> String {
         "status",
         &match c.revoked_at {
             Some(at) => format!("revoked {}", when::local(at)),
+            None if c.disabled => "disabled (appw enable brings it back)".into(),
             None if c.is_expired(now) => "expired".into(),
             None => "active".into(),
         },
@@ -266,12 +274,17 @@ pub fn credential_details(c: &Credential, now: Timestamp) -> String {
 }
 
 /// The log for people; a COUNT column appears when some event stands for several
-/// occurrences (a server's aggregated uses or rejections).
+/// occurrences (a server's aggregated uses or rejections), an ACTOR column when some event
+/// says who made it.
 pub fn event_table(events: &[Event]) -> String {
     let show_count = events.iter().any(|e| e.count != 1);
+    let show_actor = events.iter().any(|e| e.actor.is_some());
     let mut header = vec!["TIME", "EVENT", "USER", "ID", "NAME", "SOURCE", "DETAIL"];
     if show_count {
         header.push("COUNT");
+    }
+    if show_actor {
+        header.push("ACTOR");
     }
     let mut t = table(header);
     for e in events {
@@ -286,6 +299,9 @@ pub fn event_table(events: &[Event]) -> String {
         ];
         if show_count {
             row.push(e.count.to_string());
+        }
+        if show_actor {
+            row.push(opt(&e.actor).into_owned());
         }
         t.add_row(row);
     }

@@ -39,6 +39,8 @@ pub enum Reason {
     WrongPassword,
     /// The password is right but the credential has expired.
     Expired,
+    /// The password is right but the credential is paused (`appw disable`).
+    Disabled,
     /// The password is right but the credential lacks the scope the check asked for.
     Scope,
     /// The password is right but the source is outside the credential's networks.
@@ -77,6 +79,10 @@ impl Reason {
             Reason::WrongPassword => ("wrong password", Wrong),
             Reason::Expired => (
                 "the credential has expired",
+                RightButRefused { forbidden: false },
+            ),
+            Reason::Disabled => (
+                "the credential is disabled",
                 RightButRefused { forbidden: false },
             ),
             Reason::Scope => (
@@ -229,8 +235,8 @@ pub fn triage<'r>(record: Option<&'r HashRecord>, claim: &Claim<'_>) -> Triage<'
 }
 
 /// Stage 3's second half, once the password has been checked against the hash [`triage`]
-/// named. Scopes and networks are checked after the password, so a right password refused
-/// for them costs what a wrong one costs.
+/// named. Expiry, a pause, scopes and networks are checked after the password, so a right
+/// password refused for them costs what a wrong one costs.
 pub fn conclude(
     record: &HashRecord,
     checked: &Checked,
@@ -242,6 +248,9 @@ pub fn conclude(
     }
     if record.expires_at.is_some_and(|at| at <= now) {
         return Decision::Rejected(Reason::Expired);
+    }
+    if record.disabled {
+        return Decision::Rejected(Reason::Disabled);
     }
     if let Some(scope) = claim.scope {
         if !record.scopes.iter().any(|s| s == scope) {

@@ -13,8 +13,8 @@ pub enum Outcome {
     Rejected(Rejected),
 }
 
-/// A password that may be used: the credential it opened.
-#[derive(Debug)]
+/// A password that may be used: the credential it opened. Its `Debug` leaves the hashes
+/// out: a hash never leaves the store, not even in a debug print.
 pub struct Valid {
     pub id: String,
     pub user: String,
@@ -25,6 +25,18 @@ pub struct Valid {
     rehash: Option<KdfParams>,
     /// The upgraded hash, once computed ([`judge`] computes it where it may be written).
     new_hash: Option<String>,
+}
+
+impl std::fmt::Debug for Valid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Valid")
+            .field("id", &self.id)
+            .field("user", &self.user)
+            .field("name", &self.name)
+            .field("rehash", &self.rehash)
+            .field("new_hash", &self.new_hash.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A refused password: why, and whom it is recorded against.
@@ -122,11 +134,11 @@ impl Valid {
             .map(|new| (self.checked_hash.clone(), new))
     }
 
-    /// The credential was revoked or rotated between the read and the write of its use:
-    /// the revocation won.
-    pub fn revoked_meanwhile(self) -> Rejected {
+    /// The credential was revoked, rotated or paused between the read and the write of
+    /// its use: that change won, and the password is refused for `reason`.
+    pub fn refused_meanwhile(self, reason: Reason) -> Rejected {
         Rejected {
-            reason: Reason::Revoked,
+            reason,
             id: Some(self.id),
             user: Some(self.user),
         }
@@ -161,4 +173,25 @@ pub fn judge(
 pub fn damaged(record: Option<&HashRecord>, e: BadHash) -> Error {
     let id = record.map_or("", |r| r.id.as_str());
     Error::Unavailable(format!("credential {id}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_valid_outcome_prints_no_hash_in_debug() {
+        let valid = Valid {
+            id: "abcdefgh1234".into(),
+            user: "deploy".into(),
+            name: "CI".into(),
+            checked_hash: "$argon2id$stored-hash".into(),
+            rehash: Some(KdfParams::default()),
+            new_hash: Some("$argon2id$upgraded-hash".into()),
+        };
+        let printed = format!("{:?}", Outcome::Valid(valid));
+        assert!(printed.contains("abcdefgh1234"), "{printed}");
+        assert!(!printed.contains("stored-hash"), "{printed}");
+        assert!(!printed.contains("upgraded-hash"), "{printed}");
+    }
 }

@@ -39,6 +39,7 @@ fn record(hash: Option<&str>, expires_at: Option<Timestamp>) -> HashRecord {
         expires_at,
         scopes: vec!["deploy".into()],
         allow_from: Vec::new(),
+        disabled: false,
     }
 }
 
@@ -156,6 +157,24 @@ fn networks_are_checked_after_the_password() {
 }
 
 #[test]
+fn a_disabled_credential_is_refused_after_the_password() {
+    let checker = fixed();
+    let with = |hash: &str| {
+        let rec = HashRecord {
+            disabled: true,
+            ..record(Some(hash), None)
+        };
+        decide(Some(&rec), &checker, &Claim::user("deploy"), 100).unwrap()
+    };
+    assert_eq!(with("h"), Decision::Rejected(Reason::Disabled));
+    assert_eq!(with("other"), Decision::Rejected(Reason::WrongPassword));
+    assert_eq!(checker.checks.get(), 2, "each refusal cost a check");
+    let disabled = Reason::Disabled;
+    assert!(disabled.names_credential() && disabled.password_was_right());
+    assert!(!disabled.is_forbidden() && !disabled.is_expiry());
+}
+
+#[test]
 fn only_rejections_of_the_named_credential_name_it() {
     assert!(Reason::WrongPassword.names_credential());
     assert!(Reason::Expired.names_credential());
@@ -233,10 +252,15 @@ fn outcomes_say_what_to_record() {
         (use_.id, use_.checked_hash, use_.rehash),
         ("abcdefgh1234", "h", None)
     );
+    let refused = valid.refused_meanwhile(Reason::Disabled);
     assert_eq!(
-        valid.revoked_meanwhile().reason,
-        Reason::Revoked,
-        "a revoke that lands first wins"
+        (
+            refused.reason,
+            refused.id.as_deref(),
+            refused.user.as_deref()
+        ),
+        (Reason::Disabled, Some("abcdefgh1234"), Some("deploy")),
+        "a change that lands first wins, for its own reason"
     );
 }
 

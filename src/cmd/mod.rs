@@ -8,6 +8,7 @@ mod copy_store;
 mod create;
 mod list;
 mod log;
+mod pause;
 mod rename;
 mod revoke;
 mod revoke_all;
@@ -124,6 +125,8 @@ pub fn run(cli: Cli, process: Process) -> Result<()> {
         Command::Show(args) => show::run(required(store)?, args, &ctx),
         Command::Rename(args) => rename::run(required(store)?, args, &ctx),
         Command::Update(args) => update::run(required(store)?, args, &ctx),
+        Command::Disable(args) => pause::run(required(store)?, args, &ctx, true),
+        Command::Enable(args) => pause::run(required(store)?, args, &ctx, false),
         Command::Log(args) => log::run(store, args, &ctx),
         Command::CopyStore(args) => copy_store::run(required(store)?, args, &ctx),
         Command::Completions(_) | Command::Verify(_) | Command::Serve(_) => {

@@ -2,7 +2,6 @@
 //! environment; then the server, which knows nothing of the command line.
 
 use anyhow::Result;
-use ipnet::IpNet;
 
 use super::Process;
 use crate::cli::ServeArgs;
@@ -21,17 +20,7 @@ fn config(args: ServeArgs, kdf: KdfParams, process: Process) -> Result<Config, E
         .iter()
         .map(|a| serve::address(a))
         .collect::<Result<_, _>>()?;
-    let trusted = if args.trusted_proxy.is_empty() {
-        vec![
-            "127.0.0.0/8".parse().expect("a valid network"),
-            "::1/128".parse().expect("a valid network"),
-        ]
-    } else {
-        args.trusted_proxy
-            .iter()
-            .map(|n| network(n, "--trusted-proxy"))
-            .collect::<Result<_, _>>()?
-    };
+    let trusted = serve::Trust::parse(&args.trusted_proxy)?;
     if args
         .realm
         .chars()
@@ -52,15 +41,5 @@ fn config(args: ServeArgs, kdf: KdfParams, process: Process) -> Result<Config, E
         kdf,
         huge_pages: process.huge_pages,
         clock: process.clock,
-    })
-}
-
-/// A `--trusted-proxy` network, truncated to its prefix.
-fn network(text: &str, option: &str) -> Result<IpNet, Error> {
-    crate::access::network(text).map(|n| n.trunc()).ok_or_else(|| {
-        Error::Usage(format!(
-            "{option} {}: expected a network such as 10.0.0.0/8 or 2001:db8::/32, or an address",
-            crate::secret::redact::quoted(text.trim())
-        ))
     })
 }

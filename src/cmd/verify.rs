@@ -20,19 +20,12 @@ use crate::cli::VerifyArgs;
 use crate::error::Error;
 use crate::json::VerifiedJson;
 use crate::secret::Hasher;
-use crate::store::{Store, Timestamp};
+use crate::store::{Recorded, Store, Timestamp};
 use crate::{access, input, output, text};
 
 /// Longest input line accepted: a token is 48 characters, grouped 59; an Authorization
 /// header carrying a user name of 100 characters and a grouped token is well under this.
 const MAX_LINE: u64 = 1024;
-
-/// What `verify` was given.
-enum Presented {
-    Parsed(Request),
-    /// A user and the password typed for it (wiped when dropped).
-    Typed(String, Zeroizing<String>),
-}
 
 /// Reads the password, then opens the store (`open`) while the hash is computed.
 pub fn run(
@@ -47,25 +40,28 @@ pub fn run(
         .filter(|s| !s.trim().is_empty())
         .map(input::source)
         .transpose()?;
-    let rejected = |early: auth::Early| Error::Rejected(format!("rejected: {}", early.why));
-    // Stage 1 of the pipeline, parse: an Authorization value (Basic) at once, a
-    // typed password once the scope asked for is known to be valid too.
-    let presented = if args.basic {
-        let line = read_line(&mut io::stdin().lock())?;
-        Presented::Parsed(Request::header(&line, Schemes::Basic).map_err(rejected)?)
-    } else {
-        let user = input::user(args.user.as_deref().unwrap_or_default())?;
-        Presented::Typed(user, read_password(args.password_env.as_deref())?)
-    };
     let scope = args
         .scope
         .as_deref()
         .map(|s| access::scopes(&[s.to_string()]))
         .transpose()?
         .and_then(|mut s| s.pop());
-    let request = match presented {
-        Presented::Parsed(request) => request,
-        Presented::Typed(user, password) => {
+    // Every argument is checked before stdin is read: a usage error is one whatever was
+    // presented.
+    let user = match args.basic {
+        true => None,
+        false => Some(input::user(args.user.as_deref().unwrap_or_default())?),
+    };
+    let rejected = |early: auth::Early| Error::Rejected(format!("rejected: {}", early.why));
+    // Stage 1 of the pipeline, parse: an Authorization value (Basic), or a user and the
+    // password typed for it (wiped when dropped).
+    let request = match user {
+        None => {
+            let line = read_line(&mut io::stdin().lock())?;
+            Request::header(&line, Schemes::Basic).map_err(rejected)?
+        }
+        Some(user) => {
+            let password = read_password(args.password_env.as_deref())?;
             Request::password(Some(user), &password).map_err(rejected)?
         }
     };
@@ -168,11 +164,13 @@ fn record_outcome(
 ) -> Result<Outcome, Error> {
     let rejected = match outcome {
         Outcome::Valid(valid) => {
-            if store.record_use(&valid.use_(source), now)? {
-                return Ok(Outcome::Valid(valid));
-            }
-            // Revoked or rotated between our read and our write: the revocation won.
-            valid.revoked_meanwhile()
+            // Revoked, rotated or paused between our read and our write: that change won.
+            let reason = match store.record_use(&valid.use_(source), now)? {
+                Recorded::Counted => return Ok(Outcome::Valid(valid)),
+                Recorded::Revoked => Reason::Revoked,
+                Recorded::Disabled => Reason::Disabled,
+            };
+            valid.refused_meanwhile(reason)
         }
         Outcome::Rejected(rejected) => rejected,
     };

@@ -1,4 +1,5 @@
-//! Changing a credential without reissuing its password: `update` and `rename`.
+//! Changing a credential without reissuing its password: `update`, `rename`, and pausing
+//! (`disable`, `enable`).
 
 use super::{Ctx, Target, resolve};
 use crate::error::{Error, Result};
@@ -27,6 +28,7 @@ pub fn update(
 ) -> Result<Credential> {
     let changes = Changes {
         name: req.name.as_deref().map(input::name).transpose()?,
+        disabled: req.disabled,
         scopes: req.scopes.as_deref().map(access::scopes).transpose()?,
         allow_from: req
             .allow_from
@@ -39,12 +41,6 @@ pub fn update(
             Some(Some(when)) => Some(Some(when::parse_future(&when, ctx.now, "expires")?)),
         },
     };
-    if req.disabled.is_some() {
-        return Err(Error::invalid(
-            "disabled",
-            "disabled: pausing a credential is not supported by this version",
-        ));
-    }
     if changes.is_empty() {
         return Err(Error::invalid(
             NOTHING_TO_CHANGE,
@@ -52,7 +48,26 @@ pub fn update(
         ));
     }
     let c = resolve(store, target)?;
-    store.update(&c.id, &changes, ctx.now)
+    store.update(&c.id, &changes, ctx.now, &ctx.actor.to_string())
+}
+
+/// Pauses an active credential: refused everywhere (reason `disabled`) until enabled, with
+/// its hash, attributes and history kept. Disabling a disabled one changes nothing.
+pub fn disable(store: &mut dyn Store, ctx: &Ctx, target: &Target) -> Result<Credential> {
+    pause(store, ctx, target, true)
+}
+
+/// Brings a paused credential back as it was.
+pub fn enable(store: &mut dyn Store, ctx: &Ctx, target: &Target) -> Result<Credential> {
+    pause(store, ctx, target, false)
+}
+
+fn pause(store: &mut dyn Store, ctx: &Ctx, target: &Target, disabled: bool) -> Result<Credential> {
+    let req = UpdateRequest {
+        disabled: Some(disabled),
+        ..UpdateRequest::default()
+    };
+    update(store, ctx, target, req)
 }
 
 /// The field an empty update is refused under (a front words it with its own names).
@@ -73,7 +88,7 @@ pub fn rename(
 ) -> Result<Renamed> {
     let new_name = input::name(new_name)?;
     let old = resolve(store, target)?;
-    let credential = store.rename(&old.id, &new_name, ctx.now)?;
+    let credential = store.rename(&old.id, &new_name, ctx.now, &ctx.actor.to_string())?;
     Ok(Renamed {
         credential,
         old_name: old.name,
@@ -174,5 +189,48 @@ mod tests {
         let clash = rename(store.as_mut(), &ctx(), &target, "OTHER");
         assert!(matches!(clash, Err(Error::Conflict(_))));
         assert_eq!(store.get(&c.id).unwrap().name, "nightly");
+    }
+
+    #[test]
+    fn a_pause_survives_update_and_rotate_and_is_recorded_once_with_its_actor() {
+        let (_dir, mut store) = store();
+        let c = issued(store.as_mut());
+        let target = Target::Id(c.id.clone());
+        assert!(disable(store.as_mut(), &ctx(), &target).unwrap().disabled);
+        assert!(disable(store.as_mut(), &ctx(), &target).unwrap().disabled);
+        let req = UpdateRequest {
+            scopes: Some(Vec::new()),
+            ..UpdateRequest::default()
+        };
+        assert!(
+            update(store.as_mut(), &ctx(), &target, req)
+                .unwrap()
+                .disabled
+        );
+        let rotated = super::super::rotate(store.as_mut(), &ctx(), &target).unwrap();
+        assert!(rotated.credential.disabled);
+        assert_eq!(
+            store.get(&rotated.credential.id).unwrap(),
+            rotated.credential
+        );
+        let new = Target::Id(rotated.credential.id.clone());
+        assert!(!enable(store.as_mut(), &ctx(), &new).unwrap().disabled);
+        let events = store.events(&Default::default()).unwrap();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["created", "disabled", "updated", "rotated", "enabled"]
+        );
+        assert!(
+            events
+                .iter()
+                .all(|e| e.actor.as_deref() == Some("cli:tester"))
+        );
+        let revoked =
+            super::super::revoke(store.as_mut(), &ctx(), std::slice::from_ref(&new)).unwrap();
+        assert!(!revoked[0].disabled);
+        let err = disable(store.as_mut(), &ctx(), &new).unwrap_err();
+        assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+        assert!(err.to_string().contains("cannot be disabled"), "{err}");
     }
 }

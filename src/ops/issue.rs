@@ -51,11 +51,13 @@ pub fn create(store: &mut dyn Store, ctx: &Ctx, req: CreateRequest) -> Result<Is
             .transpose()?,
         scopes: access::scopes(&req.scopes)?,
         allow_from: access::networks(&req.allow_from)?,
+        disabled: false,
     };
     if store.find_by_name(&fields.user, &fields.name)?.is_some() {
         return Err(duplicate_name(&fields.user, &fields.name));
     }
-    let (password, new) = issue(ctx, fields, |new| store.insert(new, ctx.now))?;
+    let actor = ctx.actor.to_string();
+    let (password, new) = issue(ctx, fields, |new| store.insert(new, ctx.now, &actor))?;
     Ok(Issued {
         credential: created(new, ctx.now),
         password,
@@ -63,8 +65,9 @@ pub fn create(store: &mut dyn Store, ctx: &Ctx, req: CreateRequest) -> Result<Is
     })
 }
 
-/// Replaces a credential's password in one transaction: same user, name, app id, scopes
-/// and networks, a new id. A credential issued for N days is renewed for another N days.
+/// Replaces a credential's password in one transaction: same user, name, app id, scopes,
+/// networks and pause, a new id. A credential issued for N days is renewed for another N
+/// days.
 pub fn rotate(store: &mut dyn Store, ctx: &Ctx, target: &Target) -> Result<Issued> {
     let old = resolve(store, target)?;
     if old.revoked_at.is_some() {
@@ -80,8 +83,11 @@ pub fn rotate(store: &mut dyn Store, ctx: &Ctx, target: &Target) -> Result<Issue
         app_id: old.app_id,
         scopes: old.scopes,
         allow_from: old.allow_from,
+        disabled: old.disabled,
     };
-    let (password, new) = issue(ctx, fields, |new| store.rotate(&old.id, new, ctx.now))?;
+    let actor = ctx.actor.to_string();
+    let rotate = |new: &NewCredential| store.rotate(&old.id, new, ctx.now, &actor);
+    let (password, new) = issue(ctx, fields, rotate)?;
     Ok(Issued {
         credential: created(new, ctx.now),
         password,
@@ -106,6 +112,7 @@ struct Fields {
     expires_at: Option<Timestamp>,
     scopes: Vec<String>,
     allow_from: Vec<String>,
+    disabled: bool,
 }
 
 /// Generates a password, hashes it and hands the row to `write` (which commits it); draws
@@ -126,6 +133,7 @@ fn issue(
             expires_at: fields.expires_at,
             scopes: fields.scopes.clone(),
             allow_from: fields.allow_from.clone(),
+            disabled: fields.disabled,
         };
         if write(&new)? {
             return Ok((token, new));
@@ -150,6 +158,7 @@ fn created(new: NewCredential, now: Timestamp) -> Credential {
         revoked_at: None,
         scopes: new.scopes,
         allow_from: new.allow_from,
+        disabled: new.disabled,
     }
 }
 

@@ -5,7 +5,7 @@
 //! The domain rules live here: validating what reaches the store (each invalid value names
 //! its field), finding a credential by id, prefix or name, issuing (generate, hash, retry on
 //! an id clash), rotate's expiry renewal, create's duplicate check, revoke's de-duplication,
-//! update's "nothing to change". Issuing hands the password back; delivering it, and what to
+//! update's "nothing to change", rotate keeping a pause. Issuing hands the password back; delivering it, and what to
 //! do when delivery fails, is the front's business.
 //!
 //! Reads that a missing store answers with "nothing" (`list`, `log`, `count_active`,
@@ -19,7 +19,7 @@ mod read;
 mod revoke;
 
 pub use actor::Actor;
-pub use change::{NOTHING_TO_CHANGE, Renamed, UpdateRequest, rename, update};
+pub use change::{NOTHING_TO_CHANGE, Renamed, UpdateRequest, disable, enable, rename, update};
 pub use issue::{CreateRequest, Issued, create, rotate};
 pub use read::{ListRequest, LogRequest, Pruned, list, log, prune, show};
 pub use revoke::{count_active, revoke, revoke_all};

@@ -90,7 +90,7 @@ pub fn prune(store: Option<&mut (dyn Store + 'static)>, ctx: &Ctx, before: &str)
         ));
     }
     let count = match store {
-        Some(store) => store.prune_events(before, ctx.now)?,
+        Some(store) => store.prune_events(before, ctx.now, &ctx.actor.to_string())?,
         None => 0,
     };
     Ok(Pruned { count, before })

@@ -14,7 +14,7 @@ pub fn revoke(store: &mut dyn Store, ctx: &Ctx, targets: &[Target]) -> Result<Ve
             ids.push(c.id);
         }
     }
-    store.revoke(&ids, ctx.now)
+    store.revoke(&ids, ctx.now, &ctx.actor.to_string())
 }
 
 /// How many active credentials (of `user`) `revoke_all` would revoke now.
@@ -40,7 +40,7 @@ pub fn revoke_all(
 ) -> Result<u64> {
     let user = user_filter(user)?;
     match store {
-        Some(store) => store.revoke_all(user.as_deref(), ctx.now),
+        Some(store) => store.revoke_all(user.as_deref(), ctx.now, &ctx.actor.to_string()),
         None => Ok(0),
     }
 }

@@ -13,6 +13,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 
 use super::listen::{Listener, Peer};
 use super::metrics::{Gauges, Outcome};
+use super::throttle::Refusal;
 use super::workers::{Busy, Job};
 use super::{Server, field, log};
 use crate::auth::{self, Triage};
@@ -39,7 +40,10 @@ pub async fn accept(listener: &Listener) -> std::io::Result<(Io, Peer)> {
             let _ = s.set_nodelay(true);
             Ok((Io::Tcp(s), Peer::Ip(addr.ip())))
         }
-        Listener::Unix(l) => l.accept().await.map(|(s, _)| (Io::Unix(s), Peer::Local)),
+        Listener::Unix(l) => l.accept().await.map(|(s, _)| {
+            let peer = Peer::unix(&s);
+            (Io::Unix(s), peer)
+        }),
     }
 }
 
@@ -178,6 +182,9 @@ impl Server {
         let now = self.now();
         // 3. Check and decide.
         let claim = request.claim(scope.as_deref(), Some(&client));
+        // For an evaluation let through to argon2: whether its failure, if it was one,
+        // throttles the client.
+        let mut throttles = None;
         let outcome = match auth::triage(record.as_ref(), &claim) {
             // The warm path: this very password was verified against the hash still stored.
             Triage::Check { record, hash }
@@ -194,11 +201,24 @@ impl Server {
                 }
                 match triage {
                     Triage::Check { record, .. } => {
+                        // Reserved against the limit until the answer (throttle.rs); a
+                        // 503 here (queue full) counts as a failure.
+                        let admission = match self.throttle.admit(&client, Instant::now()) {
+                            Ok(admission) => admission,
+                            Err(Refusal::Throttled(retry)) => return self.throttled(retry),
+                            Err(Refusal::Busy) => return self.unavailable(),
+                        };
                         let record = record.clone();
-                        match self.hash(request, scope, &client, record, now).await {
+                        let outcome = match self.hash(request, scope, &client, record, now).await {
                             Ok(outcome) => outcome,
                             Err(response) => return response,
+                        };
+                        if outcome.password_was_right() {
+                            admission.right();
+                        } else {
+                            throttles = Some(admission.failed());
                         }
+                        outcome
                     }
                     // Unknown id, another user's, or revoked: decided without argon2
                     // (SECURITY.md, "appw serve and unknown ids").
@@ -247,7 +267,11 @@ impl Server {
                     self.metrics.count(Outcome::Forbidden);
                     return respond(StatusCode::FORBIDDEN, "forbidden\n");
                 }
-                self.failed(&client);
+                match throttles {
+                    Some(true) => self.log_throttled(&client),
+                    Some(false) => {}
+                    None => self.failed(&client),
+                }
                 self.metrics.count(Outcome::Rejected);
                 self.challenge()
             }
@@ -315,12 +339,18 @@ impl Server {
 
     fn failed(&self, client: &str) {
         if self.throttle.fail(client, Instant::now()) {
-            log(format_args!(
-                "throttled client={client} failures={} seconds={}",
-                self.config.max_failures,
-                super::throttle::WINDOW.as_secs()
-            ));
+            self.log_throttled(client);
         }
+    }
+
+    /// The line fail2ban bans on: the client as it is throttled (an IPv6 client's /64).
+    fn log_throttled(&self, client: &str) {
+        log(format_args!(
+            "throttled client={} failures={} seconds={}",
+            super::throttle::key(client),
+            self.config.max_failures,
+            super::throttle::WINDOW.as_secs()
+        ));
     }
 
     fn challenge(&self) -> Response<Body> {

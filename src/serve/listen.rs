@@ -7,8 +7,8 @@ use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::PathBuf;
 
 use hyper::HeaderMap;
-use ipnet::IpNet;
 
+use super::trust::{Cred, Trust};
 use crate::error::Error;
 
 pub enum Listener {
@@ -124,25 +124,36 @@ fn inherited() -> Result<Vec<Listener>, Error> {
 #[derive(Debug, Clone, Copy)]
 pub enum Peer {
     Ip(IpAddr),
-    /// A Unix socket: only local processes allowed by the socket's mode can connect.
-    Local,
+    /// A Unix socket, with the peer's user and group as the kernel knows them (`None`
+    /// when it could not say, which trusts nobody).
+    Local(Option<Cred>),
+}
+
+impl Peer {
+    /// A Unix socket's peer, by `SO_PEERCRED`.
+    pub fn unix(stream: &tokio::net::UnixStream) -> Peer {
+        Peer::Local(stream.peer_cred().ok().map(|c| Cred {
+            uid: c.uid(),
+            gid: c.gid(),
+        }))
+    }
 }
 
 /// The client's address, recorded as the source: the peer's, or when the peer is a trusted
-/// proxy (or a local socket), what the proxies say. `X-Forwarded-For` (every line of it) is
+/// proxy (by its address, or on a Unix socket by its user or group), what the proxies say. `X-Forwarded-For` (every line of it) is
 /// read from the right, past the trusted proxies that appended to it, and the first hop not
 /// trusted is the client; an entry that is not an address there makes the client
 /// `unknown` (which no network allows), never the peer. Only without `X-Forwarded-For` is
 /// `X-Real-IP` believed: a proxy that appends to the former may pass the client's own
 /// copy of the latter. Always an IP address, `unknown` or `local`, so nothing a client
 /// invents reaches the log or the store.
-pub fn client(peer: Peer, headers: &HeaderMap, trusted: &[IpNet]) -> String {
-    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
-    let peer_ip = match peer {
-        Peer::Ip(ip) => Some(ip.to_canonical()),
-        Peer::Local => None,
+pub fn client(peer: Peer, headers: &HeaderMap, trusted: &Trust) -> String {
+    let is_trusted = |ip: &IpAddr| trusted.ip(ip);
+    let (peer_ip, peer_trusted) = match peer {
+        Peer::Ip(ip) => (Some(ip.to_canonical()), trusted.ip(&ip.to_canonical())),
+        Peer::Local(cred) => (None, trusted.local(cred)),
     };
-    if peer_ip.as_ref().is_none_or(is_trusted) {
+    if peer_trusted {
         let values = |name: &str| -> Option<Vec<String>> {
             let all: Vec<String> = headers
                 .get_all(name)
@@ -188,7 +199,12 @@ mod tests {
 
     #[test]
     fn proxies_are_believed_only_when_trusted() {
-        let trusted: Vec<IpNet> = vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+        let trusted = Trust {
+            networks: vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()],
+            uids: vec![33],
+            gids: vec![],
+            skipped: vec![],
+        };
         let local = Peer::Ip("127.0.0.1".parse().unwrap());
         let remote = Peer::Ip("203.0.113.9".parse().unwrap());
         let real = headers(&[("x-real-ip", "198.51.100.7")]);
@@ -223,7 +239,28 @@ mod tests {
         );
         let real_junk = headers(&[("x-real-ip", "<script>evil")]);
         assert_eq!(client(local, &real_junk, &trusted), "unknown");
-        assert_eq!(client(Peer::Local, &HeaderMap::new(), &trusted), "local");
+        assert_eq!(
+            client(Peer::Local(None), &HeaderMap::new(), &trusted),
+            "local"
+        );
+        let proxy = Peer::Local(Some(Cred { uid: 33, gid: 33 }));
+        let other = Peer::Local(Some(Cred {
+            uid: 1000,
+            gid: 1000,
+        }));
+        assert_eq!(client(proxy, &real, &trusted), "198.51.100.7");
+        assert_eq!(
+            client(other, &real, &trusted),
+            "local",
+            "another local account chooses nothing"
+        );
+        assert_eq!(client(Peer::Local(None), &real, &trusted), "local");
+        let nobody = Trust::default();
+        assert_eq!(
+            client(local, &real, &nobody),
+            "127.0.0.1",
+            "loopback is not trusted unless the admin says so"
+        );
         let mapped = Peer::Ip("::ffff:192.0.2.1".parse().unwrap());
         assert_eq!(client(mapped, &HeaderMap::new(), &trusted), "192.0.2.1");
     }

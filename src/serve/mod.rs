@@ -15,6 +15,8 @@ mod log;
 mod metrics;
 mod recorder;
 mod throttle;
+mod trust;
+pub use trust::Trust;
 mod workers;
 
 use std::sync::Arc;
@@ -22,7 +24,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use ipnet::IpNet;
 
 use crate::error::Error;
 use crate::secret::KdfParams;
@@ -46,7 +47,7 @@ const MAX_CONNECTIONS: usize = 16_384;
 /// The server's settings, checked (built by the command line's front, `cmd::serve`).
 pub struct Config {
     pub listen: Vec<Address>,
-    pub trusted: Vec<IpNet>,
+    pub trusted: trust::Trust,
     pub realm: String,
     pub workers: usize,
     pub queue: usize,
@@ -75,6 +76,9 @@ pub struct Server {
 /// `appw serve`: opens the store, binds, serves until SIGTERM or SIGINT, then drains and
 /// writes what is pending.
 pub fn run(config: Config, location: Location) -> Result<()> {
+    for skipped in &config.trusted.skipped {
+        log(format_args!("warning: {skipped}"));
+    }
     raise_open_files_limit();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -84,7 +88,19 @@ pub fn run(config: Config, location: Location) -> Result<()> {
     // Room for every thread that may read at once: the runtime's (one per core), the argon2
     // workers and the group commit.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Which store, said first: a server pointed at the wrong path refuses everyone, and
+    // its log is where the admin looks.
+    let shown = crate::text::clean(&location.to_string()).into_owned();
+    let missing = matches!(&location, Location::Sqlite(path) if !path.exists());
+    if missing {
+        log(format_args!(
+            "warning: the store {shown} does not exist yet; it is created empty, and every \
+             password is refused until credentials are created in it (is --db or $APPW_DB \
+             the store you meant?)"
+        ));
+    }
     let pool = Pool::open(&location, config.workers + cores + 8, runtime.handle())?;
+    log(format_args!("serving the store {shown}"));
     let may_rehash = pool.with(|s| s.may_rehash())?;
     // Closed at the end, while the runtime still runs (a PostgreSQL connection goes back to
     // its pool, and the pool closes, on the runtime).
@@ -274,7 +290,8 @@ impl Server {
     }
 }
 
-/// Resolves on SIGTERM or SIGINT. The handlers are installed when this is called, not when
+/// Resolves on SIGTERM, SIGINT or SIGHUP (whose default would kill the process without its
+/// final commit; there is no configuration to reload). The handlers are installed when this is called, not when
 /// the future is first polled: "listening" and READY=1 come after it, so a supervisor's
 /// SIGTERM that follows them always means a graceful stop, never the default death.
 fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
@@ -282,14 +299,16 @@ fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
     let handler = |kind| {
         signal(kind).map_err(|e| Error::Start(format!("cannot handle the stop signals: {e}")))
     };
-    let (mut term, mut int) = (
+    let (mut term, mut int, mut hup) = (
         handler(SignalKind::terminate())?,
         handler(SignalKind::interrupt())?,
+        handler(SignalKind::hangup())?,
     );
     Ok(async move {
         tokio::select! {
             _ = term.recv() => {}
             _ = int.recv() => {}
+            _ = hup.recv() => {}
         }
     })
 }

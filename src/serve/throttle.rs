@@ -19,6 +19,46 @@ pub struct Throttle {
 struct Window {
     start: Instant,
     failures: u32,
+    /// Admitted evaluations not settled yet.
+    in_flight: u32,
+}
+
+/// Why an attempt was not let through to argon2.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Throttled: retry after this many seconds (429).
+    Throttled(u64),
+    /// Every failure left is reserved by evaluations in flight: retry in a second (503).
+    Busy,
+}
+
+/// One argon2 evaluation let through for a client; see [`Throttle::admit`].
+pub struct Admission<'a> {
+    throttle: &'a Throttle,
+    key: String,
+    settled: bool,
+}
+
+impl Admission<'_> {
+    /// The password was right (whatever else refused it): nothing is counted.
+    pub fn right(mut self) {
+        self.settled = true;
+        self.throttle.settle(&self.key, false, Instant::now());
+    }
+
+    /// The password was wrong: a failure is counted; true when it throttles the client.
+    pub fn failed(mut self) -> bool {
+        self.settled = true;
+        self.throttle.settle(&self.key, true, Instant::now())
+    }
+}
+
+impl Drop for Admission<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.throttle.settle(&self.key, true, Instant::now());
+        }
+    }
 }
 
 impl Throttle {
@@ -39,34 +79,82 @@ impl Throttle {
         (w.failures >= self.limit).then(|| left.as_secs().max(1))
     }
 
+    /// Lets `client` have one argon2 evaluation, reserved against the limit until it is
+    /// settled: failures counted plus evaluations in flight never pass the limit, so
+    /// requests in flight at once cannot together get more evaluations than it. A client
+    /// with failures left but all of them reserved is told to retry in a second (503), not
+    /// throttled: a burst of right passwords from one proxy is slowed, never locked out.
+    /// The [`Admission`] counts a failure unless it is settled as right, also when it is
+    /// dropped unsettled (a full queue, a client gone mid-way).
+    pub fn admit(&self, client: &str, now: Instant) -> Result<Admission<'_>, Refusal> {
+        let key = key(client);
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        let w = Self::window(&mut clients, &key, now);
+        if w.failures >= self.limit {
+            let left = WINDOW.saturating_sub(now.duration_since(w.start));
+            return Err(Refusal::Throttled(left.as_secs().max(1)));
+        }
+        if w.failures + w.in_flight >= self.limit {
+            return Err(Refusal::Busy);
+        }
+        w.in_flight += 1;
+        Ok(Admission {
+            throttle: self,
+            key,
+            settled: false,
+        })
+    }
+
+    /// Ends an admission: one fewer in flight, and a failure counted if `failed`; true
+    /// when that failure is the one that throttles the client.
+    fn settle(&self, key: &str, failed: bool, now: Instant) -> bool {
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        let w = Self::window(&mut clients, key, now);
+        w.in_flight = w.in_flight.saturating_sub(1);
+        if failed {
+            w.failures += 1;
+        }
+        failed && w.failures == self.limit
+    }
+
     /// Counts a failure; true when it is the one that throttles the client.
     pub fn fail(&self, client: &str, now: Instant) -> bool {
-        let client = key(client);
+        let key = key(client);
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        if clients.len() >= MAX_CLIENTS && !clients.contains_key(&client) {
+        let w = Self::window(&mut clients, &key, now);
+        w.failures += 1;
+        w.failures == self.limit
+    }
+
+    /// The client's window, begun anew when the last one ended (evaluations in flight
+    /// carry over).
+    fn window<'m>(
+        clients: &'m mut HashMap<String, Window>,
+        client: &str,
+        now: Instant,
+    ) -> &'m mut Window {
+        if clients.len() >= MAX_CLIENTS && !clients.contains_key(client) {
             clients.retain(|_, w| now.duration_since(w.start) < WINDOW);
             if clients.len() >= MAX_CLIENTS {
                 clients.clear();
             }
         }
-        let w = clients.entry(client).or_insert(Window {
+        let w = clients.entry(client.to_string()).or_insert(Window {
             start: now,
             failures: 0,
+            in_flight: 0,
         });
         if now.duration_since(w.start) >= WINDOW {
-            *w = Window {
-                start: now,
-                failures: 0,
-            };
+            w.start = now;
+            w.failures = 0;
         }
-        w.failures += 1;
-        w.failures == self.limit
+        w
     }
 }
 
 /// What failures are counted against: the address, or for IPv6 its /64 (one host usually
 /// has a whole /64 to pick addresses from).
-fn key(client: &str) -> String {
+pub fn key(client: &str) -> String {
     match client.parse::<std::net::Ipv6Addr>() {
         Ok(v6) => {
             let s = v6.segments();
@@ -100,5 +188,30 @@ mod tests {
             t.retry_after("2001:db8::ffff", start).is_some(),
             "IPv6 counts per /64"
         );
+    }
+
+    #[test]
+    fn admissions_in_flight_never_pass_the_limit() {
+        let t = Throttle::new(3);
+        let now = Instant::now();
+        let a = t.admit("c", now).unwrap();
+        let b = t.admit("c", now).unwrap();
+        let c = t.admit("c", now).unwrap();
+        assert_eq!(
+            t.admit("c", now).err(),
+            Some(Refusal::Busy),
+            "a fourth in flight waits"
+        );
+        a.right();
+        let d = t.admit("c", now).unwrap();
+        assert!(!b.failed());
+        drop(c);
+        assert!(
+            d.failed(),
+            "a dropped admission counted, and this one throttles"
+        );
+        assert_eq!(t.admit("c", now).err(), Some(Refusal::Throttled(60)));
+        assert!(t.retry_after("c", now).is_some());
+        assert!(t.admit("other", now).is_ok(), "per client");
     }
 }

@@ -17,6 +17,9 @@ pub struct Event {
     /// How many identical occurrences the event stands for (`at` is the last of them): a
     /// server records one `verified` event per credential, source and interval.
     pub count: i64,
+    /// Who made the change (`cli:root`, `credential:ID`); `None` for uses and rejections,
+    /// and for events an older appw wrote.
+    pub actor: Option<String>,
 }
 
 /// An event about to be written, built by the shared meaning below; each backend only
@@ -31,6 +34,7 @@ pub struct NewEvent<'a> {
     pub source: Option<&'a str>,
     pub detail: Option<&'a str>,
     pub count: i64,
+    pub actor: Option<&'a str>,
 }
 
 impl<'a> NewEvent<'a> {
@@ -44,6 +48,7 @@ impl<'a> NewEvent<'a> {
             source: None,
             detail: None,
             count: 1,
+            actor: None,
         }
     }
 
@@ -67,6 +72,14 @@ impl<'a> NewEvent<'a> {
 
     pub fn count(self, count: i64) -> Self {
         NewEvent { count, ..self }
+    }
+
+    /// The change was made by `actor`.
+    pub fn by(self, actor: &'a str) -> Self {
+        NewEvent {
+            actor: Some(actor),
+            ..self
+        }
     }
 
     /// The event a rejection is logged as; `name` is the named credential's, if it exists.
@@ -183,6 +196,9 @@ pub mod kind {
     pub const ROTATED: &str = "rotated";
     pub const RENAMED: &str = "renamed";
     pub const UPDATED: &str = "updated";
+    /// `disable`: paused, refused everywhere until enabled.
+    pub const DISABLED: &str = "disabled";
+    pub const ENABLED: &str = "enabled";
     pub const EXPIRED_ON_USE: &str = "expired-on-use";
     /// `log --prune`: older events were deleted (the count in `detail`).
     pub const PRUNED: &str = "pruned";
@@ -195,6 +211,8 @@ pub mod kind {
         ROTATED,
         RENAMED,
         UPDATED,
+        DISABLED,
+        ENABLED,
         REVOKED,
         REVOKE_ALL,
         PRUNED,

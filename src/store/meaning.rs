@@ -5,10 +5,12 @@ use super::{Credential, Timestamp};
 use crate::error::{Error, Result};
 
 /// What `update` changes; `None` leaves an attribute as it is. A new name is recorded as
-/// a `renamed` event, the rest as one `updated` event, in the same transaction.
+/// a `renamed` event, pausing as `disabled` or `enabled`, the rest as one `updated` event,
+/// all in the same transaction.
 #[derive(Debug, Default, Clone)]
 pub struct Changes {
     pub name: Option<String>,
+    pub disabled: Option<bool>,
     pub scopes: Option<Vec<String>>,
     pub allow_from: Option<Vec<String>>,
     pub expires_at: Option<Option<Timestamp>>,
@@ -16,12 +18,23 @@ pub struct Changes {
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.name.is_none() && !self.sets_attributes()
+        self.name.is_none() && self.disabled.is_none() && !self.sets_attributes()
     }
 
-    /// Whether it changes anything an `updated` event records (all but the name).
+    /// Whether it changes anything an `updated` event records (all but the name and
+    /// pausing).
     pub fn sets_attributes(&self) -> bool {
         self.scopes.is_some() || self.allow_from.is_some() || self.expires_at.is_some()
+    }
+
+    /// How a refusal names the change: "it cannot be renamed".
+    pub(crate) fn done(&self) -> &'static str {
+        match (&self.name, self.disabled, self.sets_attributes()) {
+            (Some(_), None, false) => "renamed",
+            (None, Some(true), false) => "disabled",
+            (None, Some(false), false) => "enabled",
+            _ => "updated",
+        }
     }
 
     /// The `updated` event's detail: what was set, in the store's own words.

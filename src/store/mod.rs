@@ -45,6 +45,8 @@ pub struct Credential {
     pub scopes: Vec<String>,
     /// Networks it may be used from, as written; empty: anywhere.
     pub allow_from: Vec<String>,
+    /// Paused: it verifies nowhere until enabled again (it keeps its hash and history).
+    pub disabled: bool,
 }
 
 impl Credential {
@@ -64,6 +66,8 @@ pub struct NewCredential {
     pub expires_at: Option<Timestamp>,
     pub scopes: Vec<String>,
     pub allow_from: Vec<String>,
+    /// Written paused (`rotate` of a disabled credential keeps it disabled).
+    pub disabled: bool,
 }
 
 /// What `verify` needs to decide: the hash, and whether the credential may be used at all.
@@ -79,6 +83,8 @@ pub struct HashRecord {
     pub scopes: Vec<String>,
     /// Networks it may be used from; none means anywhere.
     pub allow_from: Vec<String>,
+    /// Paused: refused (after the password is checked) until enabled again.
+    pub disabled: bool,
 }
 
 /// A successful verification to record. It only counts if the credential is still active
@@ -92,6 +98,17 @@ pub struct Use<'a> {
     /// salted the way an older appw did.
     pub rehash: Option<&'a str>,
     pub source: Option<&'a str>,
+}
+
+/// What became of a [`Use`]: counted, or refused because the credential changed between
+/// the read of its hash and the write of its use (that change won).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    Counted,
+    /// Revoked or rotated meanwhile.
+    Revoked,
+    /// Paused meanwhile.
+    Disabled,
 }
 
 /// The `verified` event's detail when the use also replaced the hash.
@@ -193,19 +210,21 @@ pub fn open(location: &Location, access: Access) -> Result<Option<Box<dyn Store>
     }
 }
 
-/// The operations commands need; one implementation per backend.
+/// The operations need; one implementation per backend. Every write that changes something
+/// records `actor` (`cli:root`, `credential:ID`) on its event.
 pub trait Store: Send {
     /// Inserts a credential and its `created` event. `Ok(false)` when the id is taken (the
     /// caller draws a new one); a duplicate active name is refused.
-    fn insert(&mut self, new: &NewCredential, now: Timestamp) -> Result<bool>;
+    fn insert(&mut self, new: &NewCredential, now: Timestamp, actor: &str) -> Result<bool>;
 
     /// The hash and usability of the credential with exactly this id.
     fn hash_record(&mut self, id: &str) -> Result<Option<HashRecord>>;
 
     /// Records a successful verification (one more use, last used, source, `verified`
-    /// event, and the rehash if any). `Ok(false)` if the credential was revoked or rotated
-    /// since its hash was read: the verification must then be rejected.
-    fn record_use(&mut self, use_: &Use<'_>, now: Timestamp) -> Result<bool>;
+    /// event, and the rehash if any), unless the credential was revoked, rotated or
+    /// disabled since its hash was read: the verification must then be rejected, for
+    /// what [`Recorded`] says.
+    fn record_use(&mut self, use_: &Use<'_>, now: Timestamp) -> Result<Recorded>;
 
     /// Gets the writes that record a verification's outcome ready while its hash is
     /// computed: on PostgreSQL, parses their statements, so that the write after the hash
@@ -213,6 +232,13 @@ pub trait Store: Send {
     fn prepare_verify_writes(&mut self) -> Result<()> {
         Ok(())
     }
+
+    /// Called on a connection to a SQLite file that is no longer the one at the store's
+    /// path (moved, replaced, removed), before it is closed: its WAL, which the path's
+    /// `-wal` may still be, is folded into the orphaned file and emptied, so that a store
+    /// renamed into place does not take the old store's pages for its own. Nothing to do
+    /// elsewhere.
+    fn retire(&mut self) {}
 
     /// Whether this connection may replace hashes (a verify-only database role may not):
     /// `verify` asks before spending a second argon2 evaluation on an upgrade.
@@ -239,28 +265,47 @@ pub trait Store: Send {
     fn find_by_name(&mut self, user: &str, name: &str) -> Result<Option<Credential>>;
 
     /// Revokes the given active credentials, all or none; returns them as revoked.
-    fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<Vec<Credential>>;
+    fn revoke(&mut self, ids: &[String], now: Timestamp, actor: &str) -> Result<Vec<Credential>>;
 
     /// Revokes every active credential (of `user`), returning how many.
-    fn revoke_all(&mut self, user: Option<&str>, now: Timestamp) -> Result<u64>;
+    fn revoke_all(&mut self, user: Option<&str>, now: Timestamp, actor: &str) -> Result<u64>;
 
     /// Retires `old_id` and inserts `new` in its place, in one transaction.
     /// `Ok(false)` when `new.id` is taken.
-    fn rotate(&mut self, old_id: &str, new: &NewCredential, now: Timestamp) -> Result<bool>;
+    fn rotate(
+        &mut self,
+        old_id: &str,
+        new: &NewCredential,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<bool>;
 
     /// Renames an active credential; returns it as renamed.
-    fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<Credential>;
+    fn rename(
+        &mut self,
+        id: &str,
+        new_name: &str,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Credential>;
 
-    /// Changes an active credential's scopes, networks or expiry (an `updated` event);
-    /// returns it as it now is.
-    fn update(&mut self, id: &str, changes: &Changes, now: Timestamp) -> Result<Credential>;
+    /// Changes an active credential's name (a `renamed` event), whether it is disabled (a
+    /// `disabled` or `enabled` event, none when it already was), its scopes, networks or
+    /// expiry (an `updated` event), in one transaction; returns it as it now is.
+    fn update(
+        &mut self,
+        id: &str,
+        changes: &Changes,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Credential>;
 
     /// The audit log, oldest first.
     fn events(&mut self, filter: &LogFilter) -> Result<Vec<Event>>;
 
     /// Deletes events older than `before` and records a `pruned` event with the count (so
     /// history never disappears without a trace), returning how many.
-    fn prune_events(&mut self, before: Timestamp, now: Timestamp) -> Result<u64>;
+    fn prune_events(&mut self, before: Timestamp, now: Timestamp, actor: &str) -> Result<u64>;
 
     /// Everything in the store, hashes included, read from one consistent snapshot (for
     /// `copy-store`).

@@ -1,9 +1,20 @@
 //! A bounded set of open stores for a process that stays up (`appw serve`): connections are
 //! opened on demand, reused, and dropped after an error, so the next use opens a fresh one
 //! (a store repaired or a database restarted is picked up without a restart).
+//!
+//! A SQLite store is a path, and what is at the path can change under a running server: a
+//! backup renamed into place, the folder removed and made anew, the file deleted. Before
+//! every use the path is looked at again (one `stat`): when it is no longer the file the
+//! connections have open, they are retired and the next use opens the file now there with
+//! every check a fresh start makes; when nothing is there, the use fails (the server
+//! answers 503). Whether the store may still be trusted (owners and modes of its files and
+//! folders) is checked again at most every [`TRUST_EVERY`].
 
+use std::io::ErrorKind;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::postgres::{Batched, PgStore, Runtime};
 use super::{Access, HashRecord, Location, Store, open};
@@ -11,6 +22,20 @@ use crate::error::{Error, Result};
 
 /// How long a caller waits for a free connection before the store counts as unavailable.
 const WAIT: Duration = Duration::from_secs(1);
+/// How often a SQLite store's files and folders are checked again for who could replace
+/// them (a few `stat`s each).
+pub const TRUST_EVERY: Duration = Duration::from_millis(500);
+
+/// The file a SQLite path names: device and inode, and its size and modification time
+/// (a file overwritten in place keeps its inode; a checkpoint changes them too, which
+/// costs only a reopening).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+}
 
 pub struct Pool {
     location: Location,
@@ -26,6 +51,19 @@ struct State {
     idle: Vec<Box<dyn Store>>,
     /// Connections open, idle or lent.
     open: usize,
+    /// SQLite: the file the open connections have open (`None` once it is gone).
+    file: Option<FileId>,
+    /// Bumped whenever the connections open are retired: one lent before comes back to
+    /// be closed, not reused.
+    generation: u64,
+    /// Connections of a generation below this one have a file open that is no longer at
+    /// the path (another inode): their WAL is folded into it when they are closed.
+    orphans_below: u64,
+    /// Such connections not closed yet: no new one is opened until they are, since the
+    /// path's `-wal` may still be theirs.
+    orphans_open: usize,
+    /// SQLite: when the store's trust was last checked and found good.
+    trusted_at: Option<Instant>,
 }
 
 impl Pool {
@@ -53,6 +91,10 @@ impl Pool {
             }
             Location::Sqlite(_) => (open(location, Access::Create)?.ok_or_else(missing)?, None),
         };
+        let file = match location {
+            Location::Sqlite(path) => file_id(path)?,
+            Location::Postgres(_) => None,
+        };
         Ok(Arc::new(Pool {
             location: location.clone(),
             shared,
@@ -60,6 +102,11 @@ impl Pool {
             state: Mutex::new(State {
                 idle: vec![first],
                 open: 1,
+                file,
+                generation: 0,
+                orphans_below: 0,
+                orphans_open: 0,
+                trusted_at: Some(Instant::now()),
             }),
             freed: Condvar::new(),
         }))
@@ -68,33 +115,128 @@ impl Pool {
     /// Runs `f` on a connection of the pool. A connection whose operation failed is closed
     /// rather than reused.
     pub fn with<T>(self: &Arc<Self>, f: impl FnOnce(&mut dyn Store) -> Result<T>) -> Result<T> {
-        let mut store = self.take()?;
+        if let Location::Sqlite(path) = &self.location {
+            self.check_file(path)?;
+        }
+        let (mut store, generation) = self.take()?;
         let out = f(&mut *store);
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if out.is_ok() {
+        let current = generation == state.generation;
+        let orphan = generation < state.orphans_below;
+        if out.is_ok() && current {
             state.idle.push(store);
+            drop(state);
         } else {
             state.open -= 1;
+            drop(state);
+            if orphan {
+                store.retire();
+                drop(store);
+                let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                state.orphans_open = state.orphans_open.saturating_sub(1);
+            }
         }
-        drop(state);
-        self.freed.notify_one();
+        self.freed.notify_all();
         out
     }
 
-    fn take(&self) -> Result<Box<dyn Store>> {
+    /// Whether the SQLite file at `path` is still the one the connections have open, and
+    /// still trustworthy; retires them when it is not.
+    fn check_file(&self, path: &Path) -> Result<()> {
+        let now = file_id(path)?;
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let due = state.trusted_at.is_none_or(|t| t.elapsed() >= TRUST_EVERY);
+        if now == state.file && !due {
+            return Ok(());
+        }
+        if now != state.file {
+            let moved = match (now, state.file) {
+                (Some(now), Some(was)) => (now.dev, now.ino) != (was.dev, was.ino),
+                _ => true,
+            };
+            let retired = self.retire_all(&mut state);
+            if moved {
+                state.orphans_below = state.generation;
+                // Those lent now, and those just taken out of use.
+                state.orphans_open = state.open + retired.len();
+            }
+            state.file = None;
+            drop(state);
+            let count = retired.len();
+            for mut store in retired {
+                if moved {
+                    store.retire();
+                }
+            }
+            if moved {
+                let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                state.orphans_open = state.orphans_open.saturating_sub(count);
+            }
+            self.freed.notify_all();
+            if now.is_none() {
+                return Err(Error::Unavailable(format!(
+                    "the store {} is gone (deleted or moved); put it back, or create one",
+                    path.display()
+                )));
+            }
+            // The next connection opens the file now there, with every check.
+            return Ok(());
+        }
+        drop(state);
+        match crate::store::trust::check_store_quietly(path) {
+            Ok(()) => {
+                self.state
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .trusted_at = Some(Instant::now());
+                Ok(())
+            }
+            Err(e) => {
+                let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                let retired = self.retire_all(&mut state);
+                state.trusted_at = None;
+                drop(state);
+                drop(retired);
+                self.freed.notify_all();
+                Err(e)
+            }
+        }
+    }
+
+    /// Takes every idle connection out of use, and marks those lent to be closed when they
+    /// come back.
+    fn retire_all(&self, state: &mut State) -> Vec<Box<dyn Store>> {
+        let retired = std::mem::take(&mut state.idle);
+        state.open -= retired.len();
+        state.generation += 1;
+        retired
+    }
+
+    fn take(&self) -> Result<(Box<dyn Store>, u64)> {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             if let Some(store) = state.idle.pop() {
-                return Ok(store);
+                return Ok((store, state.generation));
             }
-            if state.open < self.max {
+            if state.open < self.max && state.orphans_open == 0 {
                 state.open += 1;
+                let generation = state.generation;
                 drop(state);
                 if let Some(shared) = &self.shared {
-                    return Ok(Box::new(shared.clone()));
+                    return Ok((Box::new(shared.clone()), generation));
                 }
+                let before = self.sqlite_file();
                 return match open(&self.location, Access::Existing) {
-                    Ok(Some(store)) => Ok(store),
+                    Ok(Some(store)) => {
+                        // The file opened is the one the path named before and after the
+                        // opening (else the next use looks again).
+                        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+                        if before.is_some() && before == self.sqlite_file() {
+                            state.file = before;
+                            state.trusted_at = Some(Instant::now());
+                        }
+                        Ok((store, generation))
+                    }
                     failed => {
                         self.state.lock().unwrap_or_else(|p| p.into_inner()).open -= 1;
                         self.freed.notify_one();
@@ -112,12 +254,27 @@ impl Pool {
                 .wait_timeout(state, WAIT)
                 .unwrap_or_else(|p| p.into_inner());
             state = next;
+            if timeout.timed_out() && state.idle.is_empty() && state.orphans_open > 0 {
+                return Err(Error::Unavailable(format!(
+                    "the store {} was replaced, and connections to the old file are still \
+                     busy",
+                    self.location
+                )));
+            }
             if timeout.timed_out() && state.idle.is_empty() && state.open >= self.max {
                 return Err(Error::Unavailable(format!(
                     "all {} connections to the store are busy",
                     self.max
                 )));
             }
+        }
+    }
+
+    /// The file at a SQLite store's path now, if any.
+    fn sqlite_file(&self) -> Option<FileId> {
+        match &self.location {
+            Location::Sqlite(path) => file_id(path).ok().flatten(),
+            Location::Postgres(_) => None,
         }
     }
 
@@ -160,5 +317,22 @@ impl Reader {
             Reads::Inline(pool) => pool.with(|s| s.hash_record(&id)),
             Reads::Batched(batched) => batched.read(id).await,
         }
+    }
+}
+
+/// The file at `path` (through symlinks, as SQLite opens it), `None` when nothing is there.
+fn file_id(path: &Path) -> Result<Option<FileId>> {
+    match std::fs::metadata(path) {
+        Ok(meta) => Ok(Some(FileId {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+        })),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::Unavailable(format!(
+            "cannot look at the store {}: {e}",
+            path.display()
+        ))),
     }
 }

@@ -6,7 +6,9 @@
 use super::{Credential, Event, HashRecord, StoredCredential, Timestamp, text_list};
 
 /// `id, user, name, app_id, created, last_used, last_source, use_count, expires_at,
-/// last_failed, last_failed_source, revoked_at, scopes, allow_from`.
+/// last_failed, last_failed_source, revoked_at, scopes, allow_from, disabled`. (`export`
+/// selects `hash, replaced_by` after these: a 17-column tuple is past what the drivers
+/// read by themselves, so each backend reads those two by position.)
 pub type CredentialRow = (
     String,
     String,
@@ -22,29 +24,13 @@ pub type CredentialRow = (
     Option<Timestamp>,
     String,
     String,
+    bool,
 );
 
-/// [`CredentialRow`]'s columns, then `hash, replaced_by` (for `export`).
-pub type StoredRow = (
-    String,
-    String,
-    String,
-    Option<String>,
-    Timestamp,
-    Option<Timestamp>,
-    Option<String>,
-    i64,
-    Option<Timestamp>,
-    Option<Timestamp>,
-    Option<String>,
-    Option<Timestamp>,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-);
+/// Where `hash` is in an `export` row (`replaced_by` follows).
+pub const STORED_HASH: usize = 15;
 
-/// `seq, at, kind, user, credential_id, name, source, detail, count`.
+/// `seq, at, kind, user, credential_id, name, source, detail, count, actor`.
 pub type EventRow = (
     i64,
     Timestamp,
@@ -55,9 +41,10 @@ pub type EventRow = (
     Option<String>,
     Option<String>,
     i64,
+    Option<String>,
 );
 
-/// `id, user, name, hash, expires_at, scopes, allow_from`.
+/// `id, user, name, hash, expires_at, scopes, allow_from, disabled`.
 pub type HashRow = (
     String,
     String,
@@ -66,6 +53,7 @@ pub type HashRow = (
     Option<Timestamp>,
     String,
     String,
+    bool,
 );
 
 impl From<CredentialRow> for Credential {
@@ -85,19 +73,22 @@ impl From<CredentialRow> for Credential {
             revoked_at: r.11,
             scopes: text_list(&r.12),
             allow_from: text_list(&r.13),
+            disabled: r.14,
         }
     }
 }
 
-impl From<StoredRow> for StoredCredential {
-    fn from(r: StoredRow) -> StoredCredential {
-        let row = (
-            r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13,
-        );
+impl StoredCredential {
+    /// An exported row: the credential's columns, then its hash and successor.
+    pub fn from_parts(
+        row: CredentialRow,
+        hash: Option<String>,
+        replaced_by: Option<String>,
+    ) -> StoredCredential {
         StoredCredential {
             credential: row.into(),
-            hash: r.14,
-            replaced_by: r.15,
+            hash,
+            replaced_by,
         }
     }
 }
@@ -114,6 +105,7 @@ impl From<EventRow> for Event {
             source: r.6,
             detail: r.7,
             count: r.8,
+            actor: r.9,
         }
     }
 }
@@ -128,6 +120,7 @@ impl From<HashRow> for HashRecord {
             expires_at: r.4,
             scopes: text_list(&r.5),
             allow_from: text_list(&r.6),
+            disabled: r.7,
         }
     }
 }

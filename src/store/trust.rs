@@ -53,6 +53,16 @@ pub fn check_folder(dir: &Path) -> Result<()> {
 /// its companions, where SQLite really finds them (a symlinked store's are by its target).
 /// Others being able to read them draws a warning; to write them, a refusal.
 pub fn check_store(path: &Path) -> Result<()> {
+    check_store_as(path, true)
+}
+
+/// [`check_store`] without the warning about readable files: for a server that checks its
+/// store again and again, which warned when it opened it.
+pub fn check_store_quietly(path: &Path) -> Result<()> {
+    check_store_as(path, false)
+}
+
+fn check_store_as(path: &Path, warn: bool) -> Result<()> {
     let me = euid();
     check_links(path, me)?;
     let real = fs::canonicalize(path).map_err(|e| io_error(path, &e))?;
@@ -82,7 +92,7 @@ pub fn check_store(path: &Path) -> Result<()> {
                 file.display()
             )));
         }
-        if mode & READABLE_BY_OTHERS != 0 {
+        if warn && mode & READABLE_BY_OTHERS != 0 {
             eprintln!(
                 "appw: warning: {} can be read by other users (mode {mode:04o}); run chmod 600 on it",
                 crate::text::clean(&file.display().to_string())

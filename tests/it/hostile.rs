@@ -1,7 +1,8 @@
 //! A second user on the same machine: a store another user could replace, names
 //! planted where a new store is built, a closed standard output, and the races, kills and
 //! odd files that held up in the same round, kept so they keep holding. Tests that need
-//! other users run appw under other uids, and are skipped unless the suite runs as root.
+//! other users run appw under other uids, and skip unless the suite runs as root (a failure
+//! under CI=true, which runs as root: see `harness::skip`).
 
 use std::os::unix::fs::{PermissionsExt, lchown, symlink};
 use std::os::unix::process::{CommandExt, ExitStatusExt};

@@ -34,13 +34,16 @@ fn credential() -> Credential {
         revoked_at: None,
         scopes: Vec::new(),
         allow_from: Vec::new(),
+        disabled: false,
     }
 }
 
 #[test]
 fn credential_keys_are_the_documented_ones() {
     let json = keys(CredentialJson::new(&credential(), 0));
-    for command in ["list", "show", "rename", "update", "revoke"] {
+    for command in [
+        "list", "show", "rename", "update", "revoke", "disable", "enable",
+    ] {
         assert_eq!(json, documented(command), "{command}");
     }
     let issued = IssuedJson {
@@ -64,6 +67,7 @@ fn log_revoke_all_and_verify_keys_are_the_documented_ones() {
         source: None,
         detail: None,
         count: 1,
+        actor: None,
     };
     let mut log = keys(EventJson::from(&event));
     log.extend(keys(PrunedJson::new(0, 0)));

@@ -3,9 +3,11 @@
 
 mod harness;
 
+mod actors;
 mod audit_log;
 mod auth_requests;
 mod concurrency;
+mod copy_store_whole;
 mod create_and_list;
 mod expiry;
 mod hash_evaluations;
@@ -14,8 +16,11 @@ mod hostile_input;
 mod interruptions;
 mod json_contract;
 mod names;
+mod networks_as_written;
 mod package;
+mod pausing;
 mod postgres;
+mod postgres_client_certificate;
 mod rehash;
 mod revoke;
 mod rotation;
@@ -27,5 +32,6 @@ mod store_files;
 mod store_opening;
 mod story;
 mod usage_and_help;
+mod verify_arguments;
 mod verify_command;
 mod warm_path_changes;

@@ -13,6 +13,8 @@
 //! the packaged filter and jail.
 
 mod fail2ban;
+mod fail2ban_right_passwords;
+mod postinst_account;
 mod systemd;
 
 use std::collections::BTreeSet;
@@ -332,7 +334,7 @@ fn units_say_what_the_service_needs() {
         "StateDirectory=appw",
         "StateDirectoryMode=0700",
         "Environment=APPW_DB=/var/lib/appw/credentials.db",
-        "ExecStart=/usr/bin/appw serve",
+        "ExecStart=/usr/bin/appw serve --trusted-proxy user:www-data --trusted-proxy user:caddy",
         "UMask=0077",
         "MemoryDenyWriteExecute=yes",
         "CapabilityBoundingSet=",
@@ -344,9 +346,20 @@ fn units_say_what_the_service_needs() {
         assert!(unit.lines().any(|l| l == line), "{UNIT} lacks {line}");
     }
     let socket = package.text(SOCKET);
+    // The web server's socket: only root and nginx's group may connect, and a peer is
+    // believed about the client's address only by its user (the service's
+    // --trusted-proxy), which a user namespace of its own would hide.
+    for line in [
+        "ListenStream=127.0.0.1:9180",
+        "ListenStream=/run/appw/serve.sock",
+        "SocketGroup=www-data",
+        "SocketMode=0660",
+    ] {
+        assert!(socket.lines().any(|l| l == line), "{SOCKET} lacks {line}");
+    }
     assert!(
-        socket.lines().any(|l| l == "ListenStream=127.0.0.1:9180"),
-        "{socket}"
+        !unit.lines().any(|l| l.starts_with("PrivateUsers=")),
+        "{UNIT}: PrivateUsers would make every peer nobody"
     );
     // The socket activates the service of the same name: no Service= elsewhere.
     assert!(!socket.contains("Service="), "{socket}");

@@ -170,9 +170,10 @@ fn a_rotation_whose_new_id_is_taken_changes_nothing() {
         expires_at: None,
         scopes: Vec::new(),
         allow_from: Vec::new(),
+        disabled: false,
     };
     assert!(
-        !store.rotate(&old_id, &clash, 0).unwrap(),
+        !store.rotate(&old_id, &clash, 0, "cli:test").unwrap(),
         "an id clash is reported"
     );
     drop(store);

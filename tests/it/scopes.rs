@@ -270,7 +270,7 @@ fn serve_answers_403_for_scope_and_network_and_204_within_them() {
     let appw = Appw::new();
     let (_, scoped) = create(&appw, "deploy", "ci", &["--scope", "deploy"]);
     let (_, fenced) = create(&appw, "deploy", "fenced", &["--allow-from", "10.0.0.0/8"]);
-    let server = Server::start(&appw, &[]);
+    let server = Server::start(&appw, &["--trusted-proxy", "127.0.0.1"]);
     let auth = |path: &str, pw: &str, from: Option<&str>| {
         let good = basic("deploy", pw);
         let mut headers = vec![("Authorization", good.as_str())];

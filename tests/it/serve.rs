@@ -3,7 +3,13 @@
 //! graceful stop, SIGKILL, throttling, hostile clients. No test asserts a time: waits are
 //! bounded and fail loudly.
 
+mod hangup;
 mod proxies;
+mod proxy_headers;
+mod store_swapped;
+mod throttle_concurrency;
+mod timing_by_evaluations;
+mod trusted_proxies;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -145,7 +151,7 @@ pub fn request(addr: &str, raw: &str) -> (u16, String) {
     exchange(&mut stream, raw)
 }
 
-fn exchange(stream: &mut (impl Read + Write), raw: &str) -> (u16, String) {
+pub(super) fn exchange(stream: &mut (impl Read + Write), raw: &str) -> (u16, String) {
     stream.write_all(raw.as_bytes()).unwrap();
     let mut resp = Vec::new();
     let _ = stream.read_to_end(&mut resp);
@@ -507,7 +513,11 @@ fn a_unix_socket_serves_the_same() {
     let (_, password) = appw.create("deploy", "ci");
     let socket = appw.dir.path().join("auth.sock");
     let listen = format!("unix:{}", socket.display());
-    let server = Server::start_with(appw.command(&["serve", "--listen", &listen]), &[]);
+    let uid = my_uid();
+    let server = Server::start_with(
+        appw.command(&["serve", "--listen", &listen]),
+        &["--trusted-proxy", &format!("uid:{uid}")],
+    );
     assert_eq!(server.addr, listen);
     let raw = request_text(
         "localhost",
@@ -525,8 +535,14 @@ fn a_unix_socket_serves_the_same() {
     assert_eq!(
         appw.list()[0]["last_source"],
         "198.51.100.7",
-        "a local socket's peer is a trusted proxy"
+        "a peer running as a user named by --trusted-proxy is a trusted proxy"
     );
+}
+
+/// This process's uid, as `id -u` says.
+pub fn my_uid() -> String {
+    let out = Command::new("id").arg("-u").output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 #[test]
@@ -534,7 +550,7 @@ fn the_client_address_comes_from_trusted_proxies_only() {
     let appw = Appw::new();
     let (_, password) = appw.create("deploy", "ci");
     let good = basic("deploy", &password);
-    let server = Server::start(&appw, &[]);
+    let server = Server::start(&appw, &["--trusted-proxy", "127.0.0.0/8"]);
     let (status, _) = server.get(
         "/auth",
         &[
@@ -583,9 +599,9 @@ fn postgres_stopped_and_started_under_the_running_server() {
         );
         return;
     };
-    // Answers while the store is down come after this timeout: the default, not the
-    // suite's long one.
-    let appw = Appw::new().env("PGCONNECT_TIMEOUT", "2");
+    // Answers while the store is down come after the server's own short timeout (none
+    // set here, unlike the rest of the suite).
+    let appw = Appw::new().env("PGCONNECT_TIMEOUT", "");
     assert!(appw.is_postgres());
     let (_, password) = appw.create("deploy", "ci");
     let server = Server::start(&appw, &[]);

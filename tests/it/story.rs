@@ -4,8 +4,8 @@
 
 use appw::error::Error;
 use appw::store::{
-    self, Access, Batch, Changes, LogFilter, NewCredential, Rejection, RejectionCount, Store, Use,
-    UseCount,
+    self, Access, Batch, Changes, LogFilter, NewCredential, Recorded, Rejection, RejectionCount,
+    Store, Use, UseCount,
 };
 
 use crate::harness::Appw;
@@ -15,6 +15,7 @@ const HASH: &str =
 const REHASH: &str =
     "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
 const T: i64 = 1_700_000_000;
+const ACTOR: &str = "cli:story";
 
 fn new(id: &str, name: &str) -> NewCredential {
     NewCredential {
@@ -26,18 +27,22 @@ fn new(id: &str, name: &str) -> NewCredential {
         expires_at: None,
         scopes: vec!["deploy".into()],
         allow_from: Vec::new(),
+        disabled: false,
     }
 }
 
 /// The story: issue, refuse duplicates, use (one by one and in a batch), reject, update,
-/// rename, rotate, revoke, and read it all back from the log.
+/// rename, pause, rotate, revoke, and read it all back from the log with who did what.
 pub fn story(store: &mut dyn Store) {
     let (id, next) = ("story0000001", "story0000003");
-    assert!(store.insert(&new(id, "Straße"), T).unwrap());
-    assert!(!store.insert(&new(id, "other"), T).unwrap(), "a taken id");
+    assert!(store.insert(&new(id, "Straße"), T, ACTOR).unwrap());
+    assert!(
+        !store.insert(&new(id, "other"), T, ACTOR).unwrap(),
+        "a taken id"
+    );
     assert!(
         matches!(
-            store.insert(&new("story0000002", "STRASSE"), T),
+            store.insert(&new("story0000002", "STRASSE"), T, ACTOR),
             Err(Error::Conflict(_))
         ),
         "names are unique by case folding"
@@ -52,7 +57,7 @@ pub fn story(store: &mut dyn Store) {
         rehash: Some(REHASH),
         source: Some("10.0.0.1"),
     };
-    assert!(store.record_use(&used, T + 1).unwrap());
+    assert_eq!(store.record_use(&used, T + 1).unwrap(), Recorded::Counted);
     assert_eq!(
         store.hash_record(id).unwrap().unwrap().hash.as_deref(),
         Some(REHASH)
@@ -101,7 +106,7 @@ pub fn story(store: &mut dyn Store) {
         expires_at: Some(Some(T + 1000)),
         ..Changes::default()
     };
-    let updated = store.update(id, &changes, T + 4).unwrap();
+    let updated = store.update(id, &changes, T + 4, ACTOR).unwrap();
     assert_eq!(updated.scopes, ["deploy", "reports:read"]);
     assert_eq!(updated.allow_from, ["10.0.0.0/8"]);
     assert_eq!(updated.expires_at, Some(T + 1000));
@@ -110,9 +115,43 @@ pub fn story(store: &mut dyn Store) {
         ["10.0.0.0/8"]
     );
 
-    store.rename(id, "ci", T + 5).unwrap();
+    store.rename(id, "ci", T + 5, ACTOR).unwrap();
+    let pause = |disabled| Changes {
+        disabled: Some(disabled),
+        ..Changes::default()
+    };
+    assert!(
+        store
+            .update(id, &pause(true), T + 5, ACTOR)
+            .unwrap()
+            .disabled
+    );
+    assert!(
+        store
+            .update(id, &pause(true), T + 5, ACTOR)
+            .unwrap()
+            .disabled
+    );
+    assert!(store.hash_record(id).unwrap().unwrap().disabled);
+    let paused = Use {
+        id,
+        checked_hash: REHASH,
+        rehash: None,
+        source: None,
+    };
+    assert_eq!(
+        store.record_use(&paused, T + 5).unwrap(),
+        Recorded::Disabled,
+        "a pause wins as a revocation does, and says so"
+    );
+    assert!(
+        !store
+            .update(id, &pause(false), T + 5, ACTOR)
+            .unwrap()
+            .disabled
+    );
     assert!(store.find_by_name("deploy", "CI").unwrap().is_some());
-    assert!(store.rotate(id, &new(next, "ci"), T + 6).unwrap());
+    assert!(store.rotate(id, &new(next, "ci"), T + 6, ACTOR).unwrap());
     let old = store.hash_record(id).unwrap().unwrap();
     assert!(old.hash.is_none(), "a rotated credential keeps no hash");
     let still = Use {
@@ -121,17 +160,19 @@ pub fn story(store: &mut dyn Store) {
         rehash: None,
         source: None,
     };
-    assert!(
-        !store.record_use(&still, T + 7).unwrap(),
+    assert_eq!(
+        store.record_use(&still, T + 7).unwrap(),
+        Recorded::Revoked,
         "the revocation won"
     );
-    store.revoke(&[next.to_string()], T + 8).unwrap();
+    let revoked = store.revoke(&[next.to_string()], T + 8, ACTOR).unwrap();
+    assert_eq!(revoked[0].revoked_at, Some(T + 8));
     assert!(matches!(
-        store.revoke(&[next.to_string()], T + 8),
+        store.revoke(&[next.to_string()], T + 8, ACTOR),
         Err(Error::Conflict(_))
     ));
     assert_eq!(
-        store.revoke_all(None, T + 9).unwrap(),
+        store.revoke_all(None, T + 9, ACTOR).unwrap(),
         0,
         "nothing left active"
     );
@@ -148,13 +189,19 @@ pub fn story(store: &mut dyn Store) {
             ("rejected", 3),
             ("updated", 1),
             ("renamed", 1),
+            ("disabled", 1),
+            ("enabled", 1),
             ("rotated", 1),
             ("revoked", 1),
             ("revoke-all", 1),
         ]
     );
     assert_eq!(events[1].detail.as_deref(), Some(store::REHASHED));
-    assert_eq!(store.prune_events(T + 3, T + 10).unwrap(), 4);
+    for e in &events {
+        let change = !["verified", "rejected"].contains(&e.kind.as_str());
+        assert_eq!(e.actor.as_deref(), change.then_some(ACTOR), "{}", e.kind);
+    }
+    assert_eq!(store.prune_events(T + 3, T + 10, ACTOR).unwrap(), 4);
     let kinds: Vec<String> = store
         .events(&LogFilter::default())
         .unwrap()

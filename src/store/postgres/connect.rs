@@ -20,10 +20,16 @@ use crate::error::{Error, Result};
 /// (or a server's request) after this, never hangs it.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The same for `appw serve`, whose pool keeps its connections open, so that a database
+/// gone away gets 503 within a second rather than after retrying refused connections.
+pub const SERVER_ACQUIRE_TIMEOUT: Duration = Duration::from_millis(900);
+
 /// What a URL asks for, read and checked before any connection is tried.
 pub struct Target {
     pub options: PgConnectOptions,
     pub acquire_timeout: Duration,
+    /// Whether the URL or `$PGCONNECT_TIMEOUT` chose the timeout.
+    pub explicit_timeout: bool,
     /// The URL without its password: what messages name.
     pub shown: String,
 }
@@ -79,9 +85,21 @@ impl Target {
                     crate::secret::redact::quoted(&path)
                 )));
             }
+            if key == "sslcert" && first_certificate_is_v1(&path) {
+                return Err(Error::Unavailable(format!(
+                    "the client certificate {} (sslcert) for the store {shown} is an X.509 \
+                     version 1 certificate, as `openssl x509 -req` makes without an \
+                     extensions file; appw's TLS library accepts only version 3: sign it \
+                     again with one, e.g. add -extfile <(printf \"basicConstraints=CA:FALSE\\n\") \
+                     to that openssl command",
+                    crate::secret::redact::quoted(&path)
+                )));
+            }
         }
         // The URL's `connect_timeout`, else `$PGCONNECT_TIMEOUT`, as libpq reads them.
         let seconds = |secs: &str| secs.parse::<u64>().map(|s| Duration::from_secs(s.max(1)));
+        let explicit_timeout = param("connect_timeout").is_some()
+            || std::env::var("PGCONNECT_TIMEOUT").is_ok_and(|s| !s.is_empty());
         let acquire_timeout = match (
             param("connect_timeout"),
             std::env::var("PGCONNECT_TIMEOUT")
@@ -110,6 +128,7 @@ impl Target {
         Ok(Target {
             options,
             acquire_timeout,
+            explicit_timeout,
             shown,
         })
     }
@@ -133,7 +152,7 @@ impl Target {
                 "no connection within {} s: the server refused or did not answer (is it \
                  running there? connect_timeout=SECONDS in the URL, or $PGCONNECT_TIMEOUT, waits \
                  longer)",
-                self.acquire_timeout.as_secs()
+                seconds(self.acquire_timeout)
             ),
             sqlx::Error::Database(db) => db.message().to_string(),
             sqlx::Error::Configuration(e) => e.to_string(),
@@ -146,6 +165,56 @@ impl Target {
             "cannot connect to the store {}: {what}{hint}",
             self.shown
         ))
+    }
+}
+
+/// Whether the first certificate in the PEM file at `path` is X.509 version 1 (its
+/// TBSCertificate starts with the serial number, not the `[0]` version field), which
+/// rustls refuses with a message that blames the server.
+fn first_certificate_is_v1(path: &str) -> bool {
+    use base64::Engine as _;
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let Some(body) = text
+        .split("-----BEGIN CERTIFICATE-----")
+        .nth(1)
+        .and_then(|rest| rest.split("-----END CERTIFICATE-----").next())
+    else {
+        return false;
+    };
+    let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64) else {
+        return false;
+    };
+    // SEQUENCE (Certificate) { SEQUENCE (TBSCertificate) { [0] version? ...
+    let skip_header = |at: usize| -> Option<usize> {
+        let len = *der.get(at + 1)?;
+        Some(
+            at + 2
+                + if len & 0x80 != 0 {
+                    (len & 0x7f) as usize
+                } else {
+                    0
+                },
+        )
+    };
+    let tbs = match der.first() {
+        Some(0x30) => skip_header(0),
+        _ => None,
+    };
+    let field = tbs
+        .filter(|&at| der.get(at) == Some(&0x30))
+        .and_then(skip_header);
+    field.is_some_and(|at| der.get(at).is_some_and(|&tag| tag != 0xa0))
+}
+
+/// A duration as messages give it: whole seconds, or tenths under 10 s.
+fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 || d.as_secs() >= 10 {
+        d.as_secs().to_string()
+    } else {
+        format!("{:.1}", d.as_secs_f64())
     }
 }
 

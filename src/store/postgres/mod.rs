@@ -37,7 +37,7 @@ pub use schema::SCHEMA_VERSION;
 
 use super::{
     Access, Batch, Changes, Credential, Dump, Event, HashRecord, ListFilter, LogFilter,
-    NewCredential, Rejection, Store, Timestamp, Use,
+    NewCredential, Recorded, Rejection, Store, Timestamp, Use,
 };
 use crate::error::{Error, Result};
 
@@ -175,7 +175,12 @@ impl PgStore {
         runtime: Runtime,
         max_connections: u32,
     ) -> Result<Option<PgStore>> {
-        let target = connect::Target::parse(url)?;
+        let mut target = connect::Target::parse(url)?;
+        // A server answers 503 while the database is away, and a refused connection is
+        // retried until the timeout: unless the admin chose one, it is short there.
+        if matches!(runtime, Runtime::Shared(_)) && !target.explicit_timeout {
+            target.acquire_timeout = connect::SERVER_ACQUIRE_TIMEOUT;
+        }
         let exec = match runtime {
             Runtime::Own => Exec::Own(Arc::new(OwnRuntime(Some(
                 tokio::runtime::Builder::new_current_thread()
@@ -291,15 +296,15 @@ fn is_violation(err: &sqlx::Error, constraint: &str) -> bool {
 }
 
 impl Store for PgStore {
-    fn insert(&mut self, new: &NewCredential, now: Timestamp) -> Result<bool> {
-        on_db!(self, insert(new, now))
+    fn insert(&mut self, new: &NewCredential, now: Timestamp, actor: &str) -> Result<bool> {
+        on_db!(self, insert(new, now, actor))
     }
 
     fn hash_record(&mut self, id: &str) -> Result<Option<HashRecord>> {
         on_db!(self, hash_record(id))
     }
 
-    fn record_use(&mut self, use_: &Use<'_>, now: Timestamp) -> Result<bool> {
+    fn record_use(&mut self, use_: &Use<'_>, now: Timestamp) -> Result<Recorded> {
         on_db!(self, record_use(use_, now))
     }
 
@@ -331,32 +336,54 @@ impl Store for PgStore {
         on_db!(self, find_by_name(user, name))
     }
 
-    fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<Vec<Credential>> {
-        on_db!(self, revoke(ids, now))
+    fn revoke(&mut self, ids: &[String], now: Timestamp, actor: &str) -> Result<Vec<Credential>> {
+        on_db!(self, revoke(ids, now, actor))
     }
 
-    fn revoke_all(&mut self, user: Option<&str>, now: Timestamp) -> Result<u64> {
-        on_db!(self, revoke_all(user, now))
+    fn revoke_all(&mut self, user: Option<&str>, now: Timestamp, actor: &str) -> Result<u64> {
+        on_db!(self, revoke_all(user, now, actor))
     }
 
-    fn rotate(&mut self, old_id: &str, new: &NewCredential, now: Timestamp) -> Result<bool> {
-        on_db!(self, rotate(old_id, new, now))
+    fn rotate(
+        &mut self,
+        old_id: &str,
+        new: &NewCredential,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<bool> {
+        on_db!(self, rotate(old_id, new, now, actor))
     }
 
-    fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<Credential> {
-        on_db!(self, rename(id, new_name, now))
+    fn rename(
+        &mut self,
+        id: &str,
+        new_name: &str,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Credential> {
+        let changes = Changes {
+            name: Some(new_name.to_string()),
+            ..Changes::default()
+        };
+        on_db!(self, update(id, &changes, now, actor))
     }
 
-    fn update(&mut self, id: &str, changes: &Changes, now: Timestamp) -> Result<Credential> {
-        on_db!(self, update(id, changes, now))
+    fn update(
+        &mut self,
+        id: &str,
+        changes: &Changes,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Credential> {
+        on_db!(self, update(id, changes, now, actor))
     }
 
     fn events(&mut self, filter: &LogFilter) -> Result<Vec<Event>> {
         on_db!(self, events(filter))
     }
 
-    fn prune_events(&mut self, before: Timestamp, now: Timestamp) -> Result<u64> {
-        on_db!(self, prune_events(before, now))
+    fn prune_events(&mut self, before: Timestamp, now: Timestamp, actor: &str) -> Result<u64> {
+        on_db!(self, prune_events(before, now, actor))
     }
 
     fn export(&mut self) -> Result<Dump> {

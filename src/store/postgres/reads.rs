@@ -2,24 +2,32 @@
 
 use sqlx::postgres::PgConnection;
 
-use super::super::rows::{CredentialRow, EventRow, HashRow, StoredRow};
-use super::super::{Credential, Dump, Event, HashRecord, ListFilter, LogFilter, name_key};
+use sqlx::Row as _;
+use sqlx::postgres::PgRow;
+
+use super::super::rows::{CredentialRow, EventRow, HashRow, STORED_HASH};
+use super::super::{
+    Credential, Dump, Event, HashRecord, ListFilter, LogFilter, StoredCredential, name_key,
+};
 use super::{Db, pg_error};
 use crate::error::Result;
 
 /// The columns of [`CredentialRow`], in its order.
 pub const CREDENTIAL_COLUMNS: &str = "id, username, name, app_id, created, last_used, \
     last_source, use_count, expires_at, last_failed, last_failed_source, revoked_at, scopes, \
-    allow_from";
+    allow_from, disabled";
 
-const EVENT_COLUMNS: &str = "seq, at, kind, username, credential_id, name, source, detail, count";
+const EVENT_COLUMNS: &str =
+    "seq, at, kind, username, credential_id, name, source, detail, count, actor";
+
+/// The columns of [`HashRow`], in its order.
+const HASH_COLUMNS: &str = "id, username, name, hash, expires_at, scopes, allow_from, disabled";
 
 impl Db<'_> {
     pub async fn hash_record(&mut self, id: &str) -> Result<Option<HashRecord>> {
-        let row: Option<HashRow> = sqlx::query_as(
-            "SELECT id, username, name, hash, expires_at, scopes, allow_from FROM appw_credentials
-             WHERE id = $1",
-        )
+        let row: Option<HashRow> = sqlx::query_as(&format!(
+            "SELECT {HASH_COLUMNS} FROM appw_credentials WHERE id = $1"
+        ))
         .bind(id)
         .fetch_optional(&mut *self.conn)
         .await
@@ -29,10 +37,9 @@ impl Db<'_> {
 
     /// The rows of several ids in one round trip (a server's concurrent requests).
     pub async fn hash_records(&mut self, ids: &[String]) -> Result<Vec<HashRecord>> {
-        let rows: Vec<HashRow> = sqlx::query_as(
-            "SELECT id, username, name, hash, expires_at, scopes, allow_from FROM appw_credentials
-             WHERE id = ANY($1)",
-        )
+        let rows: Vec<HashRow> = sqlx::query_as(&format!(
+            "SELECT {HASH_COLUMNS} FROM appw_credentials WHERE id = ANY($1)"
+        ))
         .bind(ids)
         .fetch_all(&mut *self.conn)
         .await
@@ -123,12 +130,16 @@ impl Db<'_> {
         .await
         .map_err(e)?;
         let conn: &mut PgConnection = &mut tx;
-        let credentials: Vec<StoredRow> = sqlx::query_as(&format!(
+        let credentials = sqlx::query(&format!(
             "SELECT {CREDENTIAL_COLUMNS}, hash, replaced_by FROM appw_credentials
              ORDER BY created, id"
         ))
         .fetch_all(&mut *conn)
         .await
+        .map_err(e)?
+        .iter()
+        .map(stored)
+        .collect::<sqlx::Result<Vec<_>>>()
         .map_err(e)?;
         let events: Vec<EventRow> = sqlx::query_as(&format!(
             "SELECT {EVENT_COLUMNS} FROM appw_events ORDER BY seq"
@@ -138,8 +149,17 @@ impl Db<'_> {
         .map_err(e)?;
         tx.commit().await.map_err(e)?;
         Ok(Dump {
-            credentials: credentials.into_iter().map(Into::into).collect(),
+            credentials,
             events: events.into_iter().map(Into::into).collect(),
         })
     }
+}
+
+/// An exported row: [`CredentialRow`]'s columns, then `hash, replaced_by` by position.
+fn stored(row: &PgRow) -> sqlx::Result<StoredCredential> {
+    Ok(StoredCredential::from_parts(
+        sqlx::FromRow::from_row(row)?,
+        row.try_get(STORED_HASH)?,
+        row.try_get(STORED_HASH + 1)?,
+    ))
 }

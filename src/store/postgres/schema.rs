@@ -55,6 +55,11 @@ const MIGRATIONS: &[&str] = &[
     // 4: name keys by full Unicode case folding. The keys are computed in Rust, by
     // `fold_name_keys` right after this step, which also puts the index back.
     "DROP INDEX IF EXISTS appw_credentials_active_name;",
+    // 5: who made each change (NULL for uses, rejections and older events), and pausing
+    // (nothing an older appw wrote is paused).
+    "ALTER TABLE appw_events ADD COLUMN IF NOT EXISTS actor text;
+     ALTER TABLE appw_credentials
+        ADD COLUMN IF NOT EXISTS disabled boolean NOT NULL DEFAULT false;",
 ];
 
 /// The version whose migration refolds the name keys.

@@ -1,6 +1,6 @@
 //! Recording uses and failures: `verify`'s one write, and a server's batches.
 
-use super::super::{Batch, NewEvent, REHASHED, Rejection, Timestamp, Use, kind};
+use super::super::{Batch, NewEvent, REHASHED, Recorded, Rejection, Timestamp, Use, kind};
 use super::writes::log;
 use super::{Db, pg_error};
 use crate::error::Result;
@@ -20,9 +20,9 @@ const ASYNC_COMMIT: &str = "BEGIN; SET LOCAL synchronous_commit = off";
 const ASYNC_CTE: &str =
     "async AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))";
 
-/// `record_use`'s statement: the UPDATE only matches while the row is not revoked
-/// (re-checked after waiting for any concurrent writer of the row, so a revoke or rotate
-/// that commits first wins), counts with use_count + 1, replaces the hash only if it is
+/// `record_use`'s statement: the UPDATE only matches while the row is neither revoked nor
+/// paused (re-checked after waiting for any concurrent writer of the row, so a revoke,
+/// rotate or pause that commits first wins), counts with use_count + 1, replaces the hash only if it is
 /// still the one that was checked, and the event (owner and name from the row) is written
 /// with it. `verify` sends a rehash only when `may_rehash` says this role may write hashes;
 /// a verify-only role's statement leaves `hash` out of its SET.
@@ -36,7 +36,7 @@ fn use_sql(rehash: bool) -> String {
         "WITH {ASYNC_CTE}, used AS (
             UPDATE appw_credentials
             SET use_count = use_count + 1, last_used = $2, last_source = $3{set_hash}
-            WHERE id = $1 AND revoked_at IS NULL AND EXISTS (SELECT FROM async)
+            WHERE id = $1 AND revoked_at IS NULL AND NOT disabled AND EXISTS (SELECT FROM async)
             RETURNING username, name
         )
         INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
@@ -70,7 +70,7 @@ impl Db<'_> {
         Ok(())
     }
 
-    pub async fn record_use(&mut self, u: &Use<'_>, now: Timestamp) -> Result<bool> {
+    pub async fn record_use(&mut self, u: &Use<'_>, now: Timestamp) -> Result<Recorded> {
         let sql = use_sql(u.rehash.is_some());
         let mut statement = sqlx::query(&sql)
             .bind(u.id)
@@ -85,7 +85,21 @@ impl Db<'_> {
             .execute(&mut *self.conn)
             .await
             .map_err(|e| pg_error(self.shown, e))?;
-        Ok(counted.rows_affected() == 1)
+        if counted.rows_affected() == 1 {
+            return Ok(Recorded::Counted);
+        }
+        // Not counted (rare: a change landed between the read and this write): tell a pause
+        // from a revocation. A row paused then enabled again since still counts as paused.
+        let revoked: Option<bool> =
+            sqlx::query_scalar("SELECT revoked_at IS NOT NULL FROM appw_credentials WHERE id = $1")
+                .bind(u.id)
+                .fetch_optional(&mut *self.conn)
+                .await
+                .map_err(|e| pg_error(self.shown, e))?;
+        Ok(match revoked {
+            Some(false) => Recorded::Disabled,
+            _ => Recorded::Revoked,
+        })
     }
 
     pub async fn record_rejection(&mut self, r: &Rejection<'_>, now: Timestamp) -> Result<()> {

@@ -18,8 +18,8 @@ const PRIMARY_KEY: &str = "appw_credentials_pkey";
 pub(super) const ACTIVE_NAME: &str = "appw_credentials_active_name";
 
 pub const INSERT_EVENT: &str = "INSERT INTO appw_events
-    (at, kind, username, credential_id, name, source, detail, count)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    (at, kind, username, credential_id, name, source, detail, count, actor)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
 pub async fn log(conn: &mut PgConnection, ev: &NewEvent<'_>) -> sqlx::Result<()> {
     sqlx::query(INSERT_EVENT)
@@ -31,6 +31,7 @@ pub async fn log(conn: &mut PgConnection, ev: &NewEvent<'_>) -> sqlx::Result<()>
         .bind(ev.source)
         .bind(ev.detail)
         .bind(ev.count)
+        .bind(ev.actor)
         .execute(conn)
         .await
         .map(drop)
@@ -46,12 +47,12 @@ async fn insert_row(
         "WITH c AS (
             INSERT INTO appw_credentials
                 (id, username, name, name_key, app_id, hash, created, expires_at, scopes,
-                 allow_from)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $15, $16)
+                 allow_from, disabled)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $15, $16, $19)
             RETURNING id
          )
-         INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail)
-         SELECT $9, $10, $11, $12, $13, $14, $17 FROM c",
+         INSERT INTO appw_events (at, kind, username, credential_id, name, source, detail, actor)
+         SELECT $9, $10, $11, $12, $13, $14, $17, $18 FROM c",
     )
     .bind(&new.id)
     .bind(&new.user)
@@ -70,6 +71,8 @@ async fn insert_row(
     .bind(list_text(&new.scopes))
     .bind(list_text(&new.allow_from))
     .bind(ev.detail)
+    .bind(ev.actor)
+    .bind(new.disabled)
     .execute(conn)
     .await;
     match inserted {
@@ -80,11 +83,16 @@ async fn insert_row(
 }
 
 impl Db<'_> {
-    pub async fn insert(&mut self, new: &NewCredential, now: Timestamp) -> Result<bool> {
+    pub async fn insert(
+        &mut self,
+        new: &NewCredential,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<bool> {
         // One statement (credential and event together), committed before this returns, so
         // the password is printed only once it is durable. The partial unique index decides
         // races between two creators of the same name.
-        let ev = NewEvent::about(kind::CREATED, now, &new.user, &new.id, &new.name);
+        let ev = NewEvent::about(kind::CREATED, now, &new.user, &new.id, &new.name).by(actor);
         match insert_row(self.conn, new, &ev).await {
             Ok(inserted) => Ok(inserted),
             Err(err) if is_violation(&err, ACTIVE_NAME) => {
@@ -94,7 +102,12 @@ impl Db<'_> {
         }
     }
 
-    pub async fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<Vec<Credential>> {
+    pub async fn revoke(
+        &mut self,
+        ids: &[String],
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Vec<Credential>> {
         // One transaction for all ids (all or none); each conditional UPDATE locks its row
         // and re-checks `revoked_at IS NULL` after any concurrent writer, so of two revokers
         // exactly one wins.
@@ -114,7 +127,7 @@ impl Db<'_> {
             let Some(c) = row.map(Credential::from) else {
                 return Err(refuse_revoked(id, "already revoked"));
             };
-            let ev = NewEvent::about(kind::REVOKED, now, &c.user, id, &c.name);
+            let ev = NewEvent::about(kind::REVOKED, now, &c.user, id, &c.name).by(actor);
             log(&mut tx, &ev).await.map_err(e)?;
             revoked.push(c);
         }
@@ -122,7 +135,12 @@ impl Db<'_> {
         Ok(revoked)
     }
 
-    pub async fn revoke_all(&mut self, user: Option<&str>, now: Timestamp) -> Result<u64> {
+    pub async fn revoke_all(
+        &mut self,
+        user: Option<&str>,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<u64> {
         // One READ COMMITTED transaction: the UPDATE revokes every credential active when it
         // starts (rows it waits on are re-checked); one created concurrently and committed
         // after that is not in the count, exactly as if it had been created just after.
@@ -143,7 +161,9 @@ impl Db<'_> {
             user,
             ..NewEvent::new(kind::REVOKE_ALL, now)
         };
-        log(&mut tx, &ev.detail(Some(&detail))).await.map_err(e)?;
+        log(&mut tx, &ev.detail(Some(&detail)).by(actor))
+            .await
+            .map_err(e)?;
         tx.commit().await.map_err(e)?;
         Ok(count)
     }
@@ -153,6 +173,7 @@ impl Db<'_> {
         old_id: &str,
         new: &NewCredential,
         now: Timestamp,
+        actor: &str,
     ) -> Result<bool> {
         // One READ COMMITTED transaction: retiring the old row takes its lock first, so a
         // verifier's record_use either committed before (and counts) or waits and then finds
@@ -175,7 +196,8 @@ impl Db<'_> {
         }
         let detail = detail::rotated(old_id);
         let ev = NewEvent::about(kind::ROTATED, now, &new.user, &new.id, &new.name)
-            .detail(Some(&detail));
+            .detail(Some(&detail))
+            .by(actor);
         match insert_row(&mut tx, new, &ev).await {
             Ok(true) => tx.commit().await.map_err(e)?,
             Ok(false) => {
@@ -190,7 +212,12 @@ impl Db<'_> {
         Ok(true)
     }
 
-    pub async fn prune_events(&mut self, before: Timestamp, now: Timestamp) -> Result<u64> {
+    pub async fn prune_events(
+        &mut self,
+        before: Timestamp,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<u64> {
         // One transaction: the DELETE and the `pruned` event that says how many went.
         let e = |err| pg_error(self.shown, err);
         let mut tx = sqlx::Connection::begin(&mut *self.conn).await.map_err(e)?;
@@ -201,7 +228,9 @@ impl Db<'_> {
             .map_err(e)?
             .rows_affected();
         let detail = detail::pruned(count);
-        let ev = NewEvent::new(kind::PRUNED, now).detail(Some(&detail));
+        let ev = NewEvent::new(kind::PRUNED, now)
+            .detail(Some(&detail))
+            .by(actor);
         log(&mut tx, &ev).await.map_err(e)?;
         tx.commit().await.map_err(e)?;
         Ok(count)
@@ -228,9 +257,9 @@ impl Db<'_> {
             sqlx::query(
                 "INSERT INTO appw_credentials (id, username, name, name_key, app_id, hash,
                     created, expires_at, last_used, last_source, use_count, last_failed,
-                    last_failed_source, revoked_at, replaced_by, scopes, allow_from)
+                    last_failed_source, revoked_at, replaced_by, scopes, allow_from, disabled)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                         $16, $17)",
+                         $16, $17, $18)",
             )
             .bind(&c.id)
             .bind(&c.user)
@@ -249,6 +278,7 @@ impl Db<'_> {
             .bind(s.replaced_by.as_deref())
             .bind(list_text(&c.scopes))
             .bind(list_text(&c.allow_from))
+            .bind(c.disabled)
             .execute(&mut *tx)
             .await
             .map_err(e)?;
@@ -256,8 +286,9 @@ impl Db<'_> {
         for ev in &dump.events {
             sqlx::query(
                 "INSERT INTO appw_events
-                    (seq, at, kind, username, credential_id, name, source, detail, count)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    (seq, at, kind, username, credential_id, name, source, detail, count,
+                     actor)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(ev.seq)
             .bind(ev.at)
@@ -268,6 +299,7 @@ impl Db<'_> {
             .bind(ev.source.as_deref())
             .bind(ev.detail.as_deref())
             .bind(ev.count)
+            .bind(ev.actor.as_deref())
             .execute(&mut *tx)
             .await
             .map_err(e)?;

@@ -6,11 +6,17 @@ use rusqlite::{ErrorCode, Row, params};
 
 use super::BUSY_TIMEOUT;
 use crate::error::Error;
-use crate::store::rows::{CredentialRow, EventRow};
-use crate::store::{Credential, Event, NewCredential, NewEvent, Timestamp, list_text, name_key};
+use crate::store::rows::{CredentialRow, EventRow, STORED_HASH};
+use crate::store::{
+    Credential, Event, NewCredential, NewEvent, StoredCredential, Timestamp, list_text, name_key,
+};
 
 pub(super) const CREDENTIAL_COLUMNS: &str = "id, user, name, app_id, created, last_used, last_source, \
-    use_count, expires_at, last_failed, last_failed_source, revoked_at, scopes, allow_from";
+    use_count, expires_at, last_failed, last_failed_source, revoked_at, scopes, allow_from, \
+    disabled";
+
+pub(super) const EVENT_COLUMNS: &str =
+    "seq, at, kind, user, credential_id, name, source, detail, count, actor";
 
 /// Maps SQLite's errors to a store error naming the file, with a hint where one helps.
 pub(super) fn sql_error(path: &Path, err: &rusqlite::Error) -> Error {
@@ -38,8 +44,7 @@ pub(super) fn is_constraint(err: &rusqlite::Error, extended: i32) -> bool {
     matches!(err, rusqlite::Error::SqliteFailure(e, _) if e.extended_code == extended)
 }
 
-/// An `events` row, selected as `seq, at, kind, user, credential_id, name, source, detail,
-/// count` (the shape both backends share).
+/// An `events` row, selected as [`EVENT_COLUMNS`] (the shape both backends share).
 pub(super) fn event(row: &Row<'_>) -> rusqlite::Result<Event> {
     EventRow::try_from(row).map(Event::from)
 }
@@ -49,13 +54,22 @@ pub(super) fn credential(row: &Row<'_>) -> rusqlite::Result<Credential> {
     CredentialRow::try_from(row).map(Credential::from)
 }
 
+/// A credentials row for `export`, selected as [`CREDENTIAL_COLUMNS`], `hash, replaced_by`.
+pub(super) fn stored(row: &Row<'_>) -> rusqlite::Result<StoredCredential> {
+    Ok(StoredCredential::from_parts(
+        CredentialRow::try_from(row)?,
+        row.get(STORED_HASH)?,
+        row.get(STORED_HASH + 1)?,
+    ))
+}
+
 pub(super) fn insert_event(
     tx: &rusqlite::Transaction<'_>,
     e: &NewEvent<'_>,
 ) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "INSERT INTO events (at, kind, user, credential_id, name, source, detail, count)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO events (at, kind, user, credential_id, name, source, detail, count, actor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         e.at,
@@ -65,7 +79,8 @@ pub(super) fn insert_event(
         e.name,
         e.source,
         e.detail,
-        e.count
+        e.count,
+        e.actor
     ])
     .map(drop)
 }
@@ -78,8 +93,8 @@ pub(super) fn insert_row(
 ) -> Result<bool, rusqlite::Error> {
     let inserted = tx.execute(
         "INSERT INTO credentials (id, user, name, name_key, app_id, hash, created, expires_at,
-            scopes, allow_from)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            scopes, allow_from, disabled)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             new.id,
             new.user,
@@ -90,7 +105,8 @@ pub(super) fn insert_row(
             now,
             new.expires_at,
             list_text(&new.scopes),
-            list_text(&new.allow_from)
+            list_text(&new.allow_from),
+            new.disabled
         ],
     );
     match inserted {

@@ -3,20 +3,32 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
-use super::changes::{rename_in, update_in};
+use super::changes::{Stamp, change_in};
 use super::rows::{
-    CREDENTIAL_COLUMNS, credential, event, insert_event, insert_row, is_constraint, sql_error,
+    CREDENTIAL_COLUMNS, EVENT_COLUMNS, credential, event, insert_event, insert_row, is_constraint,
+    sql_error,
 };
 use crate::error::Result;
 use crate::store::rows::HashRow;
 use crate::store::{
     Batch, Changes, Credential, Dump, Durability, Event, HashRecord, ListFilter, LogFilter,
-    NewCredential, NewEvent, REHASHED, Rejection, Store, Timestamp, Use, duplicate_name, kind,
-    name_key,
+    NewCredential, NewEvent, REHASHED, Recorded, Rejection, Store, Timestamp, Use, duplicate_name,
+    kind, name_key,
 };
 
 impl Store for SqliteStore {
-    fn insert(&mut self, new: &NewCredential, now: Timestamp) -> Result<bool> {
+    fn retire(&mut self) {
+        // Best effort: a connection still lent out finishes its statement first, and a
+        // checkpoint that cannot complete leaves only what a fresh opening would find.
+        let _ = self
+            .conn
+            .busy_timeout(std::time::Duration::from_millis(200));
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+    }
+
+    fn insert(&mut self, new: &NewCredential, now: Timestamp, actor: &str) -> Result<bool> {
         let path = self.path.clone();
         self.write(|tx| {
             match insert_row(tx, new, now) {
@@ -29,7 +41,7 @@ impl Store for SqliteStore {
             }
             insert_event(
                 tx,
-                &NewEvent::about(kind::CREATED, now, &new.user, &new.id, &new.name),
+                &NewEvent::about(kind::CREATED, now, &new.user, &new.id, &new.name).by(actor),
             )
             .map_err(|e| sql_error(&path, &e))?;
             Ok(true)
@@ -45,7 +57,7 @@ impl Store for SqliteStore {
         let record = self
             .conn
             .prepare_cached(
-                "SELECT id, user, name, hash, expires_at, scopes, allow_from
+                "SELECT id, user, name, hash, expires_at, scopes, allow_from, disabled
                  FROM credentials WHERE id = ?1",
             )
             .and_then(|mut stmt| {
@@ -62,7 +74,7 @@ impl Store for SqliteStore {
         Ok(record)
     }
 
-    fn record_use(&mut self, u: &Use<'_>, now: Timestamp) -> Result<bool> {
+    fn record_use(&mut self, u: &Use<'_>, now: Timestamp) -> Result<Recorded> {
         let path = self.path.clone();
         self.write_as(Durability::Relaxed, |tx| {
             let e = |err: rusqlite::Error| sql_error(&path, &err);
@@ -71,7 +83,7 @@ impl Store for SqliteStore {
                     "UPDATE credentials
                      SET use_count = use_count + 1, last_used = ?2, last_source = ?3,
                          hash = CASE WHEN hash = ?5 THEN coalesce(?4, hash) ELSE hash END
-                     WHERE id = ?1 AND revoked_at IS NULL
+                     WHERE id = ?1 AND revoked_at IS NULL AND disabled = 0
                      RETURNING user, name",
                     params![u.id, now, u.source, u.rehash, u.checked_hash],
                     |r| Ok((r.get(0)?, r.get(1)?)),
@@ -79,7 +91,19 @@ impl Store for SqliteStore {
                 .optional()
                 .map_err(e)?;
             let Some((user, name)) = row else {
-                return Ok(false);
+                // Not counted: tell a pause from a revocation (same transaction).
+                let disabled: Option<bool> = tx
+                    .query_row(
+                        "SELECT disabled FROM credentials WHERE id = ?1 AND revoked_at IS NULL",
+                        [u.id],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(e)?;
+                return Ok(match disabled {
+                    Some(true) => Recorded::Disabled,
+                    _ => Recorded::Revoked,
+                });
             };
             let detail = u.rehash.map(|_| REHASHED);
             insert_event(
@@ -89,7 +113,7 @@ impl Store for SqliteStore {
                     .detail(detail),
             )
             .map_err(e)?;
-            Ok(true)
+            Ok(Recorded::Counted)
         })
     }
 
@@ -180,7 +204,7 @@ impl Store for SqliteStore {
             .map_err(|e| self.err(e))
     }
 
-    fn revoke(&mut self, ids: &[String], now: Timestamp) -> Result<Vec<Credential>> {
+    fn revoke(&mut self, ids: &[String], now: Timestamp, actor: &str) -> Result<Vec<Credential>> {
         let path = self.path.clone();
         self.write(|tx| {
             let e = |err: rusqlite::Error| sql_error(&path, &err);
@@ -202,7 +226,7 @@ impl Store for SqliteStore {
                 };
                 insert_event(
                     tx,
-                    &NewEvent::about(kind::REVOKED, now, &c.user, id, &c.name),
+                    &NewEvent::about(kind::REVOKED, now, &c.user, id, &c.name).by(actor),
                 )
                 .map_err(e)?;
                 revoked.push(c);
@@ -211,7 +235,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn revoke_all(&mut self, user: Option<&str>, now: Timestamp) -> Result<u64> {
+    fn revoke_all(&mut self, user: Option<&str>, now: Timestamp, actor: &str) -> Result<u64> {
         let path = self.path.clone();
         self.write(|tx| {
             let e = |err: rusqlite::Error| sql_error(&path, &err);
@@ -229,14 +253,21 @@ impl Store for SqliteStore {
                     user,
                     ..NewEvent::new(kind::REVOKE_ALL, now)
                 }
-                .detail(Some(&detail)),
+                .detail(Some(&detail))
+                .by(actor),
             )
             .map_err(e)?;
             Ok(count as u64)
         })
     }
 
-    fn rotate(&mut self, old_id: &str, new: &NewCredential, now: Timestamp) -> Result<bool> {
+    fn rotate(
+        &mut self,
+        old_id: &str,
+        new: &NewCredential,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<bool> {
         let path = self.path.clone();
         let rotated = self.write_or_roll_back(|tx| {
             let e = |err: rusqlite::Error| sql_error(&path, &err);
@@ -263,7 +294,8 @@ impl Store for SqliteStore {
             insert_event(
                 tx,
                 &NewEvent::about(kind::ROTATED, now, &new.user, &new.id, &new.name)
-                    .detail(Some(&detail)),
+                    .detail(Some(&detail))
+                    .by(actor),
             )
             .map_err(e)?;
             Ok(Some(()))
@@ -271,34 +303,40 @@ impl Store for SqliteStore {
         Ok(rotated.is_some())
     }
 
-    fn rename(&mut self, id: &str, new_name: &str, now: Timestamp) -> Result<Credential> {
-        let path = self.path.clone();
-        self.write(|tx| rename_in(tx, &path, id, new_name, now))
+    fn rename(
+        &mut self,
+        id: &str,
+        new_name: &str,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Credential> {
+        let changes = Changes {
+            name: Some(new_name.to_string()),
+            ..Changes::default()
+        };
+        self.update(id, &changes, now, actor)
     }
 
-    fn update(&mut self, id: &str, changes: &Changes, now: Timestamp) -> Result<Credential> {
+    fn update(
+        &mut self,
+        id: &str,
+        changes: &Changes,
+        now: Timestamp,
+        actor: &str,
+    ) -> Result<Credential> {
         let path = self.path.clone();
-        self.write(|tx| {
-            let mut renamed = None;
-            if let Some(name) = &changes.name {
-                renamed = Some(rename_in(tx, &path, id, name, now)?);
-            }
-            match renamed {
-                Some(c) if !changes.sets_attributes() => Ok(c),
-                _ => update_in(tx, &path, id, changes, now),
-            }
-        })
+        self.write(|tx| change_in(tx, &path, id, changes, Stamp { now, actor }))
     }
 
     fn events(&mut self, filter: &LogFilter) -> Result<Vec<Event>> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT seq, at, kind, user, credential_id, name, source, detail, count FROM events
+            .prepare(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events
                  WHERE (?1 IS NULL OR user = ?1 OR (user IS NULL AND kind = 'revoke-all'))
                    AND (?2 IS NULL OR at >= ?2)
-                 ORDER BY seq",
-            )
+                 ORDER BY seq"
+            ))
             .map_err(|e| sql_error(&self.path, &e))?;
         let rows = stmt
             .query_map(params![filter.user, filter.since], event)
@@ -306,7 +344,7 @@ impl Store for SqliteStore {
         rows.map_err(|e| sql_error(&self.path, &e))
     }
 
-    fn prune_events(&mut self, before: Timestamp, now: Timestamp) -> Result<u64> {
+    fn prune_events(&mut self, before: Timestamp, now: Timestamp, actor: &str) -> Result<u64> {
         let path = self.path.clone();
         self.write(|tx| {
             let e = |err: rusqlite::Error| sql_error(&path, &err);
@@ -314,7 +352,10 @@ impl Store for SqliteStore {
                 .execute("DELETE FROM events WHERE at < ?1", [before])
                 .map_err(e)?;
             let detail = crate::store::detail::pruned(count);
-            insert_event(tx, &NewEvent::new(kind::PRUNED, now).detail(Some(&detail))).map_err(e)?;
+            let ev = NewEvent::new(kind::PRUNED, now)
+                .detail(Some(&detail))
+                .by(actor);
+            insert_event(tx, &ev).map_err(e)?;
             Ok(count as u64)
         })
     }

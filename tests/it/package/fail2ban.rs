@@ -10,7 +10,7 @@ use crate::harness::{Appw, basic, forge};
 use crate::serve::Server;
 
 /// The packaged filter beside fail2ban's own common.conf, as installed.
-fn filter_dir(package: &Package) -> tempfile::TempDir {
+pub(super) fn filter_dir(package: &Package) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let filters = dir.path().join("filter.d");
     std::fs::create_dir(&filters).unwrap();
@@ -24,7 +24,7 @@ fn filter_dir(package: &Package) -> tempfile::TempDir {
 }
 
 /// The hosts fail2ban-regex finds in `lines` with the filter (`logtype` as its jail uses).
-fn matched_hosts(filter: &Path, logtype: &str, lines: &[String]) -> Vec<String> {
+pub(super) fn matched_hosts(filter: &Path, logtype: &str, lines: &[String]) -> Vec<String> {
     let log = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(log.path(), lines.join("\n") + "\n").unwrap();
     let spec = format!("{}[logtype={logtype}]", filter.display());

@@ -10,7 +10,7 @@ use super::{Server, request, request_text};
 use crate::harness::{Appw, basic, have};
 
 /// A child process killed and reaped when the test ends, however it ends.
-struct Reaped(std::process::Child);
+pub(super) struct Reaped(std::process::Child);
 
 impl Drop for Reaped {
     fn drop(&mut self) {
@@ -184,7 +184,10 @@ fn behind_proxy(pidfile: &str, spawn: impl Fn(&Path, &str, u16) -> std::process:
 /// free when picked, but something else may take it before the proxy binds it; then the
 /// proxy exits (or, were it listening, its pid file would not be this proxy's), and it is
 /// started again on another port.
-fn start_proxy(pidfile: &Path, spawn: impl Fn(u16) -> std::process::Child) -> (Reaped, String) {
+pub(super) fn start_proxy(
+    pidfile: &Path,
+    spawn: impl Fn(u16) -> std::process::Child,
+) -> (Reaped, String) {
     for _ in 0..5 {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()

@@ -204,6 +204,10 @@ const CREDENTIAL_KEYS: &[(&str, &str)] = &[
         "allow_from",
         "networks it may be used from, as written (an array; [] when anywhere)",
     ),
+    (
+        "disabled",
+        "true while it is paused (appw disable): it then verifies nowhere until appw enable",
+    ),
 ];
 
 const WITH_PASSWORD: &[(&str, &str)] = &[(
@@ -228,8 +232,8 @@ const EVENT_KEYS: &[(&str, &str)] = &[
     ("at", "when it happened"),
     (
         "event",
-        "created, verified, rejected, expired-on-use, rotated, renamed, updated, revoked, \
-         revoke-all or pruned",
+        "created, verified, rejected, expired-on-use, rotated, renamed, updated, disabled, \
+         enabled, revoked, revoke-all or pruned",
     ),
     ("user", "the user concerned, or null"),
     ("credential_id", "the credential concerned, or null"),
@@ -242,6 +246,11 @@ const EVENT_KEYS: &[(&str, &str)] = &[
     (
         "count",
         "how many identical occurrences the event stands for (at is the last); 1 for a single one",
+    ),
+    (
+        "actor",
+        "who made the change: cli: and the operating-system user who ran appw (cli:root), or \
+         credential: and the id that signed in over HTTP; null for uses and rejections",
     ),
     ("pruned", "with --prune: how many events were deleted"),
     ("before", "with --prune: the cut-off time"),
@@ -259,6 +268,7 @@ pub fn json_output(command: &str) -> Option<(&'static str, Vec<(&'static str, &'
         "show" => ("one object: the credential.", creds),
         "rename" => ("one object: the credential under its new name.", creds),
         "update" => ("one object: the credential as updated.", creds.clone()),
+        "disable" | "enable" => ("one object: the credential as it now is.", creds.clone()),
         "revoke" => ("an array of objects: the revoked credentials.", creds),
         "revoke-all" => ("one object.", REVOKE_ALL_KEYS.to_vec()),
         "verify" => (

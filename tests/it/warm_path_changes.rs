@@ -74,6 +74,20 @@ fn every_update_in_another_process_counts_on_the_next_warm_request() {
     );
 
     warm(&server, "/auth", "deploy", &password, 204);
+    appw.run(&["disable", &id]).ok();
+    assert_eq!(
+        status(&server, "/auth", "deploy", &password),
+        401,
+        "disabled"
+    );
+    appw.run(&["enable", &id]).ok();
+    assert_eq!(
+        status(&server, "/auth", "deploy", &password),
+        204,
+        "enabled"
+    );
+
+    warm(&server, "/auth", "deploy", &password, 204);
     appw.run(&["revoke", &id]).ok();
     assert_eq!(
         status(&server, "/auth", "deploy", &password),

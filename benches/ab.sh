@@ -30,13 +30,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "building $BASE (in a temporary worktree) and this tree, release ..."
-git worktree add --quiet --detach "$WORK/base" "$BASE"
-CARGO_TARGET_DIR=$ROOT/target/ab-$BASE cargo build --release --quiet --bin appw \
-    --manifest-path "$WORK/base/Cargo.toml"
+if [ -n "${BASE_BIN:-}" ]; then
+    # A base binary built before (this script's own earlier run, say): not built again.
+    echo "base: $BASE_BIN; building this tree, release ..."
+    cp "$BASE_BIN" "$WORK/appw-base"
+else
+    echo "building $BASE (in a temporary worktree) and this tree, release ..."
+    git worktree add --quiet --detach "$WORK/base" "$BASE"
+    CARGO_TARGET_DIR=$ROOT/target/ab-$BASE cargo build --release --quiet --bin appw \
+        --manifest-path "$WORK/base/Cargo.toml"
+    cp "$ROOT/target/ab-$BASE/release/appw" "$WORK/appw-base"
+fi
 cargo build --release --quiet --bin appw --example bare-argon2
 OLD=$WORK/appw-base
-cp "$ROOT/target/ab-$BASE/release/appw" "$OLD"
 NEW=$ROOT/target/release/appw
 BARE=$ROOT/target/release/examples/bare-argon2
 

@@ -29,12 +29,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "building $BASE (in a temporary worktree) and this tree, release ..."
-git worktree add --quiet --detach "$WORK/base" "$BASE"
-CARGO_TARGET_DIR=$ROOT/target/ab-$BASE cargo build --release --quiet --bin appw \
-    --manifest-path "$WORK/base/Cargo.toml"
-cargo build --release --quiet --bin appw
-cp "$ROOT/target/ab-$BASE/release/appw" "$WORK/appw-base"
+if [ -n "${BASE_BIN:-}" ]; then
+    # A base binary built before (this script's own earlier run, say): not built again.
+    echo "base: $BASE_BIN; building this tree, release ..."
+    cp "$BASE_BIN" "$WORK/appw-base"
+else
+    echo "building $BASE (in a temporary worktree) and this tree, release ..."
+    git worktree add --quiet --detach "$WORK/base" "$BASE"
+    CARGO_TARGET_DIR=$ROOT/target/ab-$BASE cargo build --release --quiet --bin appw \
+        --manifest-path "$WORK/base/Cargo.toml"
+    cp "$ROOT/target/ab-$BASE/release/appw" "$WORK/appw-base"
+fi
+# (With the example, as ab.sh and serve.sh build: one set of release artifacts for all.)
+cargo build --release --quiet --bin appw --example bare-argon2
 unset APPW_DB APPW_KDF APPW_HUGE_PAGES APPW_NOW
 
 declare -A PORT=([base]=19191 [this]=19192) BIN=([base]=$WORK/appw-base [this]=$ROOT/target/release/appw)

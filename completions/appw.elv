@@ -178,6 +178,7 @@ set edit:completion:arg-completer[appw] = {|@words|
             cand --workers 'argon2 workers (default: one per core)'
             cand --queue 'Verifications that may wait for a worker before new ones get 503'
             cand --max-failures 'Failed attempts from one client within a minute before it gets 429'
+            cand --admin-listen 'Also serve the management API and the Application Passwords screen on this address, HOST:PORT or unix:PATH (repeatable); never on --listen''s sockets'
             cand --db 'The store: a SQLite file, or a postgres:// URL for a shared server'
             cand --kdf 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES'
             cand -h 'Print help'

@@ -334,6 +334,10 @@ pub struct ServeArgs {
     /// Failed attempts from one client within a minute before it gets 429
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub max_failures: u32,
+    /// Also serve the management API and the Application Passwords screen on this address,
+    /// HOST:PORT or unix:PATH (repeatable); never on --listen's sockets
+    #[arg(long, value_name = "ADDR")]
+    pub admin_listen: Vec<String>,
 }
 
 #[derive(Args)]

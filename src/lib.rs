@@ -14,4 +14,5 @@ pub mod secret;
 pub mod serve;
 pub mod store;
 pub mod text;
+pub mod web;
 pub mod when;

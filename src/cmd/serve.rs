@@ -20,6 +20,11 @@ fn config(args: ServeArgs, kdf: KdfParams, process: Process) -> Result<Config, E
         .iter()
         .map(|a| serve::address(a))
         .collect::<Result<_, _>>()?;
+    let admin_listen = args
+        .admin_listen
+        .iter()
+        .map(|a| serve::address(a))
+        .collect::<Result<_, _>>()?;
     let trusted = serve::Trust::parse(&args.trusted_proxy)?;
     if args
         .realm
@@ -33,6 +38,7 @@ fn config(args: ServeArgs, kdf: KdfParams, process: Process) -> Result<Config, E
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     Ok(Config {
         listen,
+        admin_listen,
         trusted,
         realm: args.realm,
         workers: args.workers.unwrap_or(cores).max(1),

@@ -133,7 +133,8 @@ impl Server {
     /// through the same pipeline (parse, read, check and decide, outcome); what differs is
     /// that the server reads the row first and spends no argon2 on what the row alone
     /// decides, remembers passwords it has verified, and aggregates what it records.
-    async fn auth(self: &Arc<Self>, req: &Request<Incoming>, peer: Peer) -> Response<Body> {
+    /// Also the admin listener's gate (`serve::gate`), hence any body type.
+    pub(super) async fn auth<B>(self: &Arc<Self>, req: &Request<B>, peer: Peer) -> Response<Body> {
         let client = super::listen::client(peer, req.headers(), &self.config.trusted);
         let mut headers = req.headers().get_all(AUTHORIZATION).iter();
         let Some(header) = headers.next() else {

@@ -62,7 +62,7 @@ pub fn bind(addresses: &[Address]) -> Result<Vec<Listener>, Error> {
     addresses.iter().map(bind_one).collect()
 }
 
-fn bind_one(address: &Address) -> Result<Listener, Error> {
+pub(super) fn bind_one(address: &Address) -> Result<Listener, Error> {
     let failed =
         |what: &str, e: std::io::Error| Error::Start(format!("cannot listen on {what}: {e}"));
     match address {

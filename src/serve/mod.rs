@@ -10,6 +10,7 @@
 //! a second ([`recorder`]).
 
 mod cache;
+pub mod gate;
 mod http;
 mod listen;
 mod log;
@@ -48,6 +49,8 @@ const MAX_CONNECTIONS: usize = 16_384;
 /// The server's settings, checked (built by the command line's front, `cmd::serve`).
 pub struct Config {
     pub listen: Vec<Address>,
+    /// The admin listener's sockets (the management API and screen); none: no admin routes.
+    pub admin_listen: Vec<Address>,
     pub trusted: trust::Trust,
     pub realm: String,
     pub workers: usize,
@@ -108,11 +111,15 @@ pub fn run(config: Config, location: Location) -> Result<()> {
     let closing = pool.clone();
     runtime.block_on(async move {
         let listeners = listen::bind(&config.listen)?;
+        let admin = gate::bind_admin(&config.admin_listen)?;
         let server = Arc::new(Server::new(config, pool, may_rehash));
         let stop = stop_signal()?;
         for l in &listeners {
             log(format_args!("listening on {}", l.describe()));
         }
+        // The admin routes stop (and drain) first, so what they record is in the last commit.
+        let described: Vec<String> = listeners.iter().map(Listener::describe).collect();
+        let stop = crate::web::start(&server, admin, &described, stop);
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
         server.serve(listeners, stop).await;
         if tokio::time::timeout(DRAIN, closing.close()).await.is_err() {
@@ -277,7 +284,9 @@ impl Server {
     /// wait for the disk, or fold the WAL) never hold up the threads that answer requests.
     async fn blocking<T: Send + 'static>(
         self: &Arc<Self>,
-        f: impl FnOnce(&mut dyn crate::store::Store) -> crate::error::Result<T> + Send + 'static,
+        f: impl FnOnce(&mut (dyn crate::store::Store + 'static)) -> crate::error::Result<T>
+        + Send
+        + 'static,
     ) -> crate::error::Result<T> {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || pool.with(f))

@@ -26,8 +26,16 @@ pub struct Job {
     pub reply: oneshot::Sender<Result<Outcome, Error>>,
 }
 
+/// What a worker is handed: a check, or other argon2 work (issuing a password over the
+/// admin API) done with the worker's hasher, so that all of it shares one bounded set of
+/// threads.
+enum Work {
+    Check(Box<Job>),
+    Task(Box<dyn FnOnce(&Hasher) + Send>),
+}
+
 pub struct Workers {
-    queue: SyncSender<Job>,
+    queue: SyncSender<Work>,
     waiting: Arc<AtomicUsize>,
     evaluations: Arc<AtomicU64>,
 }
@@ -68,8 +76,18 @@ impl Workers {
     }
 
     pub fn submit(&self, job: Job) -> Result<(), Busy> {
+        self.send(Work::Check(Box::new(job)))
+    }
+
+    /// Runs `task` on a worker, with its hasher (issuing a password); refused like a check
+    /// when the queue is full.
+    pub fn run(&self, task: impl FnOnce(&Hasher) + Send + 'static) -> Result<(), Busy> {
+        self.send(Work::Task(Box::new(task)))
+    }
+
+    fn send(&self, work: Work) -> Result<(), Busy> {
         self.waiting.fetch_add(1, Ordering::Relaxed);
-        self.queue.try_send(job).map_err(|e| {
+        self.queue.try_send(work).map_err(|e| {
             self.waiting.fetch_sub(1, Ordering::Relaxed);
             match e {
                 TrySendError::Full(_) => Busy::Full,
@@ -89,7 +107,7 @@ impl Workers {
     }
 }
 
-fn work(rx: &Mutex<Receiver<Job>>, waiting: &AtomicUsize, hasher: &Hasher, rehash: bool) {
+fn work(rx: &Mutex<Receiver<Work>>, waiting: &AtomicUsize, hasher: &Hasher, rehash: bool) {
     loop {
         // Work that is waiting is taken at once; before the worker waits, it wipes what the
         // last evaluation left in its memory (under load the next evaluation overwrites it).
@@ -113,6 +131,13 @@ fn work(rx: &Mutex<Receiver<Job>>, waiting: &AtomicUsize, hasher: &Hasher, rehas
             }
         };
         waiting.fetch_sub(1, Ordering::Relaxed);
+        let job = match job {
+            Work::Check(job) => *job,
+            Work::Task(task) => {
+                task(hasher);
+                continue;
+            }
+        };
         if job.reply.is_closed() {
             continue; // the client left while it waited
         }

@@ -114,7 +114,10 @@ impl Pool {
 
     /// Runs `f` on a connection of the pool. A connection whose operation failed is closed
     /// rather than reused.
-    pub fn with<T>(self: &Arc<Self>, f: impl FnOnce(&mut dyn Store) -> Result<T>) -> Result<T> {
+    pub fn with<T>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut (dyn Store + 'static)) -> Result<T>,
+    ) -> Result<T> {
         if let Location::Sqlite(path) = &self.location {
             self.check_file(path)?;
         }

@@ -211,6 +211,11 @@ impl Appw {
         self.json_array(&all)
     }
 
+    /// What `appw ARGS...` printed, as JSON.
+    pub fn json_of(&self, args: &[&str]) -> serde_json::Value {
+        self.run(args).ok().json()
+    }
+
     fn json_array(&self, args: &[&str]) -> Vec<serde_json::Value> {
         match self.run(args).ok().json() {
             serde_json::Value::Array(items) => items,

@@ -35,3 +35,4 @@ mod usage_and_help;
 mod verify_arguments;
 mod verify_command;
 mod warm_path_changes;
+mod web;

@@ -222,6 +222,7 @@ fn package_holds_every_file_where_debian_expects_it() {
         "usr/share/doc/appw/copyright",
         "usr/share/doc/appw/changelog.Debian.gz",
         "usr/share/doc/appw/README.md",
+        "usr/share/doc/appw/examples/appw-serve-admin.conf",
     ]
     .into_iter()
     .map(String::from)

@@ -1,0 +1,121 @@
+//! What the admin listener ([`crate::web`]) uses of the server, in one place: the gate that
+//! `/auth` is (the same parse, checks, throttling, log and records), the store pool, and the
+//! argon2 workers. The web front reaches nothing else of the server's internals.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::HeaderMap;
+use hyper::{Request, Response, StatusCode};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+use super::Server;
+use crate::error::{Error, Result};
+use crate::secret::Hasher;
+use crate::secret::memory::{Arena, Reuse};
+use crate::store::{HashRecord, Store, Timestamp};
+
+pub use super::http::{Io, accept};
+pub use super::listen::{Address, Listener, Peer};
+pub use super::log::{field, log};
+
+/// A response of the server's own (the gate's refusals).
+pub type Answer = Response<Full<Bytes>>;
+
+/// What the gate concluded about a request's credential.
+pub enum Gate {
+    /// Verified, with the credential's id.
+    Passed { id: String },
+    /// Refused: `/auth`'s own answer (401 with its challenge, 403, 429, 503).
+    Refused(Answer),
+}
+
+/// Binds the admin listener's sockets. Never the sockets systemd passes: those are
+/// `--listen`'s, and the admin routes must not appear on `/auth`'s listener.
+pub fn bind_admin(addresses: &[Address]) -> Result<Vec<Listener>> {
+    addresses.iter().map(super::listen::bind_one).collect()
+}
+
+impl Server {
+    /// Decides the credential in `headers` exactly as `/auth?scope=SCOPE` decides it: the
+    /// same code path, so a rule added there (a new rejection reason, a header refused)
+    /// holds here too, with the same cost, throttling, log line and record.
+    pub async fn gate(
+        self: &Arc<Self>,
+        headers: &HeaderMap,
+        peer: Peer,
+        scope: Option<&str>,
+    ) -> Gate {
+        let uri = match scope {
+            None => "/auth".to_string(),
+            Some(s) => format!("/auth?scope={}", utf8_percent_encode(s, NON_ALPHANUMERIC)),
+        };
+        let mut req = Request::new(());
+        match uri.parse() {
+            Ok(uri) => *req.uri_mut() = uri,
+            Err(_) => {
+                let mut answer = Response::new(Full::new(Bytes::from_static(b"unavailable\n")));
+                *answer.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                return Gate::Refused(answer);
+            }
+        }
+        *req.headers_mut() = headers.clone();
+        let answer = self.auth(&req, peer).await;
+        if answer.status() == StatusCode::NO_CONTENT {
+            if let Some(id) = answer
+                .headers()
+                .get("x-appw-credential")
+                .and_then(|v| v.to_str().ok())
+            {
+                return Gate::Passed { id: id.to_string() };
+            }
+        }
+        Gate::Refused(answer)
+    }
+
+    /// The argon2 parameters new hashes get, and where argon2's memory comes from.
+    pub fn hasher(&self) -> Hasher {
+        Hasher::new(
+            self.config.kdf,
+            Arena::new(self.config.huge_pages, Reuse::WipeNow),
+        )
+    }
+
+    /// The time a request's decisions are made at (the server's clock).
+    pub fn clock(&self) -> Timestamp {
+        self.now()
+    }
+
+    /// The row of credential `id`, read as `/auth` reads it.
+    pub async fn record(self: &Arc<Self>, id: String) -> Result<Option<HashRecord>> {
+        self.read(id).await
+    }
+
+    /// An operation on a pooled store connection, on the blocking pool (never on the
+    /// threads that answer requests).
+    pub async fn with_store<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut (dyn Store + 'static)) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.blocking(f).await
+    }
+
+    /// Work that hashes (issuing a password), on the argon2 workers that `/auth`'s checks
+    /// use, with a worker's hasher: never on the threads that answer requests, and bounded
+    /// by the same queue (refused as unavailable when it is full).
+    pub async fn hashing<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut (dyn Store + 'static), &Hasher) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let pool = self.pool.clone();
+        let busy = || Error::Unavailable("the server is busy; try again shortly".into());
+        self.workers
+            .run(move |hasher| {
+                let _ = reply.send(pool.with(|s| f(s, hasher)));
+            })
+            .map_err(|_| busy())?;
+        answer.await.unwrap_or_else(|_| Err(busy()))
+    }
+}

@@ -1,0 +1,204 @@
+//! The admin listener (`appw serve --admin-listen`): the JSON management API under
+//! `/api/v1/` and the Application Passwords screen at `/`. A front over the core
+//! operations (`ops`): it translates requests into them and renders what they return.
+//!
+//! It runs in `appw serve`'s process and runtime, on sockets of its own (never `/auth`'s),
+//! and decides every credential through the server's own gate ([`auth`]). Work that hashes
+//! runs on the server's argon2 workers; store writes on the blocking pool.
+
+mod actions;
+mod api;
+mod assets;
+mod auth;
+mod body;
+mod csrf;
+mod pages;
+mod reply;
+mod session;
+mod views;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tower_service::Service as _;
+
+use crate::serve::Server;
+use crate::serve::gate::{Io, Listener, Peer, accept, log};
+
+/// Request heads larger than this get 431 (cookies and an Authorization header fit).
+const MAX_HEAD: usize = 16 * 1024;
+/// A client that sends no complete request head for this long is disconnected.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// Admin connections open at most; beyond, new ones wait in the kernel's backlog.
+const MAX_CONNECTIONS: usize = 1024;
+/// How long admin requests in flight may take to finish after a stop signal.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// What every admin request handler shares.
+pub struct Admin {
+    server: Arc<Server>,
+    sessions: session::Sessions,
+    /// For the core operations that do not hash (those that do use a worker's).
+    hasher: Arc<crate::secret::Hasher>,
+    /// Where `/auth` listens, for the screen's ready `curl` line.
+    auth_url: Option<String>,
+}
+
+/// Starts serving the admin routes on `listeners` (none: nothing is served) and returns
+/// the server's stop signal extended: when `stop` completes, the admin listener stops
+/// accepting and its requests in flight finish before the returned future completes.
+pub fn start<F: Future<Output = ()>>(
+    server: &Arc<Server>,
+    listeners: Vec<Listener>,
+    auth_listeners: &[String],
+    stop: F,
+) -> impl Future<Output = ()> + use<F> {
+    let admin = Arc::new(Admin {
+        server: server.clone(),
+        sessions: session::Sessions::default(),
+        hasher: Arc::new(server.hasher()),
+        auth_url: auth_listeners.first().map(|l| auth_url(l)),
+    });
+    let router = router(admin);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let graceful = Arc::new(hyper_util::server::graceful::GracefulShutdown::new());
+    let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut accepting = tokio::task::JoinSet::new();
+    for listener in listeners {
+        log(format_args!(
+            "admin API and screen listening on {}",
+            listener.describe()
+        ));
+        let (router, mut stop_rx) = (router.clone(), stop_rx.clone());
+        let (graceful, limit) = (graceful.clone(), limit.clone());
+        accepting.spawn(async move {
+            loop {
+                let permit = tokio::select! {
+                    _ = stop_rx.changed() => return,
+                    p = limit.clone().acquire_owned() => p,
+                };
+                let Ok(permit) = permit else { return };
+                let accepted = tokio::select! {
+                    _ = stop_rx.changed() => return,
+                    a = accept(&listener) => a,
+                };
+                match accepted {
+                    Ok((io, peer)) => {
+                        connection(router.clone(), io, peer, graceful.watcher(), permit)
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                }
+            }
+        });
+    }
+    async move {
+        stop.await;
+        let _ = stop_tx.send(true);
+        while accepting.join_next().await.is_some() {}
+        if let Ok(graceful) = Arc::try_unwrap(graceful) {
+            if tokio::time::timeout(DRAIN, graceful.shutdown())
+                .await
+                .is_err()
+            {
+                log(format_args!("some admin requests did not finish"));
+            }
+        }
+    }
+}
+
+/// `http://ADDR/auth` for a TCP listener, or curl's way to a Unix socket.
+fn auth_url(described: &str) -> String {
+    match described.strip_prefix("unix:") {
+        Some(path) => format!("--unix-socket {path} http://localhost/auth"),
+        None => format!("http://{described}/auth"),
+    }
+}
+
+fn router(admin: Arc<Admin>) -> Router {
+    Router::new()
+        .route("/", get(pages::index))
+        .route("/sign-in", post(pages::sign_in))
+        .route("/sign-out", post(pages::sign_out))
+        .route("/create", post(actions::create))
+        .route("/credentials/{id}", post(actions::act))
+        .route(
+            "/revoke-all",
+            get(actions::confirm_revoke_all).post(actions::revoke_all),
+        )
+        .route("/style.css", get(assets::style))
+        .route("/copy.js", get(assets::script))
+        .route(
+            "/api/v1/credentials",
+            get(api::list).post(api::create).delete(api::revoke_all),
+        )
+        .route(
+            "/api/v1/credentials/self",
+            get(api::show_self).delete(api::revoke_self),
+        )
+        .route(
+            "/api/v1/credentials/{id}",
+            get(api::show).patch(api::update).delete(api::revoke),
+        )
+        .route("/api/v1/credentials/{id}/rotate", post(api::rotate))
+        .route("/api/v1/log", get(api::log))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::map_response(harden))
+        .with_state(admin)
+}
+
+async fn harden(r: axum::response::Response) -> axum::response::Response {
+    reply::harden(r)
+}
+
+async fn not_found() -> axum::response::Response {
+    reply::error(axum::http::StatusCode::NOT_FOUND, "no such route")
+}
+
+async fn method_not_allowed() -> axum::response::Response {
+    reply::error(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "this route does not take that method",
+    )
+}
+
+/// Serves one connection with the limits `/auth`'s connections have.
+fn connection(
+    router: Router,
+    io: Io,
+    peer: Peer,
+    watcher: hyper_util::server::graceful::Watcher,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEAD_TIMEOUT)
+        .max_buf_size(MAX_HEAD)
+        .max_headers(64);
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(peer);
+        let mut router = router.clone();
+        async move { router.call(req).await }
+    });
+    tokio::spawn(async move {
+        // A client's errors (a malformed request hyper answered, a reset): nothing to log.
+        let _ = match io {
+            Io::Tcp(s) => {
+                watcher
+                    .watch(http.serve_connection(TokioIo::new(s), service))
+                    .await
+            }
+            Io::Unix(s) => {
+                watcher
+                    .watch(http.serve_connection(TokioIo::new(s), service))
+                    .await
+            }
+        };
+        drop(permit);
+    });
+}

@@ -1,0 +1,330 @@
+//! The Application Passwords screen: server-rendered pages and plain forms (they work
+//! without JavaScript). Every form that changes something is checked for its CSRF token
+//! first and answered with a redirect (post/redirect/get: reloading changes nothing); a
+//! new password waits in the session for the one page that shows it.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::Response;
+
+use super::api;
+use super::auth::{self, Caller, Need, Role};
+use super::body::{self, Form};
+use super::session::{Found, Who};
+use super::views::{self, Me};
+use super::{Admin, csrf, reply};
+use crate::ops;
+use crate::serve::gate::Peer;
+
+type Answer = Result<Response, Response>;
+
+/// A page, rendered into an exact-size zeroizing buffer (it may hold a password).
+pub(super) fn page(status: StatusCode, t: &impl Template) -> Response {
+    let text = reply::exact(|w| t.render_into(w).map_err(|_| std::fmt::Error));
+    reply::secret(status, text, "text/html; charset=utf-8")
+}
+
+pub(super) fn see_other(location: &'static str) -> Response {
+    let mut r = Response::new(Body::empty());
+    *r.status_mut() = StatusCode::SEE_OTHER;
+    r.headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_static(location));
+    r
+}
+
+/// Whether the page was reached over plain http on a host that is not this machine: a
+/// browser then drops the Secure session cookie, so the page says why sign-in fails.
+pub(super) fn insecure(headers: &HeaderMap) -> bool {
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // host:port, [v6]:port, or a bare host.
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    let local = name.eq_ignore_ascii_case("localhost")
+        || name.to_ascii_lowercase().ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    !https && !host.is_empty() && !local
+}
+
+/// The session of a request, as far as it goes.
+pub(super) enum Signed {
+    In(Found, Caller),
+    Anonymous(Found),
+    /// Its credential can no longer sign in: the session was ended.
+    Ended,
+    None,
+}
+
+pub(super) async fn signed(admin: &Arc<Admin>, headers: &HeaderMap) -> Signed {
+    let Some(found) = admin.sessions.find(headers) else {
+        return Signed::None;
+    };
+    let Some(who) = found.who.clone() else {
+        return Signed::Anonymous(found);
+    };
+    let now = admin.server.clock();
+    match auth::still_valid(&admin.server, &who.credential, who.role, now).await {
+        Some(caller) => Signed::In(found, caller),
+        None => {
+            admin.sessions.end(&found.key);
+            Signed::Ended
+        }
+    }
+}
+
+/// The signed-in session of a form post whose CSRF token is valid; otherwise the 403 or
+/// sign-in page to answer with, nothing changed.
+pub(super) async fn form_session(
+    admin: &Arc<Admin>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Found, Caller, Form), Response> {
+    let form = body::form(headers, body).await?;
+    match signed(admin, headers).await {
+        Signed::In(found, caller) if csrf::valid(Some(&found), &form, headers) => {
+            Ok((found, caller, form))
+        }
+        Signed::In(..) | Signed::Anonymous(_) | Signed::None => Err(forbidden(headers)),
+        Signed::Ended => Err(see_other("/")),
+    }
+}
+
+pub(super) fn forbidden(headers: &HeaderMap) -> Response {
+    page(
+        StatusCode::FORBIDDEN,
+        &views::Message {
+            insecure: insecure(headers),
+            notice: None,
+            heading: "Nothing was changed",
+            text: "This form did not come from this screen in your current session (it came \
+                   from another site, or the page was too old). Nothing was changed: go back to \
+                   the screen, reload it and try again."
+                .into(),
+        },
+    )
+}
+
+fn sign_in_page(
+    headers: &HeaderMap,
+    status: StatusCode,
+    csrf: String,
+    notice: Option<(String, bool)>,
+) -> Response {
+    page(
+        status,
+        &views::SignIn {
+            insecure: insecure(headers),
+            notice: notice.map(|(text, error)| super::session::Notice { text, error }),
+            csrf,
+        },
+    )
+}
+
+/// `GET /`: the sign-in form, or the credentials.
+pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri) -> Answer {
+    let (found, caller) = match signed(&admin, &headers).await {
+        Signed::In(found, caller) => (found, caller),
+        Signed::Anonymous(found) => {
+            let notice = admin.sessions.take_notice(&found.key);
+            let notice = notice.map(|n| (n.text, n.error));
+            return Ok(sign_in_page(&headers, StatusCode::OK, found.csrf, notice));
+        }
+        ended => {
+            let (cookie, found) = admin.sessions.begin(None, None);
+            let notice = matches!(ended, Signed::Ended).then(|| {
+                (
+                    "Your session has ended: the credential you signed in with was revoked, \
+                     disabled, expired or lost its scope. Sign in again."
+                        .to_string(),
+                    true,
+                )
+            });
+            let mut r = sign_in_page(&headers, StatusCode::OK, found.csrf, notice);
+            r.headers_mut().insert(header::SET_COOKIE, cookie);
+            return Ok(r);
+        }
+    };
+    let query = body::query(uri.query(), &["user", "page"])?;
+    let param = |k: &str| {
+        query
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim())
+    };
+    let filter = match caller.role {
+        Role::Admin => param("user").unwrap_or("").to_string(),
+        Role::Own => String::new(),
+    };
+    let ctx = api::acting(&admin, &caller);
+    let now = ctx.now;
+    let req = ops::ListRequest {
+        user: match caller.role {
+            Role::Admin => Some(filter.clone()).filter(|u| !u.is_empty()),
+            Role::Own => Some(caller.user.clone()),
+        },
+        ..Default::default()
+    };
+    let notice = admin.sessions.take_notice(&found.key);
+    let creds = match admin
+        .run(ctx, move |s, ctx| ops::list(Some(s), ctx, &req))
+        .await
+    {
+        Ok(creds) => creds,
+        Err(e) => {
+            return Err(page(
+                reply::status_of(&e),
+                &views::Message {
+                    insecure: insecure(&headers),
+                    notice,
+                    heading: "The credentials cannot be listed",
+                    text: e.to_string(),
+                },
+            ));
+        }
+    };
+    let total = creds.len();
+    let pages = total.div_ceil(views::PAGE).max(1);
+    let current = param("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let start = (current - 1) * views::PAGE;
+    let rows: Vec<views::Row> = creds
+        .iter()
+        .skip(start)
+        .take(views::PAGE)
+        .map(|c| views::Row::of(c, now))
+        .collect();
+    let issued = admin.sessions.take_issued(&found.key);
+    let grouped = issued.as_ref().map(|i| i.password.grouped());
+    let curl = issued.as_ref().map(|i| {
+        let url = admin
+            .auth_url
+            .as_deref()
+            .unwrap_or("http://127.0.0.1:9180/auth");
+        views::curl_line(&i.user, i.password.as_str(), url)
+    });
+    let new = match (&issued, &grouped, &curl) {
+        (Some(i), Some(g), Some(c)) => Some(views::NewPassword {
+            name: crate::text::clean(&i.name).into_owned(),
+            user: crate::text::clean(&i.user).into_owned(),
+            grouped: g.as_str(),
+            curl: c.as_str(),
+        }),
+        _ => None,
+    };
+    let shown = rows.len();
+    let index = views::Index {
+        insecure: insecure(&headers),
+        notice,
+        csrf: found.csrf,
+        me: me(&caller),
+        admin: caller.role == Role::Admin,
+        issued: new,
+        pages: views::page_links(pages, current, &filter),
+        filter,
+        total,
+        first: start + 1,
+        last: start + shown,
+        rows,
+    };
+    // Written, then every copy of the password dropped with its zeroizing buffer.
+    Ok(page(StatusCode::OK, &index))
+}
+
+pub(super) fn me(caller: &Caller) -> Me {
+    Me {
+        user: crate::text::clean(&caller.user).into_owned(),
+        scope: caller.role.scope(),
+    }
+}
+
+/// `POST /sign-in`: the user name and application password, checked once, as `/auth`
+/// checks them; a new session replaces the anonymous one.
+pub async fn sign_in(
+    State(admin): State<Arc<Admin>>,
+    Extension(peer): Extension<Peer>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let form = body::form(&headers, body).await?;
+    let session = match admin.sessions.find(&headers) {
+        Some(found) if csrf::valid(Some(&found), &form, &headers) => found,
+        _ => return Err(forbidden(&headers)),
+    };
+    let user = form.get("user").unwrap_or("").trim().to_string();
+    let password = zeroize::Zeroizing::new(form.get("password").unwrap_or("").to_string());
+    let mut check = headers.clone();
+    let basic = basic_header(&user, &password);
+    check.insert(header::AUTHORIZATION, basic);
+    match auth::authenticate(&admin.server, &check, peer, Need::Manage).await {
+        Ok(caller) => {
+            let who = Who {
+                credential: caller.id.clone(),
+                role: caller.role,
+            };
+            let (cookie, _) = admin.sessions.begin(Some(who), Some(&session.key));
+            let mut r = see_other("/");
+            r.headers_mut().insert(header::SET_COOKIE, cookie);
+            Ok(r)
+        }
+        Err(answer) => {
+            let status = answer.status();
+            let text = match status {
+                StatusCode::UNAUTHORIZED => {
+                    "Sign-in failed: the user name or password is wrong, or the credential is \
+                     revoked, disabled or expired."
+                }
+                StatusCode::FORBIDDEN => {
+                    "This credential cannot sign in here: it needs the appw:admin or appw:self \
+                     scope, and to be used from one of its networks."
+                }
+                StatusCode::TOO_MANY_REQUESTS => {
+                    "Too many failed attempts from here: wait a minute and try again."
+                }
+                _ => "The store cannot be used right now: try again shortly.",
+            };
+            Err(sign_in_page(
+                &headers,
+                status,
+                session.csrf,
+                Some((text.to_string(), true)),
+            ))
+        }
+    }
+}
+
+/// The Authorization value `curl -u USER:PASSWORD` would send (the sign-in form's pair).
+fn basic_header(user: &str, password: &str) -> HeaderValue {
+    use base64::Engine as _;
+    let pair = zeroize::Zeroizing::new(format!("{user}:{password}"));
+    let encoded =
+        zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(pair.as_bytes()));
+    let value = zeroize::Zeroizing::new(format!("Basic {}", encoded.as_str()));
+    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("Basic"))
+}
+
+/// `POST /sign-out`: the session ends here and the cookie is forgotten.
+pub async fn sign_out(State(admin): State<Arc<Admin>>, headers: HeaderMap, body: Body) -> Answer {
+    let (found, _, _) = form_session(&admin, &headers, body).await?;
+    admin.sessions.end(&found.key);
+    let mut r = see_other("/");
+    r.headers_mut()
+        .insert(header::SET_COOKIE, super::session::forget());
+    Ok(r)
+}

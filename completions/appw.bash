@@ -685,7 +685,7 @@ _appw() {
             return 0
             ;;
         appw__subcmd__serve)
-            opts="-h --listen --trusted-proxy --realm --workers --queue --max-failures --admin-listen --db --kdf --help"
+            opts="-h --listen --trusted-proxy --realm --workers --queue --max-failures --admin-listen --authorize-origin --db --kdf --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -716,6 +716,10 @@ _appw() {
                     return 0
                     ;;
                 --admin-listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --authorize-origin)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -179,6 +179,7 @@ set edit:completion:arg-completer[appw] = {|@words|
             cand --queue 'Verifications that may wait for a worker before new ones get 503'
             cand --max-failures 'Failed attempts from one client within a minute before it gets 429'
             cand --admin-listen 'Also serve the management API and the Application Passwords screen on this address, HOST:PORT or unix:PATH (repeatable); never on --listen''s sockets'
+            cand --authorize-origin 'An origin (https://app.example, or http on loopback) that apps asking for a password at /authorize may have it sent to (repeatable)'
             cand --db 'The store: a SQLite file, or a postgres:// URL for a shared server'
             cand --kdf 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES'
             cand -h 'Print help'

@@ -137,6 +137,7 @@ complete -c appw -n "__fish_appw_using_subcommand serve" -l workers -d 'argon2 w
 complete -c appw -n "__fish_appw_using_subcommand serve" -l queue -d 'Verifications that may wait for a worker before new ones get 503' -r
 complete -c appw -n "__fish_appw_using_subcommand serve" -l max-failures -d 'Failed attempts from one client within a minute before it gets 429' -r
 complete -c appw -n "__fish_appw_using_subcommand serve" -l admin-listen -d 'Also serve the management API and the Application Passwords screen on this address, HOST:PORT or unix:PATH (repeatable); never on --listen\'s sockets' -r
+complete -c appw -n "__fish_appw_using_subcommand serve" -l authorize-origin -d 'An origin (https://app.example, or http on loopback) that apps asking for a password at /authorize may have it sent to (repeatable)' -r
 complete -c appw -n "__fish_appw_using_subcommand serve" -l db -d 'The store: a SQLite file, or a postgres:// URL for a shared server' -r -F
 complete -c appw -n "__fish_appw_using_subcommand serve" -l kdf -d 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES' -r
 complete -c appw -n "__fish_appw_using_subcommand serve" -s h -l help -d 'Print help'

@@ -197,6 +197,7 @@ Register-ArgumentCompleter -Native -CommandName 'appw' -ScriptBlock {
             [CompletionResult]::new('--queue', '--queue', [CompletionResultType]::ParameterName, 'Verifications that may wait for a worker before new ones get 503')
             [CompletionResult]::new('--max-failures', '--max-failures', [CompletionResultType]::ParameterName, 'Failed attempts from one client within a minute before it gets 429')
             [CompletionResult]::new('--admin-listen', '--admin-listen', [CompletionResultType]::ParameterName, 'Also serve the management API and the Application Passwords screen on this address, HOST:PORT or unix:PATH (repeatable); never on --listen''s sockets')
+            [CompletionResult]::new('--authorize-origin', '--authorize-origin', [CompletionResultType]::ParameterName, 'An origin (https://app.example, or http on loopback) that apps asking for a password at /authorize may have it sent to (repeatable)')
             [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'The store: a SQLite file, or a postgres:// URL for a shared server')
             [CompletionResult]::new('--kdf', '--kdf', [CompletionResultType]::ParameterName, 'argon2id parameters for new hashes, as m=KIB,t=ITERATIONS,p=LANES')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')

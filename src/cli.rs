@@ -338,6 +338,10 @@ pub struct ServeArgs {
     /// HOST:PORT or unix:PATH (repeatable); never on --listen's sockets
     #[arg(long, value_name = "ADDR")]
     pub admin_listen: Vec<String>,
+    /// An origin (https://app.example, or http on loopback) that apps asking for a password
+    /// at /authorize may have it sent to (repeatable)
+    #[arg(long, value_name = "ORIGIN")]
+    pub authorize_origin: Vec<String>,
 }
 
 #[derive(Args)]

@@ -25,6 +25,18 @@ fn config(args: ServeArgs, kdf: KdfParams, process: Process) -> Result<Config, E
         .iter()
         .map(|a| serve::address(a))
         .collect::<Result<_, _>>()?;
+    let authorize_origins = args
+        .authorize_origin
+        .iter()
+        .map(|o| {
+            crate::web::authorize_origin(o).map_err(|why| {
+                Error::Usage(format!(
+                    "--authorize-origin {}: {why}",
+                    crate::secret::redact::quoted(o.trim())
+                ))
+            })
+        })
+        .collect::<Result<_, _>>()?;
     let trusted = serve::Trust::parse(&args.trusted_proxy)?;
     if args
         .realm
@@ -39,6 +51,7 @@ fn config(args: ServeArgs, kdf: KdfParams, process: Process) -> Result<Config, E
     Ok(Config {
         listen,
         admin_listen,
+        authorize_origins,
         trusted,
         realm: args.realm,
         workers: args.workers.unwrap_or(cores).max(1),

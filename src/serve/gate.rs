@@ -82,6 +82,11 @@ impl Server {
         )
     }
 
+    /// The origins `/authorize` may send a password to.
+    pub fn authorize_origins(&self) -> &[String] {
+        &self.config.authorize_origins
+    }
+
     /// The time a request's decisions are made at (the server's clock).
     pub fn clock(&self) -> Timestamp {
         self.now()

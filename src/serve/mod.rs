@@ -51,6 +51,8 @@ pub struct Config {
     pub listen: Vec<Address>,
     /// The admin listener's sockets (the management API and screen); none: no admin routes.
     pub admin_listen: Vec<Address>,
+    /// The origins apps may ask `/authorize` to send a password to, normalised.
+    pub authorize_origins: Vec<String>,
     pub trusted: trust::Trust,
     pub realm: String,
     pub workers: usize,

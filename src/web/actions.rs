@@ -10,9 +10,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
-use super::api::{self, Issue};
 use super::auth::{Caller, Role};
 use super::body::{self, Form};
+use super::calls::{self, Issue};
 use super::pages::{Signed, form_session, insecure, me, page, see_other, signed};
 use super::reply::Problem;
 use super::session::{Found, Issued};
@@ -36,9 +36,9 @@ pub async fn create(State(admin): State<Arc<Admin>>, headers: HeaderMap, body: B
         scopes: form.list("scopes"),
         allow_from: form.list("allow_from"),
     };
-    let ctx = api::acting(&admin, &caller);
-    let outcome = match api::within_power(&caller, &req, ctx.now) {
-        Ok(()) => api::issue(&admin, ctx, Issue::Create(req)).await,
+    let ctx = calls::acting(&admin, &caller);
+    let outcome = match calls::within_power(&caller, &req, ctx.now) {
+        Ok(()) => calls::issue(&admin, ctx, Issue::Create(req)).await,
         Err(refusal) => Err(refusal),
     };
     match outcome {
@@ -89,15 +89,15 @@ async fn act_on(
     form: &Form,
     id: String,
 ) -> Result<(), Problem> {
-    let c = api::visible(admin, caller, id).await?;
-    let ctx = api::acting(admin, caller);
+    let c = calls::visible(admin, caller, id).await?;
+    let ctx = calls::acting(admin, caller);
     let name = crate::text::clean(&c.name).into_owned();
     let target = Target::Id(c.id.clone());
     if form.get("rotate").is_some() {
         caller
             .may_hold(&c.scopes, &c.allow_from, c.expires_at)
             .map_err(|why| Problem::new(StatusCode::FORBIDDEN, why))?;
-        let issued = api::issue(admin, ctx, Issue::Rotate(target)).await?;
+        let issued = calls::issue(admin, ctx, Issue::Rotate(target)).await?;
         keep(admin, found, issued, "Rotated");
         return Ok(());
     }
@@ -143,7 +143,7 @@ pub async fn confirm_revoke_all(
         .map(|(_, v)| v.trim().to_string())
         .filter(|u| !u.is_empty());
     let user = whose(&caller, asked)?;
-    let ctx = api::acting(&admin, &caller);
+    let ctx = calls::acting(&admin, &caller);
     let who = user.clone();
     let count = admin
         .run(ctx, move |s, ctx| {
@@ -184,7 +184,7 @@ pub async fn revoke_all(State(admin): State<Arc<Admin>>, headers: HeaderMap, bod
     let (found, caller, form) = form_session(&admin, &headers, body).await?;
     let outcome = async {
         let user = whose(&caller, form.text("user").map(str::to_string))?;
-        let ctx = api::acting(&admin, &caller);
+        let ctx = calls::acting(&admin, &caller);
         admin
             .run(ctx, move |s, ctx| {
                 ops::revoke_all(Some(s), ctx, user.as_deref())

@@ -12,12 +12,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::{self, Caller, Need, Role};
+use super::calls::{Issue, acting, issue, visible, within_power};
 use super::reply::Problem;
 use super::{Admin, body, reply};
 use crate::json::{CredentialJson, EventJson, IssuedJson, RevokedJson};
-use crate::ops::{self, Actor, Ctx, Target};
+use crate::ops::{self, Target};
 use crate::serve::gate::Peer;
-use crate::store::{Credential, Store, Timestamp};
+use crate::store::Credential;
 
 type Answer = Result<Response, Response>;
 
@@ -28,69 +29,12 @@ async fn manager(admin: &Arc<Admin>, headers: &HeaderMap, peer: Peer) -> Result<
         .map_err(reply::refused)
 }
 
-/// Who acts, and when: what every operation called for `caller` needs besides a hasher
-/// (see [`Admin::run`]).
-pub struct Acting {
-    pub now: Timestamp,
-    pub actor: Actor,
-}
-
-pub fn acting(admin: &Admin, caller: &Caller) -> Acting {
-    Acting {
-        now: admin.server.clock(),
-        actor: Actor::Credential {
-            id: caller.id.clone(),
-        },
-    }
-}
-
-impl Admin {
-    /// Runs a core operation that does not hash, on a pooled store connection on the
-    /// blocking pool.
-    pub async fn run<T: Send + 'static>(
-        &self,
-        acting: Acting,
-        op: impl FnOnce(&mut (dyn Store + 'static), &Ctx) -> crate::error::Result<T> + Send + 'static,
-    ) -> crate::error::Result<T> {
-        let hasher = self.hasher.clone();
-        self.server
-            .with_store(move |s| {
-                let ctx = Ctx {
-                    hasher: &hasher,
-                    now: acting.now,
-                    actor: acting.actor,
-                };
-                op(s, &ctx)
-            })
-            .await
-    }
-}
-
 fn credential(c: &Credential, now: i64) -> Value {
     serde_json::to_value(CredentialJson::new(c, now)).unwrap_or(Value::Null)
 }
 
 fn fail(e: crate::error::Error) -> Problem {
     Problem::of(&e)
-}
-
-/// The credential `id` names, if the caller may see it; another user's is, for an
-/// `appw:self` caller, as if it did not exist.
-pub async fn visible(
-    admin: &Arc<Admin>,
-    caller: &Caller,
-    id: String,
-) -> Result<Credential, Problem> {
-    let target = Target::Id(id);
-    let c = admin
-        .server
-        .with_store(move |s| ops::show(s, &target))
-        .await
-        .map_err(fail)?;
-    if !caller.sees(&c.user) {
-        return Err(Problem::new(StatusCode::NOT_FOUND, "no such credential"));
-    }
-    Ok(c)
 }
 
 /// `?user=U` for an `appw:self` caller: its own user whatever it asked; `None` when it
@@ -175,53 +119,6 @@ async fn issue_new(admin: &Arc<Admin>, caller: &Caller, req: ops::CreateRequest)
     within_power(caller, &req, ctx.now)?;
     let issued = issue(admin, ctx, Issue::Create(req)).await?;
     Ok(issued_json(&issued, StatusCode::CREATED))
-}
-
-/// Refuses (403) a request an `appw:self` caller may not make: for another user, or with
-/// more power than its own.
-pub fn within_power(caller: &Caller, req: &ops::CreateRequest, now: i64) -> Result<(), Problem> {
-    if !caller.sees(req.user.trim()) {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "user: appw:self may create credentials for its own user only",
-        ));
-    }
-    // An expiry that does not parse is the operation's to refuse (400, naming the field).
-    let expires_at = match &req.expires {
-        Some(w) => match crate::when::parse_future(w, now, "expires") {
-            Ok(at) => Some(at),
-            Err(_) => return Ok(()),
-        },
-        None => None,
-    };
-    caller
-        .may_hold(&req.scopes, &req.allow_from, expires_at)
-        .map_err(|why| Problem::new(StatusCode::FORBIDDEN, why))
-}
-
-/// What to issue: a new credential, or a new password for one.
-pub enum Issue {
-    Create(ops::CreateRequest),
-    Rotate(Target),
-}
-
-/// Issues on the argon2 workers (never on the threads that answer requests).
-pub async fn issue(admin: &Arc<Admin>, ctx: Acting, what: Issue) -> Result<ops::Issued, Problem> {
-    admin
-        .server
-        .hashing(move |s, hasher| {
-            let ctx = Ctx {
-                hasher,
-                now: ctx.now,
-                actor: ctx.actor,
-            };
-            match what {
-                Issue::Create(req) => ops::create(s, &ctx, req),
-                Issue::Rotate(target) => ops::rotate(s, &ctx, &target),
-            }
-        })
-        .await
-        .map_err(|e| Problem::of(&e))
 }
 
 fn issued_json(issued: &ops::Issued, status: StatusCode) -> Response {

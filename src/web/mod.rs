@@ -10,7 +10,9 @@ mod actions;
 mod api;
 mod assets;
 mod auth;
+mod authorize;
 mod body;
+mod calls;
 mod csrf;
 mod pages;
 mod reply;
@@ -47,7 +49,11 @@ pub struct Admin {
     hasher: Arc<crate::secret::Hasher>,
     /// Where `/auth` listens, for the screen's ready `curl` line.
     auth_url: Option<String>,
+    /// The origins `/authorize` may send a password to (normalised).
+    authorize_origins: Vec<String>,
 }
+
+pub use authorize::origin as authorize_origin;
 
 /// Starts serving the admin routes on `listeners` (none: nothing is served) and returns
 /// the server's stop signal extended: when `stop` completes, the admin listener stops
@@ -63,6 +69,7 @@ pub fn start<F: Future<Output = ()>>(
         sessions: session::Sessions::default(),
         hasher: Arc::new(server.hasher()),
         auth_url: auth_listeners.first().map(|l| auth_url(l)),
+        authorize_origins: server.authorize_origins().to_vec(),
     });
     let router = router(admin);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -129,6 +136,10 @@ fn router(admin: Arc<Admin>) -> Router {
         .route(
             "/revoke-all",
             get(actions::confirm_revoke_all).post(actions::revoke_all),
+        )
+        .route(
+            "/authorize",
+            get(authorize::consent).post(authorize::decide),
         )
         .route("/style.css", get(assets::style))
         .route("/copy.js", get(assets::script))

@@ -12,9 +12,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 
-use super::api;
 use super::auth::{self, Caller, Need, Role};
 use super::body::{self, Form};
+use super::calls;
 use super::session::{Found, Who};
 use super::views::{self, Me};
 use super::{Admin, csrf, reply};
@@ -124,6 +124,7 @@ fn sign_in_page(
     status: StatusCode,
     csrf: String,
     notice: Option<(String, bool)>,
+    next: Option<String>,
 ) -> Response {
     page(
         status,
@@ -131,8 +132,35 @@ fn sign_in_page(
             insecure: insecure(headers),
             notice: notice.map(|(text, error)| super::session::Notice { text, error }),
             csrf,
+            next,
         },
     )
+}
+
+/// The sign-in form for a page that needs a signed-in user (`/authorize`): signing in
+/// returns to `uri`.
+pub(super) fn sign_in_first(admin: &Admin, headers: &HeaderMap, uri: &Uri) -> Response {
+    let next = Some(uri.to_string()).filter(|n| returns_to(n));
+    match admin.sessions.find(headers) {
+        Some(found) if found.who.is_none() => {
+            sign_in_page(headers, StatusCode::OK, found.csrf, None, next)
+        }
+        found => {
+            if let Some(old) = found {
+                admin.sessions.end(&old.key);
+            }
+            let (cookie, found) = admin.sessions.begin(None, None);
+            let mut r = sign_in_page(headers, StatusCode::OK, found.csrf, None, next);
+            r.headers_mut().insert(header::SET_COOKIE, cookie);
+            r
+        }
+    }
+}
+
+/// Where sign-in may send the browser next: only back to an `/authorize` request on this
+/// server (never elsewhere: no open redirect).
+fn returns_to(next: &str) -> bool {
+    next.starts_with("/authorize?") && HeaderValue::from_str(next).is_ok()
 }
 
 /// `GET /`: the sign-in form, or the credentials.
@@ -142,7 +170,13 @@ pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri
         Signed::Anonymous(found) => {
             let notice = admin.sessions.take_notice(&found.key);
             let notice = notice.map(|n| (n.text, n.error));
-            return Ok(sign_in_page(&headers, StatusCode::OK, found.csrf, notice));
+            return Ok(sign_in_page(
+                &headers,
+                StatusCode::OK,
+                found.csrf,
+                notice,
+                None,
+            ));
         }
         ended => {
             let (cookie, found) = admin.sessions.begin(None, None);
@@ -154,7 +188,7 @@ pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri
                     true,
                 )
             });
-            let mut r = sign_in_page(&headers, StatusCode::OK, found.csrf, notice);
+            let mut r = sign_in_page(&headers, StatusCode::OK, found.csrf, notice, None);
             r.headers_mut().insert(header::SET_COOKIE, cookie);
             return Ok(r);
         }
@@ -170,7 +204,7 @@ pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri
         Role::Admin => param("user").unwrap_or("").to_string(),
         Role::Own => String::new(),
     };
-    let ctx = api::acting(&admin, &caller);
+    let ctx = calls::acting(&admin, &caller);
     let now = ctx.now;
     let req = ops::ListRequest {
         user: match caller.role {
@@ -280,6 +314,11 @@ pub async fn sign_in(
             };
             let (cookie, _) = admin.sessions.begin(Some(who), Some(&session.key));
             let mut r = see_other("/");
+            if let Some(next) = form.get("next").filter(|n| returns_to(n)) {
+                if let Ok(next) = HeaderValue::from_str(next) {
+                    r.headers_mut().insert(header::LOCATION, next);
+                }
+            }
             r.headers_mut().insert(header::SET_COOKIE, cookie);
             Ok(r)
         }
@@ -299,11 +338,16 @@ pub async fn sign_in(
                 }
                 _ => "The store cannot be used right now: try again shortly.",
             };
+            let next = form
+                .get("next")
+                .filter(|n| returns_to(n))
+                .map(str::to_string);
             Err(sign_in_page(
                 &headers,
                 status,
                 session.csrf,
                 Some((text.to_string(), true)),
+                next,
             ))
         }
     }

@@ -42,8 +42,19 @@ pub struct Notice {
     pub error: bool,
 }
 
+/// An app's request for a credential (`/authorize`), held until approved or rejected,
+/// named by a single-use state.
+pub struct Pending {
+    pub state: String,
+    pub name: String,
+    pub app_id: String,
+    pub success: url::Url,
+    pub reject: Option<url::Url>,
+}
+
 struct Session {
     csrf: String,
+    pending: Option<Pending>,
     who: Option<Who>,
     started: Instant,
     seen: Instant,
@@ -116,6 +127,7 @@ impl Sessions {
             key.clone(),
             Session {
                 csrf: csrf.clone(),
+                pending: None,
                 who: who.clone(),
                 started: now,
                 seen: now,
@@ -155,6 +167,34 @@ impl Sessions {
     pub fn take_issued(&self, key: &Key) -> Option<Issued> {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         map.get_mut(key).and_then(|s| s.issued.take())
+    }
+
+    /// Holds an app's request (replacing any earlier one of this session).
+    pub fn put_pending(&self, key: &Key, pending: Pending) {
+        if let Some(s) = self
+            .map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(key)
+        {
+            s.pending = Some(pending);
+        }
+    }
+
+    /// The app's request named by `state`, taken: a second use finds nothing.
+    pub fn take_pending(&self, key: &Key, state: &str) -> Option<Pending> {
+        use subtle::ConstantTimeEq;
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let session = map.get_mut(key)?;
+        let matches = session
+            .pending
+            .as_ref()
+            .is_some_and(|p| bool::from(p.state.as_bytes().ct_eq(state.as_bytes())));
+        if matches {
+            session.pending.take()
+        } else {
+            None
+        }
     }
 
     pub fn put_notice(&self, key: &Key, text: String, error: bool) {

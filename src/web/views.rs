@@ -24,6 +24,8 @@ pub struct SignIn {
     pub insecure: bool,
     pub notice: Option<Notice>,
     pub csrf: String,
+    /// Where to go once signed in (an `/authorize` request).
+    pub next: Option<String>,
 }
 
 #[derive(Template)]

@@ -41,12 +41,15 @@ fn every_route_does_what_its_command_does() {
     );
 
     // Reads are exactly what the CLI prints.
-    let listed = web
-        .api(me, "GET", "/api/v1/credentials?user=deploy", None)
-        .status(200)
-        .json();
-    let cli = appw.json_of(&["list", "--user", "deploy", "--json"]);
-    assert_eq!(listed, cli);
+    // The use just made is committed within a second or so: until then the two reads may
+    // straddle the commit.
+    eventually("the API's list to equal list --json", || {
+        let listed = web
+            .api(me, "GET", "/api/v1/credentials?user=deploy", None)
+            .status(200)
+            .json();
+        listed == appw.json_of(&["list", "--user", "deploy", "--json"])
+    });
     let one = web
         .api(me, "GET", &format!("/api/v1/credentials/{id}"), None)
         .status(200);
@@ -138,11 +141,14 @@ fn every_route_does_what_its_command_does() {
     assert!(appw.json_of(&["list", "--user", "ops", "--json"]) == json!([]));
 
     // The log, with who acted.
-    let log = web
-        .api(me, "GET", "/api/v1/log?user=deploy", None)
-        .status(200)
-        .json();
-    assert_eq!(log, appw.json_of(&["log", "--user", "deploy", "--json"]));
+    let mut log = serde_json::Value::Null;
+    eventually("the API's log to equal log --json", || {
+        log = web
+            .api(me, "GET", "/api/v1/log?user=deploy", None)
+            .status(200)
+            .json();
+        log == appw.json_of(&["log", "--user", "deploy", "--json"])
+    });
     let actor = format!("credential:{admin_id}");
     for kind in [
         "created", "updated", "disabled", "enabled", "rotated", "revoked",

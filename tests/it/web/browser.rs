@@ -14,10 +14,10 @@ use serde_json::{Value, json};
 use super::{Admin, admin_credential, credential};
 use crate::harness::{Appw, have_from};
 
-const SETUP: &str = ".ci/setup-browser.sh";
+pub(super) const SETUP: &str = ".ci/setup-browser.sh";
 
 /// axe-core's script, where `npm install -g axe-core` puts it.
-fn axe() -> Option<String> {
+pub(super) fn axe() -> Option<String> {
     let roots = [
         std::env::var("APPW_AXE_JS").ok().map(PathBuf::from),
         Some(PathBuf::from("/usr/lib/node_modules/axe-core/axe.min.js")),
@@ -40,13 +40,13 @@ fn axe() -> Option<String> {
 }
 
 /// A chromedriver on a free loopback port; killed when dropped.
-struct Driver {
+pub(super) struct Driver {
     child: Child,
     url: String,
 }
 
 impl Driver {
-    fn start() -> Driver {
+    pub(super) fn start() -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -84,7 +84,7 @@ impl Drop for Driver {
     }
 }
 
-async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
+pub(super) async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
     let binary = if std::path::Path::new("/usr/lib/chromium/chromium").exists() {
         "/usr/lib/chromium/chromium"
     } else {
@@ -115,7 +115,7 @@ async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
 }
 
 /// axe-core on the current page: no serious or critical violation.
-async fn check_accessibility(c: &Client, axe: &str, page: &str) {
+pub(super) async fn check_accessibility(c: &Client, axe: &str, page: &str) {
     c.execute(axe, vec![]).await.expect("axe-core loads");
     let found = c
         .execute_async(
@@ -132,7 +132,7 @@ async fn check_accessibility(c: &Client, axe: &str, page: &str) {
     assert_eq!(found, json!([]), "accessibility of {page}");
 }
 
-async fn text(c: &Client, css: &str) -> String {
+pub(super) async fn text(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
         .unwrap()
@@ -141,7 +141,7 @@ async fn text(c: &Client, css: &str) -> String {
         .unwrap()
 }
 
-async fn exists(c: &Client, css: &str) -> bool {
+pub(super) async fn exists(c: &Client, css: &str) -> bool {
     !c.find_all(Locator::Css(css)).await.unwrap().is_empty()
 }
 
@@ -155,7 +155,7 @@ async fn press(c: &Client, css: &str) {
 }
 
 /// Presses `css` and waits (60 s at most) for the next page: until `ready` holds on it.
-async fn press_until(c: &Client, css: &str, ready: Ready<'_>) {
+pub(super) async fn press_until(c: &Client, css: &str, ready: Ready<'_>) {
     press(c, css).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -172,12 +172,12 @@ async fn press_until(c: &Client, css: &str, ready: Ready<'_>) {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Ready<'a> {
+pub(super) enum Ready<'a> {
     Shows(&'a str),
     Gone(&'a str),
 }
 
-async fn fill(c: &Client, css: &str, value: &str) {
+pub(super) async fn fill(c: &Client, css: &str, value: &str) {
     let field = c.find(Locator::Css(css)).await.unwrap();
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();

@@ -4,7 +4,9 @@
 //! story in headless Chromium.
 
 mod api;
+mod authorize;
 mod browser;
+mod browser_authorize;
 mod powers;
 mod screen;
 

@@ -7,14 +7,14 @@ use super::{Admin, Reply, admin_credential, credential};
 use crate::harness::Appw;
 
 /// A browser's state: its cookie, and the last CSRF token a page gave it.
-struct Browser<'a> {
+pub(super) struct Browser<'a> {
     web: &'a Admin,
     cookie: Option<String>,
     csrf: String,
 }
 
 impl<'a> Browser<'a> {
-    fn open(web: &'a Admin) -> Browser<'a> {
+    pub(super) fn open(web: &'a Admin) -> Browser<'a> {
         let mut b = Browser {
             web,
             cookie: None,
@@ -39,7 +39,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    fn get(&mut self, path: &str) -> Reply {
+    pub(super) fn get(&mut self, path: &str) -> Reply {
         let cookie = self.cookie.clone().unwrap_or_default();
         let headers: Vec<(&str, &str)> = if cookie.is_empty() {
             vec![]
@@ -52,7 +52,7 @@ impl<'a> Browser<'a> {
     }
 
     /// A form post with this browser's cookie, and its CSRF token unless `token` is false.
-    fn post(&mut self, path: &str, fields: &[(&str, &str)], token: bool) -> Reply {
+    pub(super) fn post(&mut self, path: &str, fields: &[(&str, &str)], token: bool) -> Reply {
         let mut body = form_urlencoded::Serializer::new(String::new());
         if token {
             body.append_pair("csrf", &self.csrf);
@@ -71,9 +71,36 @@ impl<'a> Browser<'a> {
         r
     }
 
-    fn sign_in(&mut self, user: &str, password: &str) -> Reply {
+    pub(super) fn sign_in(&mut self, user: &str, password: &str) -> Reply {
         self.post("/sign-in", &[("user", user), ("password", password)], true)
     }
+
+    /// Signs in from a sign-in page that will return to `next`.
+    pub(super) fn sign_in_to(&mut self, user: &str, password: &str, next: &str) -> Reply {
+        let fields = [("user", user), ("password", password), ("next", next)];
+        self.post("/sign-in", &fields, true)
+    }
+}
+
+/// What a form could change about the active credentials (not their uses, which the
+/// server records on its own schedule).
+fn credentials(appw: &Appw) -> Vec<String> {
+    let listed = appw.json_of(&["list", "--json"]);
+    let keys = [
+        "id",
+        "user",
+        "name",
+        "scopes",
+        "allow_from",
+        "expires_at",
+        "disabled",
+    ];
+    listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| keys.map(|k| c[k].to_string()).join(" "))
+        .collect()
 }
 
 /// The text inside the element with `id`, if any.
@@ -200,7 +227,7 @@ fn a_form_without_its_token_or_from_another_site_changes_nothing() {
     .status(403);
     b.sign_in(&user, &password).status(303);
     b.get("/").status(200);
-    let before = appw.json_of(&["list", "--json"]);
+    let before = credentials(&appw);
     b.post("/create", &[("name", "evil"), ("user", "deploy")], false)
         .status(403);
     b.post(&format!("/credentials/{id}"), &[("revoke", "1")], false)
@@ -229,7 +256,7 @@ fn a_form_without_its_token_or_from_another_site_changes_nothing() {
         b"csrf=guess",
     )
     .status(403);
-    assert_eq!(appw.json_of(&["list", "--json"]), before, "nothing changed");
+    assert_eq!(credentials(&appw), before, "nothing changed");
     assert_eq!(web.auth("deploy", &secret), 204);
     // With the token, the same button works.
     b.post(&format!("/credentials/{id}"), &[("revoke", "1")], true)

@@ -1,0 +1,118 @@
+//! Calling the core for a caller: who acts and when ([`Acting`]), operations on the store
+//! ([`Admin::run`]) or on the argon2 workers ([`issue`]), what the caller may see
+//! ([`visible`]) and create ([`within_power`]). Shared by the API, the screen and
+//! `/authorize`.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+
+use super::Admin;
+use super::auth::Caller;
+use super::reply::Problem;
+use crate::ops::{self, Actor, Ctx, Target};
+use crate::store::{Credential, Store, Timestamp};
+
+/// Who acts, and when: what every operation called for `caller` needs besides a hasher
+/// (see [`Admin::run`]).
+pub struct Acting {
+    pub now: Timestamp,
+    pub actor: Actor,
+}
+
+pub fn acting(admin: &Admin, caller: &Caller) -> Acting {
+    Acting {
+        now: admin.server.clock(),
+        actor: Actor::Credential {
+            id: caller.id.clone(),
+        },
+    }
+}
+
+impl Admin {
+    /// Runs a core operation that does not hash, on a pooled store connection on the
+    /// blocking pool.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        acting: Acting,
+        op: impl FnOnce(&mut (dyn Store + 'static), &Ctx) -> crate::error::Result<T> + Send + 'static,
+    ) -> crate::error::Result<T> {
+        let hasher = self.hasher.clone();
+        self.server
+            .with_store(move |s| {
+                let ctx = Ctx {
+                    hasher: &hasher,
+                    now: acting.now,
+                    actor: acting.actor,
+                };
+                op(s, &ctx)
+            })
+            .await
+    }
+}
+
+/// The credential `id` names, if the caller may see it; another user's is, for an
+/// `appw:self` caller, as if it did not exist.
+pub async fn visible(
+    admin: &Arc<Admin>,
+    caller: &Caller,
+    id: String,
+) -> Result<Credential, Problem> {
+    let target = Target::Id(id);
+    let c = admin
+        .server
+        .with_store(move |s| ops::show(s, &target))
+        .await
+        .map_err(|e| Problem::of(&e))?;
+    if !caller.sees(&c.user) {
+        return Err(Problem::new(StatusCode::NOT_FOUND, "no such credential"));
+    }
+    Ok(c)
+}
+
+/// Refuses (403) a request an `appw:self` caller may not make: for another user, or with
+/// more power than its own.
+pub fn within_power(caller: &Caller, req: &ops::CreateRequest, now: i64) -> Result<(), Problem> {
+    if !caller.sees(req.user.trim()) {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "user: appw:self may create credentials for its own user only",
+        ));
+    }
+    // An expiry that does not parse is the operation's to refuse (400, naming the field).
+    let expires_at = match &req.expires {
+        Some(w) => match crate::when::parse_future(w, now, "expires") {
+            Ok(at) => Some(at),
+            Err(_) => return Ok(()),
+        },
+        None => None,
+    };
+    caller
+        .may_hold(&req.scopes, &req.allow_from, expires_at)
+        .map_err(|why| Problem::new(StatusCode::FORBIDDEN, why))
+}
+
+/// What to issue: a new credential, or a new password for one.
+pub enum Issue {
+    Create(ops::CreateRequest),
+    Rotate(Target),
+}
+
+/// Issues on the argon2 workers (never on the threads that answer requests).
+pub async fn issue(admin: &Arc<Admin>, ctx: Acting, what: Issue) -> Result<ops::Issued, Problem> {
+    admin
+        .server
+        .hashing(move |s, hasher| {
+            let ctx = Ctx {
+                hasher,
+                now: ctx.now,
+                actor: ctx.actor,
+            };
+            match what {
+                Issue::Create(req) => ops::create(s, &ctx, req),
+                Issue::Rotate(target) => ops::rotate(s, &ctx, &target),
+            }
+        })
+        .await
+        .map_err(|e| Problem::of(&e))
+}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Whole-process benchmarks for issue 6 (see BENCHMARKS.md): builds the release binaries,
+# Whole-process benchmarks of verify, create, list, the start-up and the peak memory against
+# the bare argon2 process and htpasswd (targets in BENCHMARKS.md): builds the release binaries,
 # builds the stores itself (bulk-seeded in one SQL transaction; only the credential that is
 # verified is a real one made by appw), and prints every target as a ratio of medians
 # measured side by side in one hyperfine run. Repeats each run ROUNDS times and reports

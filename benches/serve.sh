@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `appw serve` against the web servers' own Basic auth, side by side in one run (issue 12;
-# results in BENCHMARKS.md). Every server runs on loopback, one after the other, loaded by
+# `appw serve` against the web servers' own Basic auth, side by side in one run (results
+# and targets in BENCHMARKS.md). Every server runs on loopback, one after the other, loaded by
 # the same wrk command, so the ratios printed at the end compare like with like.
 #
 #   benches/serve.sh                        # DURATION=10s CONNECTIONS=64 by default
@@ -209,7 +209,7 @@ fi
 # --- targets -----------------------------------------------------------------------------
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 echo
-echo "== targets (issue 12)"
+echo "== targets: appw serve against the web servers' own Basic auth"
 echo "warm / Caddy cached basicauth:        $(ratio "${RPS[appw serve, warm]}" "${RPS[Caddy basicauth (bcrypt 14, cached)]}") (target >= 1.2)"
 echo "warm p99 at $CONNECTIONS connections:           ${P99[appw serve, warm]} (target <= 5ms)"
 echo "behind nginx / nginx auth_basic b5:   $(ratio "${RPS[appw behind nginx auth_request]}" "${RPS[nginx auth_basic (bcrypt 5)]}") (target >= 10)"

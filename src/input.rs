@@ -117,8 +117,8 @@ mod tests {
         }
     }
 
-    /// Issue 14, point 5: what hides or reorders text is known by its Unicode properties,
-    /// not from a list, so none of these passes (each shows two names alike, or reorders).
+    /// What hides or reorders text is known by its Unicode properties, not from a list,
+    /// so none of these passes (each shows two names alike, or reorders).
     #[test]
     fn invisible_and_bidirectional_characters_are_refused_by_property() {
         for c in [

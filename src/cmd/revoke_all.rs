@@ -34,7 +34,8 @@ pub fn run(mut store: Option<Box<dyn Store>>, args: RevokeAllArgs, ctx: &Context
     Ok(())
 }
 
-/// Asks on a terminal; refuses anywhere else. An interrupted prompt (EOF, Ctrl-C) declines.
+/// Asks on a terminal; refuses anywhere else. An interrupted prompt (Ctrl-D, Ctrl-C, Escape,
+/// a hangup) declines.
 fn confirm(active: u64, user: Option<&str>) -> Result<(), Error> {
     let whose = user.map_or("in the store".to_string(), |u| {
         format!("of user {}", text::clean(u))
@@ -45,14 +46,43 @@ fn confirm(active: u64, user: Option<&str>) -> Result<(), Error> {
              pass --yes (stdin is not a terminal)"
         )));
     }
-    let answer = dialoguer::Confirm::new()
-        .with_prompt(format!(
-            "Revoke all {active} active credentials {whose}? This cannot be undone"
-        ))
-        .default(false)
-        .interact_opt();
-    match answer {
-        Ok(Some(true)) => Ok(()),
-        _ => Err(Error::Declined("not confirmed; nothing was revoked".into())),
+    let prompt = format!("Revoke all {active} active credentials {whose}? This cannot be undone");
+    if matches!(ask(&prompt), Ok(true)) {
+        Ok(())
+    } else {
+        Err(Error::Declined("not confirmed; nothing was revoked".into()))
     }
+}
+
+/// dialoguer's prompt with the keys read by appw: dialoguer's `Confirm` ignores Ctrl-D (the
+/// terminal is in raw mode, so it is a key, not an end of file) and would wait forever. Here
+/// y is the only yes; n, Enter (the default), Escape, q, Ctrl-D and Ctrl-C say no, a failed
+/// read (the terminal hung up) is an error, and other keys are ignored, as in dialoguer.
+fn ask(prompt: &str) -> std::io::Result<bool> {
+    use dialoguer::console::{Key, Term};
+    use dialoguer::theme::{SimpleTheme, Theme};
+
+    let term = Term::stderr();
+    let mut line = String::new();
+    SimpleTheme
+        .format_confirm_prompt(&mut line, prompt, Some(false))
+        .map_err(std::io::Error::other)?;
+    term.write_str(&line)?;
+    let yes = loop {
+        // The raw read hands back Ctrl-C as a key instead of raising SIGINT.
+        match term.read_key_raw()? {
+            Key::Char('y' | 'Y') => break true,
+            Key::Char('n' | 'N' | 'q' | '\u{4}') | Key::Enter | Key::Escape | Key::CtrlC => {
+                break false;
+            }
+            _ => {}
+        }
+    };
+    let mut line = String::new();
+    SimpleTheme
+        .format_confirm_prompt_selection(&mut line, prompt, Some(yes))
+        .map_err(std::io::Error::other)?;
+    term.clear_line()?;
+    term.write_line(&line)?;
+    Ok(yes)
 }

@@ -194,6 +194,8 @@ impl Server {
                     .recalls(&record.id, &record.user, request.token.as_str(), hash) =>
             {
                 self.metrics.cache_hits.fetch_add(1, Ordering::Relaxed);
+                // The password is right: refused for expiry or a pause, it is no failure.
+                throttles = Some(false);
                 auth::Outcome::remembered(record, &claim, now)
             }
             triage => {

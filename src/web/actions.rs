@@ -106,6 +106,10 @@ async fn act_on(
     } else if form.get("disable").is_some() {
         ("Disabled", Some(true))
     } else if form.get("enable").is_some() {
+        // Enabling hands the credential's power back: as rotate, only within the caller's.
+        caller
+            .may_hold(&c.scopes, &c.allow_from, c.expires_at)
+            .map_err(|why| Problem::new(StatusCode::FORBIDDEN, why))?;
         ("Enabled", Some(false))
     } else {
         return Err(Problem::new(

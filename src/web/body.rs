@@ -11,6 +11,9 @@ use super::reply::{self, Problem};
 
 /// Bodies larger than this are refused (413) before they are parsed.
 pub const MAX_BODY: usize = 64 * 1024;
+/// A body not complete after this long is refused (408): a client trickling one would
+/// otherwise hold a connection (and, before sign-in, nothing else limits it) forever.
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The bytes of a body, refused when larger than [`MAX_BODY`] (a declared length is
 /// checked before anything is read).
@@ -28,7 +31,19 @@ async fn bytes(headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, Response
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
+    let read = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await;
+    let Ok(read) = read else {
+        let mut r = reply::error(
+            StatusCode::REQUEST_TIMEOUT,
+            "the body did not arrive in time",
+        );
+        r.headers_mut().insert(
+            header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+        return Err(r);
+    };
+    read.map_err(|e| {
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
         while let Some(s) = source {
             if s.is::<http_body_util::LengthLimitError>() {

@@ -45,6 +45,8 @@ const DRAIN: Duration = Duration::from_secs(10);
 pub struct Admin {
     server: Arc<Server>,
     sessions: session::Sessions,
+    /// The sign-in form's CSRF tokens (no session holds them).
+    sign_in: csrf::SignIn,
     /// For the core operations that do not hash (those that do use a worker's).
     hasher: Arc<crate::secret::Hasher>,
     /// Where `/auth` listens, for the screen's ready `curl` line.
@@ -67,6 +69,7 @@ pub fn start<F: Future<Output = ()>>(
     let admin = Arc::new(Admin {
         server: server.clone(),
         sessions: session::Sessions::default(),
+        sign_in: csrf::SignIn::random(),
         hasher: Arc::new(server.hasher()),
         auth_url: auth_listeners.first().map(|l| auth_url(l)),
         authorize_origins: server.authorize_origins().to_vec(),

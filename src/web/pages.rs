@@ -62,9 +62,10 @@ pub(super) fn insecure(headers: &HeaderMap) -> bool {
 }
 
 /// The session of a request, as far as it goes.
+// One per request, on the stack for its duration: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Signed {
     In(Found, Caller),
-    Anonymous(Found),
     /// Its credential can no longer sign in: the session was ended.
     Ended,
     None,
@@ -74,10 +75,8 @@ pub(super) async fn signed(admin: &Arc<Admin>, headers: &HeaderMap) -> Signed {
     let Some(found) = admin.sessions.find(headers) else {
         return Signed::None;
     };
-    let Some(who) = found.who.clone() else {
-        return Signed::Anonymous(found);
-    };
     let now = admin.server.clock();
+    let who = &found.who;
     match auth::still_valid(&admin.server, &who.credential, who.role, now).await {
         Some(caller) => Signed::In(found, caller),
         None => {
@@ -99,7 +98,7 @@ pub(super) async fn form_session(
         Signed::In(found, caller) if csrf::valid(Some(&found), &form, headers) => {
             Ok((found, caller, form))
         }
-        Signed::In(..) | Signed::Anonymous(_) | Signed::None => Err(forbidden(headers)),
+        Signed::In(..) | Signed::None => Err(forbidden(headers)),
         Signed::Ended => Err(see_other("/")),
     }
 }
@@ -119,14 +118,16 @@ pub(super) fn forbidden(headers: &HeaderMap) -> Response {
     )
 }
 
+/// The sign-in form, with its token (and the cookie that token needs, when missing).
 fn sign_in_page(
+    admin: &Admin,
     headers: &HeaderMap,
     status: StatusCode,
-    csrf: String,
     notice: Option<(String, bool)>,
     next: Option<String>,
 ) -> Response {
-    page(
+    let (csrf, cookie) = admin.sign_in.issue(headers);
+    let mut r = page(
         status,
         &views::SignIn {
             insecure: insecure(headers),
@@ -134,27 +135,18 @@ fn sign_in_page(
             csrf,
             next,
         },
-    )
+    );
+    if let Some(cookie) = cookie {
+        r.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    r
 }
 
 /// The sign-in form for a page that needs a signed-in user (`/authorize`): signing in
 /// returns to `uri`.
 pub(super) fn sign_in_first(admin: &Admin, headers: &HeaderMap, uri: &Uri) -> Response {
     let next = Some(uri.to_string()).filter(|n| returns_to(n));
-    match admin.sessions.find(headers) {
-        Some(found) if found.who.is_none() => {
-            sign_in_page(headers, StatusCode::OK, found.csrf, None, next)
-        }
-        found => {
-            if let Some(old) = found {
-                admin.sessions.end(&old.key);
-            }
-            let (cookie, found) = admin.sessions.begin(None, None);
-            let mut r = sign_in_page(headers, StatusCode::OK, found.csrf, None, next);
-            r.headers_mut().insert(header::SET_COOKIE, cookie);
-            r
-        }
-    }
+    sign_in_page(admin, headers, StatusCode::OK, None, next)
 }
 
 /// Where sign-in may send the browser next: only back to an `/authorize` request on this
@@ -164,22 +156,15 @@ fn returns_to(next: &str) -> bool {
 }
 
 /// `GET /`: the sign-in form, or the credentials.
-pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri) -> Answer {
+pub async fn index(
+    State(admin): State<Arc<Admin>>,
+    method: axum::http::Method,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Answer {
     let (found, caller) = match signed(&admin, &headers).await {
         Signed::In(found, caller) => (found, caller),
-        Signed::Anonymous(found) => {
-            let notice = admin.sessions.take_notice(&found.key);
-            let notice = notice.map(|n| (n.text, n.error));
-            return Ok(sign_in_page(
-                &headers,
-                StatusCode::OK,
-                found.csrf,
-                notice,
-                None,
-            ));
-        }
         ended => {
-            let (cookie, found) = admin.sessions.begin(None, None);
             let notice = matches!(ended, Signed::Ended).then(|| {
                 (
                     "Your session has ended: the credential you signed in with was revoked, \
@@ -188,8 +173,11 @@ pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri
                     true,
                 )
             });
-            let mut r = sign_in_page(&headers, StatusCode::OK, found.csrf, notice, None);
-            r.headers_mut().insert(header::SET_COOKIE, cookie);
+            let mut r = sign_in_page(&admin, &headers, StatusCode::OK, notice, None);
+            if matches!(ended, Signed::Ended) {
+                r.headers_mut()
+                    .append(header::SET_COOKIE, super::session::forget());
+            }
             return Ok(r);
         }
     };
@@ -244,7 +232,12 @@ pub async fn index(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri
         .take(views::PAGE)
         .map(|c| views::Row::of(c, now))
         .collect();
-    let issued = admin.sessions.take_issued(&found.key);
+    // axum answers HEAD with this handler: only a GET, whose body is shown, takes it.
+    let issued = if method == axum::http::Method::GET {
+        admin.sessions.take_issued(&found.key)
+    } else {
+        None
+    };
     let grouped = issued.as_ref().map(|i| i.password.grouped());
     let curl = issued.as_ref().map(|i| {
         let url = admin
@@ -289,7 +282,7 @@ pub(super) fn me(caller: &Caller) -> Me {
 }
 
 /// `POST /sign-in`: the user name and application password, checked once, as `/auth`
-/// checks them; a new session replaces the anonymous one.
+/// checks them; a new session replaces the one the browser had, if any.
 pub async fn sign_in(
     State(admin): State<Arc<Admin>>,
     Extension(peer): Extension<Peer>,
@@ -297,10 +290,10 @@ pub async fn sign_in(
     body: Body,
 ) -> Answer {
     let form = body::form(&headers, body).await?;
-    let session = match admin.sessions.find(&headers) {
-        Some(found) if csrf::valid(Some(&found), &form, &headers) => found,
-        _ => return Err(forbidden(&headers)),
-    };
+    if !admin.sign_in.valid(&form, &headers) {
+        return Err(forbidden(&headers));
+    }
+    let old = admin.sessions.find(&headers).map(|found| found.key);
     let user = form.get("user").unwrap_or("").trim().to_string();
     let password = zeroize::Zeroizing::new(form.get("password").unwrap_or("").to_string());
     let mut check = headers.clone();
@@ -310,9 +303,10 @@ pub async fn sign_in(
         Ok(caller) => {
             let who = Who {
                 credential: caller.id.clone(),
+                user: caller.user.clone(),
                 role: caller.role,
             };
-            let (cookie, _) = admin.sessions.begin(Some(who), Some(&session.key));
+            let (cookie, _) = admin.sessions.begin(who, old.as_ref());
             let mut r = see_other("/");
             if let Some(next) = form.get("next").filter(|n| returns_to(n)) {
                 if let Ok(next) = HeaderValue::from_str(next) {
@@ -343,9 +337,9 @@ pub async fn sign_in(
                 .filter(|n| returns_to(n))
                 .map(str::to_string);
             Err(sign_in_page(
+                &admin,
                 &headers,
                 status,
-                session.csrf,
                 Some((text.to_string(), true)),
                 next,
             ))

@@ -2,8 +2,10 @@
 //! (`HttpOnly; Secure; SameSite=Strict`), held under the digest of that cookie. A session
 //! ends at sign-out, after 30 minutes idle or 12 hours in all, and (checked on every
 //! request, in `pages`) as soon as the credential that signed in can no longer do so.
-//! A visitor who has not signed in has an anonymous session too: it carries the CSRF token
-//! the sign-in form needs.
+//! Only a sign-in makes a session: a visitor who has not signed in has nothing here (the
+//! sign-in form's CSRF token is stateless, [`super::csrf::SignIn`]), so no amount of
+//! anonymous traffic can push a signed-in session out. Each user holds a few sessions at
+//! most: beyond, that user's least recently used one ends, never another user's.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -18,13 +20,17 @@ use super::auth::Role;
 pub const COOKIE: &str = "appw_session";
 const IDLE: Duration = Duration::from_secs(30 * 60);
 const TOTAL: Duration = Duration::from_secs(12 * 60 * 60);
-/// Sessions held at most (anonymous ones included); beyond, the least recently used goes.
+/// Sessions held at most; beyond, the least recently used goes (it takes this many users,
+/// each at their own limit, to get there).
 const MAX_SESSIONS: usize = 10_000;
+/// Sessions one user holds at most; beyond, that user's least recently used one goes.
+const PER_USER: usize = 32;
 
 /// Who signed a session in.
 #[derive(Clone)]
 pub struct Who {
     pub credential: String,
+    pub user: String,
     pub role: Role,
 }
 
@@ -55,7 +61,7 @@ pub struct Pending {
 struct Session {
     csrf: String,
     pending: Option<Pending>,
-    who: Option<Who>,
+    who: Who,
     started: Instant,
     seen: Instant,
     issued: Option<Issued>,
@@ -66,7 +72,7 @@ struct Session {
 pub struct Found {
     pub key: Key,
     pub csrf: String,
-    pub who: Option<Who>,
+    pub who: Who,
 }
 
 /// The digest a session is held under.
@@ -97,10 +103,10 @@ impl Sessions {
         })
     }
 
-    /// A new session (signed in when `who` is given); `replaces` ends the old one, so a
-    /// cookie from before sign-in is worth nothing after it. Returns the Set-Cookie value
-    /// and the session as found.
-    pub fn begin(&self, who: Option<Who>, replaces: Option<&Key>) -> (HeaderValue, Found) {
+    /// A new signed-in session; `replaces` ends the old one, so a cookie from before
+    /// sign-in is worth nothing after it. Returns the Set-Cookie value and the session as
+    /// found.
+    pub fn begin(&self, who: Who, replaces: Option<&Key>) -> (HeaderValue, Found) {
         let token = random_token();
         let key = key_of(&token);
         let csrf = random_token();
@@ -109,19 +115,17 @@ impl Sessions {
         if let Some(old) = replaces {
             map.remove(old);
         }
-        if map.len() >= MAX_SESSIONS {
-            map.retain(|_, s| {
-                now.duration_since(s.seen) <= IDLE && now.duration_since(s.started) <= TOTAL
-            });
+        let live = |s: &Session| {
+            now.duration_since(s.seen) <= IDLE && now.duration_since(s.started) <= TOTAL
+        };
+        // A sign-in is rare (each verified an argon2 hash first): scanning here is cheap.
+        map.retain(|_, s| live(s));
+        let mine = map.values().filter(|s| s.who.user == who.user).count();
+        if mine >= PER_USER {
+            drop_oldest(&mut map, |s| s.who.user == who.user);
         }
         if map.len() >= MAX_SESSIONS {
-            if let Some(oldest) = map
-                .iter()
-                .min_by_key(|(_, s)| s.seen)
-                .map(|(k, _)| k.clone())
-            {
-                map.remove(&oldest);
-            }
+            drop_oldest(&mut map, |_| true);
         }
         map.insert(
             key.clone(),
@@ -149,7 +153,7 @@ impl Sessions {
     /// Ends every session the credential `id` signed in (it was revoked or disabled here).
     pub fn end_credential(&self, id: &str) {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, s| s.who.as_ref().is_none_or(|w| w.credential != id));
+        map.retain(|_, s| s.who.credential != id);
     }
 
     pub fn put_issued(&self, key: &Key, issued: Issued) {
@@ -214,6 +218,18 @@ impl Sessions {
     }
 }
 
+/// Removes the least recently used session of those `which` picks.
+fn drop_oldest(map: &mut HashMap<Key, Session>, which: impl Fn(&Session) -> bool) {
+    let oldest = map
+        .iter()
+        .filter(|(_, s)| which(s))
+        .min_by_key(|(_, s)| s.seen)
+        .map(|(k, _)| k.clone());
+    if let Some(k) = oldest {
+        map.remove(&k);
+    }
+}
+
 /// The Set-Cookie value that makes a browser forget its session cookie.
 pub fn forget() -> HeaderValue {
     HeaderValue::from_static("appw_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
@@ -231,12 +247,17 @@ fn key_of(token: &str) -> Key {
 
 /// The session cookie's value, if the request has exactly one that looks like ours.
 fn cookie(headers: &HeaderMap) -> Option<String> {
+    named(headers, COOKIE)
+}
+
+/// The value of cookie `name`, if the request has exactly one, of a random token's length.
+pub fn named(headers: &HeaderMap, name: &str) -> Option<String> {
     let mut found = None;
     for value in headers.get_all(header::COOKIE) {
         for pair in value.to_str().ok()?.split(';') {
             if let Some(v) = pair
                 .trim()
-                .strip_prefix(COOKIE)
+                .strip_prefix(name)
                 .and_then(|v| v.strip_prefix('='))
             {
                 if found.is_some() || v.len() != 43 {

@@ -12,6 +12,7 @@
 //! Here: the package itself. `systemd.rs`: sd_notify and socket activation. `fail2ban.rs`:
 //! the packaged filter and jail.
 
+mod admin_dropin;
 mod fail2ban;
 mod fail2ban_right_passwords;
 mod postinst_account;

@@ -3,6 +3,7 @@
 //! graceful stop, SIGKILL, throttling, hostile clients. No test asserts a time: waits are
 //! bounded and fail loudly.
 
+mod admin_behind_nginx;
 mod hangup;
 mod proxies;
 mod proxy_headers;
@@ -10,6 +11,7 @@ mod store_swapped;
 mod throttle_concurrency;
 mod timing_by_evaluations;
 mod trusted_proxies;
+mod warm_right_refused;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

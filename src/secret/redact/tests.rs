@@ -44,7 +44,7 @@ fn a_pasted_password_counts_as_one_in_a_field_and_words_do_not() {
     let (s, grouped) = (t.as_str(), t.grouped());
     let caps_lock: String = s.chars().map(swap_case).collect();
     for text in [
-        // Any letter case, compact or grouped (issue 14, point 4).
+        // Any letter case (Caps Lock, a retyped password), compact or grouped.
         s.to_lowercase(),
         s.to_uppercase(),
         grouped.to_lowercase(),

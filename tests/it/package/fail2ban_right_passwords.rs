@@ -1,5 +1,5 @@
 //! The packaged fail2ban filter bans guessing, not a right password refused for where it
-//! comes from or for having expired; and it bans an IPv6 client by the /64 appw throttles.
+//! comes from, for having expired or for being paused; and it bans an IPv6 client by the /64 appw throttles.
 
 use std::process::Command;
 
@@ -46,11 +46,21 @@ fn fail2ban_filter_spares_right_passwords_and_bans_ipv6_per_64() {
         .stdout
         .trim()
         .to_string();
+    let paused = appw
+        .run(&["create", "--user", "deploy", "--porcelain", "paused"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    appw.run(&["disable", &paused[4..16]]).ok();
     // The server's clock is past the expiry; loopback is outside 10.0.0.0/8.
     let mut cmd: Command = appw.command(&["serve", "--listen", "[::1]:0"]);
     set_clock(&mut cmd, "2031-01-01T00:00:00Z");
-    let server = Server::start_with(cmd, &["--max-failures", "3"]);
+    let server = Server::start_with(cmd, &["--max-failures", "4"]);
     assert_eq!(server.auth("deploy", &fenced), 403, "outside its networks");
+    // Paused by an admin, a password the server has not checked before: appw's throttle
+    // counts it, fail2ban does not ban for it.
+    assert_eq!(server.auth("deploy", &paused), 401, "disabled");
     // Expired, decided from the row alone: appw's throttle counts it (the password was
     // not even checked), fail2ban does not ban for it.
     assert_eq!(server.auth("deploy", &lapsing), 401, "expired");
@@ -65,6 +75,7 @@ fn fail2ban_filter_spares_right_passwords_and_bans_ipv6_per_64() {
     let count = |needle: &str| ours.iter().filter(|l| l.contains(needle)).count();
     assert_eq!(count("allowed networks"), 1, "{ours:#?}");
     assert_eq!(count("has expired"), 1, "{ours:#?}");
+    assert_eq!(count("is disabled"), 1, "{ours:#?}");
     assert_eq!(
         count("appw serve: throttled client=0:0:0:0::/64 "),
         1,

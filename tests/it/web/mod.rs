@@ -9,6 +9,9 @@ mod browser;
 mod browser_authorize;
 mod powers;
 mod screen;
+mod screen_powers;
+mod sessions;
+mod slow_bodies;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

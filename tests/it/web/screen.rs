@@ -6,11 +6,18 @@
 use super::{Admin, Reply, admin_credential, credential};
 use crate::harness::Appw;
 
-/// A browser's state: its cookie, and the last CSRF token a page gave it.
+/// The session cookie's name.
+pub(super) const SESSION: &str = "appw_session";
+
+/// A browser's state: its cookies (the session's, the sign-in form's nonce), and the last
+/// CSRF token a page gave it.
 pub(super) struct Browser<'a> {
     web: &'a Admin,
-    cookie: Option<String>,
-    csrf: String,
+    /// The session cookie, `name=value`.
+    pub(super) cookie: Option<String>,
+    /// The sign-in form's nonce cookie, `name=value`.
+    pub(super) nonce: Option<String>,
+    pub(super) csrf: String,
 }
 
 impl<'a> Browser<'a> {
@@ -18,6 +25,7 @@ impl<'a> Browser<'a> {
         let mut b = Browser {
             web,
             cookie: None,
+            nonce: None,
             csrf: String::new(),
         };
         let page = b.get("/").status(200);
@@ -26,12 +34,18 @@ impl<'a> Browser<'a> {
     }
 
     fn remember(&mut self, r: &Reply) {
-        if let Some(set) = r.header("set-cookie") {
+        for (name, set) in &r.headers {
+            if !name.eq_ignore_ascii_case("set-cookie") {
+                continue;
+            }
             let pair = set.split(';').next().unwrap();
-            self.cookie = pair
-                .strip_prefix("appw_session=")
-                .filter(|v| !v.is_empty())
-                .map(|_| pair.to_string());
+            let (name, value) = pair.split_once('=').unwrap();
+            let kept = (!value.is_empty()).then(|| pair.to_string());
+            if name == SESSION {
+                self.cookie = kept;
+            } else if name == "__Host-appw_sign_in" {
+                self.nonce = kept;
+            }
         }
         if let Some(at) = r.body.find(r#"name="csrf" value=""#) {
             let rest = &r.body[at + r#"name="csrf" value=""#.len()..];
@@ -39,8 +53,18 @@ impl<'a> Browser<'a> {
         }
     }
 
+    /// The Cookie header this browser sends.
+    fn cookies(&self) -> String {
+        let jar: Vec<&str> = [&self.cookie, &self.nonce]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        jar.join("; ")
+    }
+
     pub(super) fn get(&mut self, path: &str) -> Reply {
-        let cookie = self.cookie.clone().unwrap_or_default();
+        let cookie = self.cookies();
         let headers: Vec<(&str, &str)> = if cookie.is_empty() {
             vec![]
         } else {
@@ -61,7 +85,7 @@ impl<'a> Browser<'a> {
             body.append_pair(k, v);
         }
         let body = body.finish();
-        let cookie = self.cookie.clone().unwrap_or_default();
+        let cookie = self.cookies();
         let mut headers = vec![("Content-Type", "application/x-www-form-urlencoded")];
         if !cookie.is_empty() {
             headers.push(("Cookie", cookie.as_str()));
@@ -120,7 +144,10 @@ fn sign_in_create_once_and_sign_out() {
     let mut b = Browser::open(&web);
     let first = b.get("/");
     let cookie = first.header("set-cookie").map(str::to_string);
-    assert!(cookie.is_none(), "the anonymous session is kept: {first:?}");
+    assert!(
+        cookie.is_none(),
+        "the sign-in form's cookie is kept: {first:?}"
+    );
     for (name, value) in [
         (
             "content-security-policy",

@@ -3,7 +3,8 @@
 //!
 //! A request's credential is decided by the same [`auth::decide`] as `appw verify`. What
 //! differs is the I/O around it: the credential's row is read on every request (so a
-//! revoke from any process or host counts at once); a password this process has verified
+//! revoke from any process or host counts at once; SQLite answers a row from memory while
+//! no commit has landed since it was read); a password this process has verified
 //! before is recognised by a keyed digest ([`cache`]) instead of argon2; other checks go to
 //! a bounded argon2 pool ([`workers`]); and uses and rejections are committed in groups once
 //! a second ([`recorder`]).

@@ -36,4 +36,5 @@ mod story;
 mod usage_and_help;
 mod verify_arguments;
 mod verify_command;
+mod warm_path_changes;
 mod web;

@@ -58,6 +58,7 @@ pub(super) fn create(path: &Path) -> Result<()> {
             conn,
             path: tmp.clone(),
             synchronous: "NORMAL",
+            memo: None,
         };
         store
             .conn

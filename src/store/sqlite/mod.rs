@@ -12,6 +12,7 @@ mod rows;
 mod schema;
 mod store;
 mod transfer;
+mod watch;
 
 use std::fs;
 use std::io::ErrorKind;
@@ -50,6 +51,9 @@ pub struct SqliteStore {
     path: PathBuf,
     /// The connection's `PRAGMA synchronous`, set per write by its [`Durability`].
     synchronous: &'static str,
+    /// Rows read since the last commit to the store (see `watch`): a server reads the
+    /// same rows over and over. Set up after the first read, once the WAL index is mapped.
+    memo: Option<watch::Memo>,
 }
 
 impl SqliteStore {
@@ -74,6 +78,7 @@ impl SqliteStore {
             conn,
             path: path.to_path_buf(),
             synchronous: "NORMAL",
+            memo: None,
         };
         store.prepare()?;
         Ok(Some(store))

@@ -49,8 +49,13 @@ impl Store for SqliteStore {
     }
 
     fn hash_record(&mut self, id: &str) -> Result<Option<HashRecord>> {
-        // Cached: a server reads this row on every request.
-        self.conn
+        // A server reads this row on every request: while nothing has committed to the
+        // store since it was read, the row is answered from memory (`watch`).
+        if let Some(record) = self.memo.as_mut().and_then(|m| m.recall(id)) {
+            return Ok(Some(record));
+        }
+        let record = self
+            .conn
             .prepare_cached(
                 "SELECT id, user, name, hash, expires_at, scopes, allow_from, disabled
                  FROM credentials WHERE id = ?1",
@@ -59,7 +64,14 @@ impl Store for SqliteStore {
                 stmt.query_row([id], |r| HashRow::try_from(r).map(HashRecord::from))
                     .optional()
             })
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+        match (&mut self.memo, &record) {
+            (Some(memo), Some(record)) => memo.keep(record),
+            (Some(_), None) => {}
+            // The first read has mapped the WAL index; the memo starts with the next.
+            (None, _) => self.memo = super::watch::Memo::new(&self.conn),
+        }
+        Ok(record)
     }
 
     fn record_use(&mut self, u: &Use<'_>, now: Timestamp) -> Result<Recorded> {

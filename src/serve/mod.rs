@@ -15,6 +15,7 @@ mod http;
 mod listen;
 mod log;
 mod metrics;
+mod query;
 mod recorder;
 mod throttle;
 mod trust;

@@ -218,6 +218,7 @@ pub async fn rotate(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Answer {
+    body::no_form(&headers)?;
     let caller = manager(&admin, &headers, peer).await?;
     let c = visible(&admin, &caller, id).await?;
     // A new password for a credential is that credential's power in the caller's hands.

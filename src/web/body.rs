@@ -64,6 +64,19 @@ fn is_type(headers: &HeaderMap, mime: &str) -> bool {
         .is_some_and(|t| t.trim().eq_ignore_ascii_case(mime))
 }
 
+/// For a route that takes no body (`POST .../rotate`): a request that says it carries
+/// anything but JSON is refused (415). An HTML form always says it carries a form, so no
+/// page of another site can make a browser call such a route.
+pub fn no_form(headers: &HeaderMap) -> Result<(), Problem> {
+    if headers.contains_key(header::CONTENT_TYPE) && !is_type(headers, "application/json") {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the body must be application/json",
+        ));
+    }
+    Ok(())
+}
+
 /// A JSON body of type `T` (whose fields deny unknown ones).
 pub async fn json<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, Response> {
     if !is_type(headers, "application/json") {

@@ -14,6 +14,7 @@ mod authorize;
 mod body;
 mod calls;
 mod csrf;
+mod origin;
 mod pages;
 mod reply;
 mod session;
@@ -129,6 +130,27 @@ fn auth_url(described: &str) -> String {
     }
 }
 
+/// The JSON API's routes, each behind the guard that refuses what a browser sent from
+/// another site.
+fn api_routes() -> Router<Arc<Admin>> {
+    Router::new()
+        .route(
+            "/api/v1/credentials",
+            get(api::list).post(api::create).delete(api::revoke_all),
+        )
+        .route(
+            "/api/v1/credentials/self",
+            get(api::show_self).delete(api::revoke_self),
+        )
+        .route(
+            "/api/v1/credentials/{id}",
+            get(api::show).patch(api::update).delete(api::revoke),
+        )
+        .route("/api/v1/credentials/{id}/rotate", post(api::rotate))
+        .route("/api/v1/log", get(api::log))
+        .route_layer(axum::middleware::from_fn(origin::api_only_from_here))
+}
+
 fn router(admin: Arc<Admin>) -> Router {
     Router::new()
         .route("/", get(pages::index))
@@ -146,20 +168,7 @@ fn router(admin: Arc<Admin>) -> Router {
         )
         .route("/style.css", get(assets::style))
         .route("/copy.js", get(assets::script))
-        .route(
-            "/api/v1/credentials",
-            get(api::list).post(api::create).delete(api::revoke_all),
-        )
-        .route(
-            "/api/v1/credentials/self",
-            get(api::show_self).delete(api::revoke_self),
-        )
-        .route(
-            "/api/v1/credentials/{id}",
-            get(api::show).patch(api::update).delete(api::revoke),
-        )
-        .route("/api/v1/credentials/{id}/rotate", post(api::rotate))
-        .route("/api/v1/log", get(api::log))
+        .merge(api_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::map_response(harden))

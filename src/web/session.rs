@@ -17,7 +17,9 @@ use sha2::{Digest, Sha256};
 
 use super::auth::Role;
 
-pub const COOKIE: &str = "appw_session";
+/// `__Host-`: a browser keeps it only if set over a secure origin, for the whole host,
+/// without a `Domain`, so a sibling subdomain cannot plant or overwrite it.
+pub const COOKIE: &str = "__Host-appw_session";
 const IDLE: Duration = Duration::from_secs(30 * 60);
 const TOTAL: Duration = Duration::from_secs(12 * 60 * 60);
 /// Sessions held at most; beyond, the least recently used goes (it takes this many users,
@@ -232,7 +234,9 @@ fn drop_oldest(map: &mut HashMap<Key, Session>, which: impl Fn(&Session) -> bool
 
 /// The Set-Cookie value that makes a browser forget its session cookie.
 pub fn forget() -> HeaderValue {
-    HeaderValue::from_static("appw_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
+    HeaderValue::from_static(
+        "__Host-appw_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0",
+    )
 }
 
 /// 32 bytes from the OS-seeded CSPRNG, base64url.

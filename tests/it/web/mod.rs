@@ -7,6 +7,7 @@ mod api;
 mod authorize;
 mod browser;
 mod browser_authorize;
+mod other_origins;
 mod powers;
 mod screen;
 mod screen_powers;

@@ -75,8 +75,9 @@ pub fn start<F: Future<Output = ()>>(
         auth_url: auth_listeners.first().map(|l| auth_url(l)),
         authorize_origins: server.authorize_origins().to_vec(),
     });
-    let router = router(admin);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    sweep(admin.clone(), stop_rx.clone());
+    let router = router(admin);
     let graceful = Arc::new(hyper_util::server::graceful::GracefulShutdown::new());
     let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let mut accepting = tokio::task::JoinSet::new();
@@ -120,6 +121,20 @@ pub fn start<F: Future<Output = ()>>(
             }
         }
     }
+}
+
+/// Sweeps ended sessions, and passwords nobody came for, out of memory until the stop.
+fn sweep(admin: Arc<Admin>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(session::SWEEP_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = stop.changed() => return,
+                _ = every.tick() => admin.sessions.sweep(),
+            }
+        }
+    });
 }
 
 /// `http://ADDR/auth` for a TCP listener, or curl's way to a Unix socket.

@@ -13,7 +13,7 @@ use axum::response::Response;
 use super::auth::{Caller, Role};
 use super::body::{self, Form};
 use super::calls::{self, Issue};
-use super::pages::{Signed, form_session, insecure, me, page, see_other, signed};
+use super::pages::{Signed, form_session, insecure, me, page, see_other, signed, unavailable};
 use super::reply::Problem;
 use super::session::{Found, Issued};
 use super::{Admin, views};
@@ -137,8 +137,10 @@ pub async fn confirm_revoke_all(
     headers: HeaderMap,
     uri: Uri,
 ) -> Answer {
-    let Signed::In(found, caller) = signed(&admin, &headers).await else {
-        return Ok(see_other("/"));
+    let (found, caller) = match signed(&admin, &headers).await {
+        Signed::In(found, caller) => (found, caller),
+        Signed::Unavailable => return Err(unavailable(&headers)),
+        Signed::Ended | Signed::None => return Ok(see_other("/")),
     };
     let query = body::query(uri.query(), &["user"])?;
     let asked = query

@@ -79,22 +79,26 @@ pub async fn authenticate(
 }
 
 /// Whether a session's credential still signs it in: not revoked, disabled or expired,
-/// and still holding the scope it signed in with.
+/// and still holding the scope it signed in with. `Ok(None)` is a definite no (the row
+/// says so, or is gone); `Err` is a store that did not answer, which decides nothing: the
+/// session is neither ended nor let through.
 pub async fn still_valid(
     server: &Arc<Server>,
     id: &str,
     role: Role,
     now: Timestamp,
-) -> Option<Caller> {
-    let record = server.record(id.to_string()).await.ok().flatten()?;
+) -> crate::error::Result<Option<Caller>> {
+    let Some(record) = server.record(id.to_string()).await? else {
+        return Ok(None);
+    };
     let usable = record.hash.is_some()
         && !record.disabled
         && record.expires_at.is_none_or(|at| at > now)
         && record.scopes.iter().any(|s| s == role.scope());
-    usable.then(|| Caller {
+    Ok(usable.then(|| Caller {
         role,
         ..Caller::of(record)
-    })
+    }))
 }
 
 /// The role to ask the gate for: `appw:admin` when the credential the header names holds

@@ -68,6 +68,9 @@ pub(super) enum Signed {
     In(Found, Caller),
     /// Its credential can no longer sign in: the session was ended.
     Ended,
+    /// The store did not say whether its credential still signs in: the session is kept,
+    /// and nothing is done in it now (answer [`unavailable`]).
+    Unavailable,
     None,
 }
 
@@ -78,12 +81,31 @@ pub(super) async fn signed(admin: &Arc<Admin>, headers: &HeaderMap) -> Signed {
     let now = admin.server.clock();
     let who = &found.who;
     match auth::still_valid(&admin.server, &who.credential, who.role, now).await {
-        Some(caller) => Signed::In(found, caller),
-        None => {
+        Ok(Some(caller)) => Signed::In(found, caller),
+        Ok(None) => {
             admin.sessions.end(&found.key);
             Signed::Ended
         }
+        Err(_) => Signed::Unavailable,
     }
+}
+
+/// The page for a store that cannot be used right now (503): nothing was done, and the
+/// session goes on once the store answers again.
+pub(super) fn unavailable(headers: &HeaderMap) -> Response {
+    let mut r = page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &views::Message {
+            insecure: insecure(headers),
+            notice: None,
+            heading: "The store cannot be used right now",
+            text: "Nothing was done, and you are still signed in: try again in a few seconds."
+                .into(),
+        },
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    r
 }
 
 /// The signed-in session of a form post whose CSRF token is valid; otherwise the 403 or
@@ -100,6 +122,7 @@ pub(super) async fn form_session(
         }
         Signed::In(..) | Signed::None => Err(forbidden(headers)),
         Signed::Ended => Err(see_other("/")),
+        Signed::Unavailable => Err(unavailable(headers)),
     }
 }
 
@@ -164,6 +187,7 @@ pub async fn index(
 ) -> Answer {
     let (found, caller) = match signed(&admin, &headers).await {
         Signed::In(found, caller) => (found, caller),
+        Signed::Unavailable => return Err(unavailable(&headers)),
         ended => {
             let notice = matches!(ended, Signed::Ended).then(|| {
                 (

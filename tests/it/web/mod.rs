@@ -13,6 +13,7 @@ mod screen;
 mod screen_powers;
 mod sessions;
 mod slow_bodies;
+mod store_outage;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

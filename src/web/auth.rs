@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 
 use crate::serve::Server;
-use crate::serve::gate::{Answer, Gate, Peer};
+use crate::serve::gate::{Answer, Gate, Peer, gate_headers};
 use crate::store::{HashRecord, Timestamp};
 
 /// The scope that manages every user's credentials.
@@ -66,7 +66,7 @@ pub async fn authenticate(
         Need::Any => None,
         Need::Manage => Some(claimed_role(server, headers).await.scope()),
     };
-    let id = match server.gate(headers, peer, scope).await {
+    let id = match server.gate(gate_headers(headers), peer, scope).await {
         Gate::Passed { id } => id,
         Gate::Refused(answer) => return Err(answer),
     };

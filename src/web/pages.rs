@@ -318,11 +318,11 @@ pub async fn sign_in(
         return Err(forbidden(&headers));
     }
     let old = admin.sessions.find(&headers).map(|found| found.key);
-    let user = form.get("user").unwrap_or("").trim().to_string();
-    let password = zeroize::Zeroizing::new(form.get("password").unwrap_or("").to_string());
-    let mut check = headers.clone();
-    let basic = basic_header(&user, &password);
-    check.insert(header::AUTHORIZATION, basic);
+    let user = form.get("user").unwrap_or("").trim();
+    let password = form.get("password").unwrap_or("");
+    // The gate reads the client address from the request and the credential from here.
+    let mut check = crate::serve::gate::gate_headers(&headers);
+    check.insert(header::AUTHORIZATION, basic_header(user, password));
     match auth::authenticate(&admin.server, &check, peer, Need::Manage).await {
         Ok(caller) => {
             let who = Who {
@@ -371,14 +371,20 @@ pub async fn sign_in(
     }
 }
 
-/// The Authorization value `curl -u USER:PASSWORD` would send (the sign-in form's pair).
+/// The Authorization value `curl -u USER:PASSWORD` would send (the sign-in form's pair),
+/// held in zeroizing buffers of their exact size, the last one owned by the header value
+/// itself (wiped when the last reference to it is dropped).
 fn basic_header(user: &str, password: &str) -> HeaderValue {
-    use base64::Engine as _;
-    let pair = zeroize::Zeroizing::new(format!("{user}:{password}"));
-    let encoded =
-        zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(pair.as_bytes()));
-    let value = zeroize::Zeroizing::new(format!("Basic {}", encoded.as_str()));
-    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("Basic"))
+    let pair = reply::exact(|w| write!(w, "{user}:{password}"));
+    let encoded = reply::exact(|w| {
+        let b64 = base64::display::Base64Display::new(
+            pair.as_bytes(),
+            &base64::engine::general_purpose::STANDARD,
+        );
+        write!(w, "Basic {b64}")
+    });
+    HeaderValue::from_maybe_shared(reply::secret_bytes(encoded))
+        .unwrap_or_else(|_| HeaderValue::from_static("Basic"))
 }
 
 /// `POST /sign-out`: the session ends here and the cookie is forgotten.

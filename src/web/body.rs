@@ -249,6 +249,33 @@ pub fn query(query: Option<&str>, known: &[&str]) -> Result<Vec<(String, String)
     Ok(pairs)
 }
 
+/// The `{id}` of a route's path. A path whose id is not UTF-8 once percent-decoded is
+/// refused as every other bad value is, `{"error": ...}` with 400, naming the field (axum's
+/// own rejection is plain text).
+pub struct PathId(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathId {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<PathId, Response> {
+        use axum::extract::rejection::PathRejection;
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(id)) => Ok(PathId(id)),
+            Err(PathRejection::FailedToDeserializePathParams(_)) => Err(reply::error(
+                StatusCode::BAD_REQUEST,
+                "id: not a credential id (not UTF-8 once decoded)",
+            )),
+            Err(_) => Err(reply::error(
+                StatusCode::BAD_REQUEST,
+                "id: the path holds no credential id",
+            )),
+        }
+    }
+}
+
 /// Deserializes an absent key as `None` and a present one (even `null`) as `Some`: PATCH's
 /// "`null` clears" needs the difference.
 pub fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>

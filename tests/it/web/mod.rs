@@ -8,6 +8,7 @@ mod authorize;
 mod browser;
 mod browser_authorize;
 mod other_origins;
+mod patch_powers;
 mod powers;
 mod screen;
 mod screen_powers;

@@ -187,7 +187,42 @@ fn router(admin: Arc<Admin>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::map_response(harden))
+        .layer(axum::middleware::from_fn_with_state(
+            admin.clone(),
+            log_refusals,
+        ))
         .with_state(admin)
+}
+
+/// One log line for each request refused as malformed (400), slow (408), too large (413)
+/// or of the wrong type (415): who sent it and what was refused, never its body or query
+/// (the path is redacted and quoted like every value a client chose). Refusals of a
+/// credential are the gate's to log, as `/auth` logs them.
+async fn log_refusals(
+    axum::extract::State(admin): axum::extract::State<Arc<Admin>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::StatusCode as S;
+    let client = request
+        .extensions()
+        .get::<Peer>()
+        .map(|peer| admin.server.client(*peer, request.headers()));
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let r = next.run(request).await;
+    let status = r.status();
+    if matches!(
+        status,
+        S::BAD_REQUEST | S::REQUEST_TIMEOUT | S::PAYLOAD_TOO_LARGE | S::UNSUPPORTED_MEDIA_TYPE
+    ) {
+        log(format_args!(
+            "admin refused client={} status={} request={}",
+            client.as_deref().unwrap_or("-"),
+            status.as_u16(),
+            crate::serve::gate::field(&format!("{method} {path}"))
+        ));
+    }
+    r
 }
 
 async fn harden(r: axum::response::Response) -> axum::response::Response {

@@ -10,6 +10,7 @@ mod browser_authorize;
 mod other_origins;
 mod patch_powers;
 mod powers;
+mod refusal_log;
 mod screen;
 mod screen_powers;
 mod sessions;

@@ -26,15 +26,18 @@ const WAIT: Duration = Duration::from_secs(1);
 /// them (a few `stat`s each).
 pub const TRUST_EVERY: Duration = Duration::from_millis(500);
 
-/// The file a SQLite path names: device and inode, and its size and modification time
-/// (a file overwritten in place keeps its inode; a checkpoint changes them too, which
-/// costs only a reopening).
+/// The file a SQLite path names: device and inode, and its size, modification time and
+/// status change time (a file overwritten in place keeps its inode; a checkpoint changes
+/// them too, which costs only a reopening). The change time is there because the other
+/// two can be put back (`cp -p`, `touch -r`, an overwrite of the same size): nobody but
+/// the kernel sets it, and any write or `utimes` moves it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct FileId {
     dev: u64,
     ino: u64,
     size: u64,
     mtime: (i64, i64),
+    ctime: (i64, i64),
 }
 
 impl FileId {
@@ -365,6 +368,7 @@ fn file_id(path: &Path) -> Result<Option<FileId>> {
             ino: meta.ino(),
             size: meta.size(),
             mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
         })),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::Unavailable(format!(

@@ -151,7 +151,7 @@ impl Server {
             Err(Query::Malformed) => {
                 // A query /auth does not read as written is the web server's configuration
                 // (a typo in a key): refused, never read as "no scope".
-                self.metrics.count(Outcome::Forbidden);
+                self.metrics.count(Outcome::BadRequest);
                 return respond(StatusCode::BAD_REQUEST, "unknown or repeated query key\n");
             }
             Err(Query::InvalidScope) => {

@@ -12,22 +12,26 @@ pub enum Outcome {
     Challenged,
     Rejected,
     Forbidden,
+    /// A query `/auth` does not read (an unknown or repeated key): the web server's
+    /// configuration, neither a client refused nor a credential judged.
+    BadRequest,
     Throttled,
     Unavailable,
 }
 
-const OUTCOMES: [(Outcome, &str); 6] = [
+const OUTCOMES: [(Outcome, &str); 7] = [
     (Outcome::Valid, "valid"),
     (Outcome::Challenged, "challenged"),
     (Outcome::Rejected, "rejected"),
     (Outcome::Forbidden, "forbidden"),
+    (Outcome::BadRequest, "bad_request"),
     (Outcome::Throttled, "throttled"),
     (Outcome::Unavailable, "unavailable"),
 ];
 
 #[derive(Default)]
 pub struct Metrics {
-    requests: [AtomicU64; 6],
+    requests: [AtomicU64; OUTCOMES.len()],
     pub cache_hits: AtomicU64,
     pub store_errors: AtomicU64,
     pub flushes: AtomicU64,

@@ -164,7 +164,7 @@ fn a_query_key_auth_does_not_know_is_refused_never_read_as_no_scope() {
     let at = |path: &str| server.get(path, &[("Authorization", &good)]).0;
     assert_eq!(at("/auth"), 204, "no query: no scope asked for");
     assert_eq!(at("/auth?scope=admin"), 403, "a scope it lacks");
-    for path in [
+    let paths = [
         "/auth?SCOPE=admin",
         "/auth?sco%70e=admin",
         "/auth?scope[]=admin",
@@ -175,8 +175,14 @@ fn a_query_key_auth_does_not_know_is_refused_never_read_as_no_scope() {
         "/auth?scope",
         "/auth?admin",
         "/auth?user=deploy",
-    ] {
+    ];
+    for path in paths {
         let (status, resp) = server.get(path, &[("Authorization", &good)]);
         assert_eq!(status, 400, "{path}: {resp}");
     }
+    // Counted as what they are: the web server's configuration, not a refused credential.
+    let requests =
+        |outcome: &str| server.metric(&format!("appw_requests_total{{outcome=\"{outcome}\"}}"));
+    assert_eq!(requests("bad_request"), paths.len() as u64);
+    assert_eq!(requests("forbidden"), 1, "only the scope it lacks");
 }

@@ -15,8 +15,7 @@ pub fn run(mut store: Option<Box<dyn Store>>, args: ListArgs, ctx: &Context) -> 
         expired_only: args.expired,
         expiring: args.expiring,
     };
-    let core = ctx.core();
-    let creds = ops::list(store.as_deref_mut(), &core, &req).map_err(cli_error)?;
+    let creds = ops::list(store.as_deref_mut(), ctx.now, &req).map_err(cli_error)?;
     if args.json {
         output::print_json_array(creds.iter().map(|c| CredentialJson::new(c, ctx.now)))?;
     } else if creds.is_empty() {

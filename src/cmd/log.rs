@@ -8,9 +8,8 @@ use crate::store::Store;
 use crate::{output, when};
 
 pub fn run(mut store: Option<Box<dyn Store>>, args: LogArgs, ctx: &Context) -> Result<()> {
-    let core = ctx.core();
     if let Some(before) = &args.prune {
-        let pruned = ops::prune(store.as_deref_mut(), &core, before).map_err(cli_error)?;
+        let pruned = ops::prune(store.as_deref_mut(), &ctx.core(), before).map_err(cli_error)?;
         if args.json {
             output::print_json(&PrunedJson::new(pruned.count, pruned.before))?;
         } else {
@@ -26,7 +25,7 @@ pub fn run(mut store: Option<Box<dyn Store>>, args: LogArgs, ctx: &Context) -> R
         user: args.user,
         since: args.since,
     };
-    let events = ops::log(store.as_deref_mut(), &core, &req).map_err(cli_error)?;
+    let events = ops::log(store.as_deref_mut(), ctx.now, &req).map_err(cli_error)?;
     if args.json {
         output::print_json_array(events.iter().map(EventJson::from))?;
     } else if events.is_empty() {

@@ -59,8 +59,9 @@ pub struct Context {
 }
 
 impl Context {
-    /// The operations' context: the person at this terminal acts (their user is looked
-    /// up here, by the commands that change something, not by `verify`).
+    /// The context of an operation that changes something: the person at this terminal
+    /// acts. Their user is looked up here, so only by writes: reads take the clock alone
+    /// and `verify` records no actor.
     fn core(&self) -> Ctx<'_> {
         Ctx {
             hasher: &self.hasher,

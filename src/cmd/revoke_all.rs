@@ -11,17 +11,16 @@ use crate::store::Store;
 use crate::{output, text};
 
 pub fn run(mut store: Option<Box<dyn Store>>, args: RevokeAllArgs, ctx: &Context) -> Result<()> {
-    let ctx = ctx.core();
     let user = ops::user_filter(args.user.as_deref()).map_err(cli_error)?;
     if !args.yes {
         let exists = store.is_some();
-        let active =
-            ops::count_active(store.as_deref_mut(), &ctx, user.as_deref()).map_err(cli_error)?;
+        let active = ops::count_active(store.as_deref_mut(), user.as_deref()).map_err(cli_error)?;
         if exists {
             confirm(active, user.as_deref())?;
         }
     }
-    let count = ops::revoke_all(store.as_deref_mut(), &ctx, user.as_deref()).map_err(cli_error)?;
+    let count =
+        ops::revoke_all(store.as_deref_mut(), &ctx.core(), user.as_deref()).map_err(cli_error)?;
     if args.json {
         output::print_json(&RevokedJson {
             revoked: count,

@@ -19,10 +19,11 @@ pub struct ListRequest {
     pub expiring: Option<String>,
 }
 
-/// Active credentials, by user then creation; none without a store.
+/// Active credentials, by user then creation; none without a store. A read takes the clock
+/// alone: it changes nothing, so no one acts.
 pub fn list(
     store: Option<&mut (dyn Store + 'static)>,
-    ctx: &Ctx,
+    now: Timestamp,
     req: &ListRequest,
 ) -> Result<Vec<Credential>> {
     let filter = ListFilter {
@@ -31,11 +32,11 @@ pub fn list(
         expiring_before: req
             .expiring
             .as_deref()
-            .map(|d| when::parse_duration(d, "expiring").map(|secs| ctx.now + secs))
+            .map(|d| when::parse_duration(d, "expiring").map(|secs| now + secs))
             .transpose()?,
     };
     match store {
-        Some(store) => store.list(&filter, ctx.now),
+        Some(store) => store.list(&filter, now),
         None => Ok(Vec::new()),
     }
 }
@@ -51,7 +52,7 @@ pub struct LogRequest {
 /// The audit log, oldest first; nothing without a store.
 pub fn log(
     store: Option<&mut (dyn Store + 'static)>,
-    ctx: &Ctx,
+    now: Timestamp,
     req: &LogRequest,
 ) -> Result<Vec<Event>> {
     let filter = LogFilter {
@@ -59,7 +60,7 @@ pub fn log(
         since: req
             .since
             .as_deref()
-            .map(|s| when::parse_past(s, ctx.now, "since"))
+            .map(|s| when::parse_past(s, now, "since"))
             .transpose()?,
     };
     match store {
@@ -116,15 +117,15 @@ mod tests {
             expiring: Some("2d".into()),
             ..ListRequest::default()
         };
-        let found = list(Some(store.as_mut()), &ctx, &expiring).unwrap();
+        let found = list(Some(store.as_mut()), ctx.now, &expiring).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].name, "soon");
-        assert_eq!(list(None, &ctx, &ListRequest::default()).unwrap(), []);
+        assert_eq!(list(None, ctx.now, &ListRequest::default()).unwrap(), []);
         let bad = ListRequest {
             expiring: Some("soon".into()),
             ..ListRequest::default()
         };
-        let err = list(None, &ctx, &bad).unwrap_err();
+        let err = list(None, ctx.now, &bad).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -159,14 +160,14 @@ mod tests {
                 before: ctx.now - 86_400
             }
         );
-        let events = log(Some(store.as_mut()), &ctx, &LogRequest::default()).unwrap();
+        let events = log(Some(store.as_mut()), ctx.now, &LogRequest::default()).unwrap();
         let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["pruned"]);
         let since = LogRequest {
             since: Some("1h".into()),
             ..LogRequest::default()
         };
-        assert_eq!(log(Some(store.as_mut()), &ctx, &since).unwrap().len(), 1);
+        assert_eq!(log(Some(store.as_mut()), ctx.now, &since).unwrap().len(), 1);
         assert!(NOW < ctx.now);
     }
 }

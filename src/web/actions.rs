@@ -152,9 +152,7 @@ pub async fn confirm_revoke_all(
     let ctx = calls::acting(&admin, &caller);
     let who = user.clone();
     let count = admin
-        .run(ctx, move |s, ctx| {
-            ops::count_active(Some(s), ctx, who.as_deref())
-        })
+        .run(ctx, move |s, _| ops::count_active(Some(s), who.as_deref()))
         .await
         .map_err(|e| Response::from(Problem::of(&e)))?;
     Ok(page(

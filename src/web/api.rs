@@ -71,7 +71,7 @@ pub async fn list(
         ..Default::default()
     };
     let creds = admin
-        .run(ctx, move |s, ctx| ops::list(Some(s), ctx, &req))
+        .run(ctx, move |s, ctx| ops::list(Some(s), ctx.now, &req))
         .await
         .map_err(fail)?;
     let items = creds.iter().map(|c| credential(c, now)).collect();
@@ -317,7 +317,7 @@ pub async fn log(
         since: param(&query, "since"),
     };
     let events = admin
-        .run(ctx, move |s, ctx| ops::log(Some(s), ctx, &req))
+        .run(ctx, move |s, ctx| ops::log(Some(s), ctx.now, &req))
         .await
         .map_err(fail)?;
     let items = events

@@ -189,7 +189,7 @@ pub async fn index(
     };
     let notice = admin.sessions.take_notice(&found.key);
     let creds = match admin
-        .run(ctx, move |s, ctx| ops::list(Some(s), ctx, &req))
+        .run(ctx, move |s, ctx| ops::list(Some(s), ctx.now, &req))
         .await
     {
         Ok(creds) => creds,

@@ -51,23 +51,44 @@ pub fn update(
     store.update(&c.id, &changes, ctx.now, &ctx.actor.to_string())
 }
 
+/// A credential after `disable` or `enable`, and whether that changed it: disabling a
+/// disabled one (or enabling an enabled one) writes nothing and records no event, and a
+/// front says so rather than claim it did.
+#[derive(Debug)]
+pub struct Switched {
+    pub credential: Credential,
+    pub changed: bool,
+}
+
 /// Pauses an active credential: refused everywhere (reason `disabled`) until enabled, with
-/// its hash, attributes and history kept. Disabling a disabled one changes nothing.
-pub fn disable(store: &mut dyn Store, ctx: &Ctx, target: &Target) -> Result<Credential> {
+/// its hash, attributes and history kept.
+pub fn disable(store: &mut dyn Store, ctx: &Ctx, target: &Target) -> Result<Switched> {
     pause(store, ctx, target, true)
 }
 
 /// Brings a paused credential back as it was.
-pub fn enable(store: &mut dyn Store, ctx: &Ctx, target: &Target) -> Result<Credential> {
+pub fn enable(store: &mut dyn Store, ctx: &Ctx, target: &Target) -> Result<Switched> {
     pause(store, ctx, target, false)
 }
 
-fn pause(store: &mut dyn Store, ctx: &Ctx, target: &Target, disabled: bool) -> Result<Credential> {
-    let req = UpdateRequest {
+fn pause(store: &mut dyn Store, ctx: &Ctx, target: &Target, disabled: bool) -> Result<Switched> {
+    let c = resolve(store, target)?;
+    if c.revoked_at.is_none() && c.disabled == disabled {
+        // A revoked one goes on to the store, which refuses it as it refuses any change.
+        return Ok(Switched {
+            credential: c,
+            changed: false,
+        });
+    }
+    let changes = Changes {
         disabled: Some(disabled),
-        ..UpdateRequest::default()
+        ..Changes::default()
     };
-    update(store, ctx, target, req)
+    let credential = store.update(&c.id, &changes, ctx.now, &ctx.actor.to_string())?;
+    Ok(Switched {
+        credential,
+        changed: true,
+    })
 }
 
 /// The field an empty update is refused under (a front words it with its own names).
@@ -156,6 +177,48 @@ mod tests {
     }
 
     #[test]
+    fn a_pause_says_whether_it_changed_anything_and_refuses_a_revoked_one() {
+        let (_dir, mut store) = store();
+        let c = issued(store.as_mut());
+        let target = Target::Id(c.id.clone());
+        // (disabled afterwards, changed) for each call.
+        let after = |s: Result<Switched>| {
+            let s = s.unwrap();
+            (s.credential.disabled, s.changed)
+        };
+        assert_eq!(
+            after(disable(store.as_mut(), &ctx(), &target)),
+            (true, true)
+        );
+        assert_eq!(
+            after(disable(store.as_mut(), &ctx(), &target)),
+            (true, false)
+        );
+        assert_eq!(
+            after(enable(store.as_mut(), &ctx(), &target)),
+            (false, true)
+        );
+        assert_eq!(
+            after(enable(store.as_mut(), &ctx(), &target)),
+            (false, false)
+        );
+        let kinds: Vec<String> = store
+            .events(&Default::default())
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            ["created", "disabled", "enabled"],
+            "one event per change"
+        );
+        super::super::revoke(store.as_mut(), &ctx(), std::slice::from_ref(&target)).unwrap();
+        let err = enable(store.as_mut(), &ctx(), &target);
+        assert!(matches!(err, Err(Error::Conflict(_))), "{err:?}");
+    }
+
+    #[test]
     fn nothing_to_change_is_refused_before_the_lookup() {
         let (_dir, mut store) = store();
         let target = Target::Id("zzzzzzzzzzzz".into());
@@ -200,8 +263,18 @@ mod tests {
         let (_dir, mut store) = store();
         let c = issued(store.as_mut());
         let target = Target::Id(c.id.clone());
-        assert!(disable(store.as_mut(), &ctx(), &target).unwrap().disabled);
-        assert!(disable(store.as_mut(), &ctx(), &target).unwrap().disabled);
+        assert!(
+            disable(store.as_mut(), &ctx(), &target)
+                .unwrap()
+                .credential
+                .disabled
+        );
+        assert!(
+            disable(store.as_mut(), &ctx(), &target)
+                .unwrap()
+                .credential
+                .disabled
+        );
         let req = UpdateRequest {
             scopes: Some(Vec::new()),
             ..UpdateRequest::default()
@@ -218,7 +291,12 @@ mod tests {
             rotated.credential
         );
         let new = Target::Id(rotated.credential.id.clone());
-        assert!(!enable(store.as_mut(), &ctx(), &new).unwrap().disabled);
+        assert!(
+            !enable(store.as_mut(), &ctx(), &new)
+                .unwrap()
+                .credential
+                .disabled
+        );
         let events = store.events(&Default::default()).unwrap();
         let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(

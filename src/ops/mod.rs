@@ -19,7 +19,9 @@ mod read;
 mod revoke;
 
 pub use actor::Actor;
-pub use change::{NOTHING_TO_CHANGE, Renamed, UpdateRequest, disable, enable, rename, update};
+pub use change::{
+    NOTHING_TO_CHANGE, Renamed, Switched, UpdateRequest, disable, enable, rename, update,
+};
 pub use issue::{CreateRequest, Issued, create, rotate};
 pub use read::{ListRequest, LogRequest, Pruned, list, log, prune, show};
 pub use revoke::{count_active, revoke, revoke_all};

@@ -117,17 +117,21 @@ async fn act_on(
             "no action was chosen",
         ));
     };
-    admin
+    let changed = admin
         .run(ctx, move |s, ctx| match disabled {
-            None => ops::revoke(s, ctx, &[target]).map(drop),
-            Some(true) => ops::disable(s, ctx, &target).map(drop),
-            Some(false) => ops::enable(s, ctx, &target).map(drop),
+            None => ops::revoke(s, ctx, &[target]).map(|_| true),
+            Some(true) => ops::disable(s, ctx, &target).map(|s| s.changed),
+            Some(false) => ops::enable(s, ctx, &target).map(|s| s.changed),
         })
         .await
         .map_err(|e| Problem::of(&e))?;
-    admin
-        .sessions
-        .put_notice(&found.key, format!("{verb} {name}."), false);
+    // A pause asked for twice (two tabs) is said to have changed nothing.
+    let notice = if changed {
+        format!("{verb} {name}.")
+    } else {
+        format!("{name} was already {}.", verb.to_lowercase())
+    };
+    admin.sessions.put_notice(&found.key, notice, false);
     Ok(())
 }
 

@@ -76,7 +76,11 @@ fn rotate_keeps_a_pause_and_update_does_not_lift_it() {
     let appw = Appw::new();
     let (id, _) = appw.create("deploy", "ci");
     appw.run(&["disable", &id]).ok();
-    appw.run(&["disable", &id]).ok(); // already paused: nothing changes
+    let again = appw.run(&["disable", &id]).ok();
+    assert_eq!(
+        again.stdout,
+        format!("{id} (deploy: ci) was already disabled; nothing changed\n")
+    );
     let updated = appw
         .run(&["update", &id, "--scope", "deploy", "--json"])
         .ok()

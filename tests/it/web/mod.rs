@@ -14,6 +14,7 @@ mod powers;
 mod refusal_log;
 mod screen;
 mod screen_actors;
+mod screen_pause_twice;
 mod screen_powers;
 mod session_ends;
 mod sessions;

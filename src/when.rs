@@ -15,25 +15,11 @@ pub type Timestamp = i64;
 pub enum Clock {
     /// The system clock.
     System,
-    /// A fixed time (`APPW_NOW`, honoured by debug builds only: see [`Clock::from_env`]).
+    /// A fixed time (`APPW_NOW`, honoured by debug builds only: see `cmd::Process`).
     Fixed(Timestamp),
 }
 
 impl Clock {
-    /// The clock a process runs with. In debug builds (what `cargo test` runs) `APPW_NOW`
-    /// (RFC 3339) replaces the system clock, so tests of expiry and of the log are
-    /// deterministic; release builds ignore it, so nobody can verify an expired password or
-    /// backdate the log by setting it.
-    pub fn from_env() -> Result<Clock> {
-        #[cfg(debug_assertions)]
-        if let Ok(s) = std::env::var("APPW_NOW") {
-            return parse_rfc3339(&s).map(Clock::Fixed).ok_or_else(|| {
-                Error::Usage(format!("APPW_NOW={} is not an RFC 3339 time", quoted(&s)))
-            });
-        }
-        Ok(Clock::System)
-    }
-
     /// The current time.
     pub fn now(self) -> Timestamp {
         match self {
@@ -117,7 +103,8 @@ fn when_error(s: &str, field: &'static str) -> Error {
     )
 }
 
-fn parse_rfc3339(s: &str) -> Option<Timestamp> {
+/// An RFC 3339 time (surrounding blanks ignored), if `s` is one.
+pub fn parse_rfc3339(s: &str) -> Option<Timestamp> {
     DateTime::parse_from_rfc3339(s.trim())
         .ok()
         .map(|t| t.timestamp())

@@ -40,12 +40,34 @@ pub struct Process {
 }
 
 impl Process {
+    /// The one place the process reads these variables. `APPW_HUGE_PAGES=0` (or `off`)
+    /// hashes in ordinary memory, for comparisons and kernels where huge pages misbehave.
     pub fn from_env() -> Result<Process, Error> {
+        let huge_pages = match std::env::var_os("APPW_HUGE_PAGES") {
+            Some(v) if v == "0" || v == "off" => Strategy::Ordinary,
+            _ => Strategy::HugePages,
+        };
         Ok(Process {
-            clock: Clock::from_env()?,
-            huge_pages: Strategy::from_env(),
+            clock: clock_from_env()?,
+            huge_pages,
         })
     }
+}
+
+/// In debug builds (what `cargo test` runs) `APPW_NOW` (RFC 3339) replaces the system
+/// clock, so tests of expiry and of the log are deterministic; release builds ignore it, so
+/// nobody can verify an expired password or backdate the log by setting it.
+fn clock_from_env() -> Result<Clock, Error> {
+    #[cfg(debug_assertions)]
+    if let Ok(s) = std::env::var("APPW_NOW") {
+        return crate::when::parse_rfc3339(&s)
+            .map(Clock::Fixed)
+            .ok_or_else(|| {
+                let s = crate::secret::redact::quoted(&s);
+                Error::Usage(format!("APPW_NOW={s} is not an RFC 3339 time"))
+            });
+    }
+    Ok(Clock::System)
 }
 
 /// What every command may need besides its own arguments.

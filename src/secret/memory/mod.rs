@@ -23,17 +23,6 @@ pub enum Strategy {
     Ordinary,
 }
 
-impl Strategy {
-    /// `HugePages` unless `APPW_HUGE_PAGES=0` asks otherwise (for comparisons and kernels
-    /// where THP misbehaves). Read once by the process (`main`), and handed in.
-    pub fn from_env() -> Strategy {
-        match std::env::var_os("APPW_HUGE_PAGES") {
-            Some(v) if v == "0" || v == "off" => Strategy::Ordinary,
-            _ => Strategy::HugePages,
-        }
-    }
-}
-
 /// Memory for one evaluation. Dropped, it is wiped (after its populating thread is done)
 /// and freed on the dropping thread; an [`Arena`] decides when it is dropped instead.
 pub struct Memory {

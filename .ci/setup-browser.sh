@@ -15,11 +15,15 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt_install setup-browser "${missing[@]}"
 fi
 
+# One version, so every run checks the pages against the same rules. The test finds it
+# where this installs it: $(npm root -g)/axe-core/axe.min.js.
+axe_version=4.14.1
 root=$(npm root -g)
-if [ -r "$root/axe-core/axe.min.js" ]; then
-    echo "chromium, chromedriver and axe-core already installed"
+installed=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$root/axe-core/package.json" 2>/dev/null | head -n 1)
+if [ "$installed" = "$axe_version" ] && [ -r "$root/axe-core/axe.min.js" ]; then
+    echo "chromium, chromedriver and axe-core $axe_version already installed"
     exit 0
 fi
-echo "installing axe-core"
-npm install -g --no-audit --no-fund --loglevel=error axe-core@4 </dev/null
+echo "installing axe-core $axe_version"
+npm install -g --no-audit --no-fund --loglevel=error "axe-core@$axe_version" </dev/null
 [ -r "$root/axe-core/axe.min.js" ]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::header::HeaderMap;
+use hyper::header::{AUTHORIZATION, HeaderMap, HeaderName};
 use hyper::{Request, Response, StatusCode};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -31,6 +31,27 @@ pub enum Gate {
     Refused(Answer),
 }
 
+/// The request headers `/auth`'s pipeline reads: the credential, and the client address a
+/// trusted proxy gives (`listen::client`). The gate is handed only these ([`gate_headers`]):
+/// a rule that reads another header must add it here.
+const READS: [HeaderName; 3] = [
+    AUTHORIZATION,
+    HeaderName::from_static("x-forwarded-for"),
+    HeaderName::from_static("x-real-ip"),
+];
+
+/// What of `headers` the gate reads (every value of each, in order). The values share
+/// their bytes with `headers` (a `HeaderValue` is reference-counted): nothing is copied.
+pub fn gate_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut picked = HeaderMap::new();
+    for name in &READS {
+        for value in headers.get_all(name) {
+            picked.append(name.clone(), value.clone());
+        }
+    }
+    picked
+}
+
 /// Binds the admin listener's sockets. Never the sockets systemd passes: those are
 /// `--listen`'s, and the admin routes must not appear on `/auth`'s listener.
 pub fn bind_admin(addresses: &[Address]) -> Result<Vec<Listener>> {
@@ -38,12 +59,13 @@ pub fn bind_admin(addresses: &[Address]) -> Result<Vec<Listener>> {
 }
 
 impl Server {
-    /// Decides the credential in `headers` exactly as `/auth?scope=SCOPE` decides it: the
-    /// same code path, so a rule added there (a new rejection reason, a header refused)
-    /// holds here too, with the same cost, throttling, log line and record.
+    /// Decides the credential in `headers` (see [`gate_headers`]) exactly as
+    /// `/auth?scope=SCOPE` decides it: the same code path, so a rule added there (a new
+    /// rejection reason) holds here too, with the same cost, throttling, log line and
+    /// record.
     pub async fn gate(
         self: &Arc<Self>,
-        headers: &HeaderMap,
+        headers: HeaderMap,
         peer: Peer,
         scope: Option<&str>,
     ) -> Gate {
@@ -60,7 +82,7 @@ impl Server {
                 return Gate::Refused(answer);
             }
         }
-        *req.headers_mut() = headers.clone();
+        *req.headers_mut() = headers;
         let answer = self.auth(&req, peer).await;
         if answer.status() == StatusCode::NO_CONTENT {
             if let Some(id) = answer
@@ -85,6 +107,11 @@ impl Server {
     /// The origins `/authorize` may send a password to.
     pub fn authorize_origins(&self) -> &[String] {
         &self.config.authorize_origins
+    }
+
+    /// The client a request comes from, as `/auth` names it in its log and throttles it.
+    pub fn client(&self, peer: Peer, headers: &HeaderMap) -> String {
+        super::listen::client(peer, headers, &self.config.trusted)
     }
 
     /// The time a request's decisions are made at (the server's clock).

@@ -145,7 +145,7 @@ impl Metrics {
         metric(
             "appw_rejections_unrecorded_total",
             "counter",
-            "Rejections only counted, not logged, because too many distinct ones were pending.",
+            "Rejections without a row of their own (too many distinct ones pending), counted in a \"rejections not recorded\" event.",
             get(&self.rejections_dropped),
         );
         metric(

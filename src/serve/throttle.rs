@@ -8,8 +8,11 @@ use std::time::{Duration, Instant};
 pub const WINDOW: Duration = Duration::from_secs(60);
 
 /// Clients tracked at most; beyond that, windows that ended are dropped, and if that is not
-/// enough the table starts over (throttling is a defence of the CPU, never of access).
+/// enough, an eighth of the table is evicted: those with the fewest failures, oldest first,
+/// never one with an evaluation in flight. Starting over instead would let a client with
+/// many addresses (an IPv6 /48 is 65,536 /64s) un-throttle everyone, itself included.
 const MAX_CLIENTS: usize = 100_000;
+const EVICT: usize = MAX_CLIENTS / 8;
 
 pub struct Throttle {
     limit: u32,
@@ -136,7 +139,7 @@ impl Throttle {
         if clients.len() >= MAX_CLIENTS && !clients.contains_key(client) {
             clients.retain(|_, w| now.duration_since(w.start) < WINDOW);
             if clients.len() >= MAX_CLIENTS {
-                clients.clear();
+                Self::evict(clients);
             }
         }
         let w = clients.entry(client.to_string()).or_insert(Window {
@@ -149,6 +152,30 @@ impl Throttle {
             w.failures = 0;
         }
         w
+    }
+}
+
+impl Throttle {
+    /// Drops [`EVICT`] windows of those least worth keeping: fewest failures, then oldest
+    /// (so throttled clients go last, nearest the end of their window first); a window
+    /// with an evaluation in flight is kept, or its reservation would be forgotten.
+    fn evict(clients: &mut HashMap<String, Window>) {
+        let mut candidates: Vec<(u32, Instant, &String)> = clients
+            .iter()
+            .filter(|(_, w)| w.in_flight == 0)
+            .map(|(k, w)| (w.failures, w.start, k))
+            .collect();
+        let n = EVICT.min(candidates.len());
+        if n == 0 {
+            return;
+        }
+        if n < candidates.len() {
+            candidates.select_nth_unstable(n);
+        }
+        let gone: Vec<String> = candidates[..n].iter().map(|c| c.2.clone()).collect();
+        for key in gone {
+            clients.remove(&key);
+        }
     }
 }
 
@@ -213,5 +240,35 @@ mod tests {
         assert_eq!(t.admit("c", now).err(), Some(Refusal::Throttled(60)));
         assert!(t.retry_after("c", now).is_some());
         assert!(t.admit("other", now).is_ok(), "per client");
+    }
+
+    #[test]
+    fn a_full_table_keeps_throttled_clients_and_reservations() {
+        let t = Throttle::new(3);
+        let now = Instant::now();
+        for _ in 0..3 {
+            t.fail("2001:db8:1::1", now);
+        }
+        let held = [t.admit("b", now).unwrap(), t.admit("b", now).unwrap()];
+        // Twice the table's size of other /64s (an IPv6 /47), one failure each.
+        for n in 0..2 * MAX_CLIENTS as u32 {
+            t.fail(
+                &format!("2001:db8:{:x}:{:x}::1", 2 + n / 65_536, n % 65_536),
+                now,
+            );
+        }
+        assert!(t.clients.lock().unwrap().len() <= MAX_CLIENTS);
+        assert_eq!(
+            t.retry_after("2001:db8:1::2", now),
+            Some(60),
+            "the throttled client is still throttled"
+        );
+        assert!(t.admit("b", now).is_ok(), "two of three were in flight");
+        assert_eq!(
+            t.admit("b", now).err(),
+            Some(Refusal::Busy),
+            "the reservations in flight were kept"
+        );
+        drop(held);
     }
 }

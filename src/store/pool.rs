@@ -26,15 +26,25 @@ const WAIT: Duration = Duration::from_secs(1);
 /// them (a few `stat`s each).
 pub const TRUST_EVERY: Duration = Duration::from_millis(500);
 
-/// The file a SQLite path names: device and inode, and its size and modification time
-/// (a file overwritten in place keeps its inode; a checkpoint changes them too, which
-/// costs only a reopening).
+/// The file a SQLite path names: device and inode, and its size, modification time and
+/// status change time (a file overwritten in place keeps its inode; a checkpoint changes
+/// them too, which costs only a reopening). The change time is there because the other
+/// two can be put back (`cp -p`, `touch -r`, an overwrite of the same size): nobody but
+/// the kernel sets it, and any write or `utimes` moves it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct FileId {
     dev: u64,
     ino: u64,
     size: u64,
     mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl FileId {
+    /// Which file this is, whatever its content: what open connections hold.
+    fn inode(self) -> (u64, u64) {
+        (self.dev, self.ino)
+    }
 }
 
 pub struct Pool {
@@ -51,8 +61,14 @@ struct State {
     idle: Vec<Box<dyn Store>>,
     /// Connections open, idle or lent.
     open: usize,
-    /// SQLite: the file the open connections have open (`None` once it is gone).
+    /// SQLite: the file at the path as last seen, content included (`None` once it is
+    /// gone): when the path shows anything else, the connections are retired.
     file: Option<FileId>,
+    /// SQLite: the file (device and inode) the connections of this generation have open,
+    /// `None` when that is not known (the path is gone, or changed while a connection was
+    /// being opened). Kept apart from `file`: a checkpoint changes the content, not which
+    /// file the connections hold, and must not make them orphans.
+    inode: Option<(u64, u64)>,
     /// Bumped whenever the connections open are retired: one lent before comes back to
     /// be closed, not reused.
     generation: u64,
@@ -95,6 +111,7 @@ impl Pool {
             Location::Sqlite(path) => file_id(path)?,
             Location::Postgres(_) => None,
         };
+        let inode = file.map(FileId::inode);
         Ok(Arc::new(Pool {
             location: location.clone(),
             shared,
@@ -103,6 +120,7 @@ impl Pool {
                 idle: vec![first],
                 open: 1,
                 file,
+                inode,
                 generation: 0,
                 orphans_below: 0,
                 orphans_open: 0,
@@ -153,8 +171,12 @@ impl Pool {
             return Ok(());
         }
         if now != state.file {
-            let moved = match (now, state.file) {
-                (Some(now), Some(was)) => (now.dev, now.ino) != (was.dev, was.ino),
+            // Another file at the path (or none, or not known which the connections hold):
+            // theirs is an orphan, whose WAL is folded into it as they close. The same file
+            // with other content (a checkpoint, an overwrite in place): they are closed and
+            // the next use opens it again, no more.
+            let moved = match (now, state.inode) {
+                (Some(now), Some(held)) => now.inode() != held,
                 _ => true,
             };
             let retired = self.retire_all(&mut state);
@@ -163,7 +185,11 @@ impl Pool {
                 // Those lent now, and those just taken out of use.
                 state.orphans_open = state.open + retired.len();
             }
-            state.file = None;
+            // From here on the path is looked at against what it now shows: the next
+            // connection opens that file (`take` checks it does), so neither a checkpoint
+            // nor a swap retires more than once.
+            state.file = now;
+            state.inode = now.map(FileId::inode);
             drop(state);
             let count = retired.len();
             for mut store in retired {
@@ -231,12 +257,23 @@ impl Pool {
                 let before = self.sqlite_file();
                 return match open(&self.location, Access::Existing) {
                     Ok(Some(store)) => {
-                        // The file opened is the one the path named before and after the
-                        // opening (else the next use looks again).
+                        let after = self.sqlite_file();
                         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-                        if before.is_some() && before == self.sqlite_file() {
-                            state.file = before;
-                            state.trusted_at = Some(Instant::now());
+                        let opened = match (before, after) {
+                            (Some(b), Some(a)) if b.inode() == a.inode() => Some(b.inode()),
+                            _ => None,
+                        };
+                        if generation == state.generation {
+                            if opened.is_some() && opened == state.inode {
+                                // Opened with every check a fresh start makes.
+                                state.trusted_at = Some(Instant::now());
+                            } else {
+                                // The path changed while it was being opened: which file
+                                // this connection holds is not known, so the next use
+                                // retires this generation as orphans.
+                                state.file = None;
+                                state.inode = None;
+                            }
                         }
                         Ok((store, generation))
                     }
@@ -331,6 +368,7 @@ fn file_id(path: &Path) -> Result<Option<FileId>> {
             ino: meta.ino(),
             size: meta.size(),
             mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
         })),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::Unavailable(format!(
@@ -339,3 +377,6 @@ fn file_id(path: &Path) -> Result<Option<FileId>> {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests;

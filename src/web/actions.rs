@@ -6,14 +6,14 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
 use super::auth::{Caller, Role};
-use super::body::{self, Form};
+use super::body::{self, Form, PathId};
 use super::calls::{self, Issue};
-use super::pages::{Signed, form_session, insecure, me, page, see_other, signed};
+use super::pages::{Signed, form_session, insecure, me, page, see_other, signed, unavailable};
 use super::reply::Problem;
 use super::session::{Found, Issued};
 use super::{Admin, views};
@@ -70,7 +70,7 @@ fn keep(admin: &Admin, found: &Found, issued: ops::Issued, verb: &str) {
 /// `POST /credentials/{id}`: the row's buttons, `revoke`, `rotate`, `disable`, `enable`.
 pub async fn act(
     State(admin): State<Arc<Admin>>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
@@ -137,8 +137,10 @@ pub async fn confirm_revoke_all(
     headers: HeaderMap,
     uri: Uri,
 ) -> Answer {
-    let Signed::In(found, caller) = signed(&admin, &headers).await else {
-        return Ok(see_other("/"));
+    let (found, caller) = match signed(&admin, &headers).await {
+        Signed::In(found, caller) => (found, caller),
+        Signed::Unavailable => return Err(unavailable(&headers)),
+        Signed::Ended | Signed::None => return Ok(see_other("/")),
     };
     let query = body::query(uri.query(), &["user"])?;
     let asked = query

@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::{self, Caller, Need, Role};
+use super::body::PathId;
 use super::calls::{Issue, acting, issue, visible, within_power};
 use super::reply::Problem;
 use super::{Admin, body, reply};
@@ -140,7 +141,7 @@ fn issued_json(issued: &ops::Issued, status: StatusCode) -> Response {
 pub async fn show(
     State(admin): State<Arc<Admin>>,
     Extension(peer): Extension<Peer>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     headers: HeaderMap,
 ) -> Answer {
     let caller = manager(&admin, &headers, peer).await?;
@@ -168,7 +169,7 @@ pub struct PatchBody {
 pub async fn update(
     State(admin): State<Arc<Admin>>,
     Extension(peer): Extension<Peer>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
@@ -192,11 +193,17 @@ pub async fn update(
     let c = visible(&admin, &caller, id).await?;
     let ctx = acting(&admin, &caller);
     let (now, target) = (ctx.now, Target::Id(c.id.clone()));
-    if caller.role == Role::Own {
+    // Only what hands power back is checked: a rename, or a pause, of a stronger credential
+    // of its own user is as much the caller's to do as a revoke.
+    let grants = req.scopes.is_some()
+        || req.allow_from.is_some()
+        || req.expires.is_some()
+        || req.disabled == Some(false);
+    if caller.role == Role::Own && grants {
         let expires_at = match &req.expires {
             None => c.expires_at,
             Some(None) => None,
-            Some(Some(w)) => crate::when::parse_future(w, now, "expires").ok(),
+            Some(Some(w)) => Some(crate::when::parse_future(w, now, "expires").map_err(fail)?),
         };
         let scopes = req.scopes.as_ref().unwrap_or(&c.scopes);
         let allow_from = req.allow_from.as_ref().unwrap_or(&c.allow_from);
@@ -215,9 +222,10 @@ pub async fn update(
 pub async fn rotate(
     State(admin): State<Arc<Admin>>,
     Extension(peer): Extension<Peer>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     headers: HeaderMap,
 ) -> Answer {
+    body::no_form(&headers)?;
     let caller = manager(&admin, &headers, peer).await?;
     let c = visible(&admin, &caller, id).await?;
     // A new password for a credential is that credential's power in the caller's hands.
@@ -233,7 +241,7 @@ pub async fn rotate(
 pub async fn revoke(
     State(admin): State<Arc<Admin>>,
     Extension(peer): Extension<Peer>,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     headers: HeaderMap,
 ) -> Answer {
     let caller = manager(&admin, &headers, peer).await?;

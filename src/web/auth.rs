@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 
 use crate::serve::Server;
-use crate::serve::gate::{Answer, Gate, Peer};
+use crate::serve::gate::{Answer, Gate, Peer, gate_headers};
 use crate::store::{HashRecord, Timestamp};
 
 /// The scope that manages every user's credentials.
@@ -66,7 +66,7 @@ pub async fn authenticate(
         Need::Any => None,
         Need::Manage => Some(claimed_role(server, headers).await.scope()),
     };
-    let id = match server.gate(headers, peer, scope).await {
+    let id = match server.gate(gate_headers(headers), peer, scope).await {
         Gate::Passed { id } => id,
         Gate::Refused(answer) => return Err(answer),
     };
@@ -79,22 +79,26 @@ pub async fn authenticate(
 }
 
 /// Whether a session's credential still signs it in: not revoked, disabled or expired,
-/// and still holding the scope it signed in with.
+/// and still holding the scope it signed in with. `Ok(None)` is a definite no (the row
+/// says so, or is gone); `Err` is a store that did not answer, which decides nothing: the
+/// session is neither ended nor let through.
 pub async fn still_valid(
     server: &Arc<Server>,
     id: &str,
     role: Role,
     now: Timestamp,
-) -> Option<Caller> {
-    let record = server.record(id.to_string()).await.ok().flatten()?;
+) -> crate::error::Result<Option<Caller>> {
+    let Some(record) = server.record(id.to_string()).await? else {
+        return Ok(None);
+    };
     let usable = record.hash.is_some()
         && !record.disabled
         && record.expires_at.is_none_or(|at| at > now)
         && record.scopes.iter().any(|s| s == role.scope());
-    usable.then(|| Caller {
+    Ok(usable.then(|| Caller {
         role,
         ..Caller::of(record)
-    })
+    }))
 }
 
 /// The role to ask the gate for: `appw:admin` when the credential the header names holds

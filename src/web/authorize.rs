@@ -173,7 +173,8 @@ pub async fn consent(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: U
     let pending = ask(&admin, &uri).map_err(|why| refused(&headers, why))?;
     let (found, caller) = match signed(&admin, &headers).await {
         Signed::In(found, caller) => (found, caller),
-        _ => return Ok(pages::sign_in_first(&admin, &headers, &uri)),
+        Signed::Unavailable => return Err(pages::unavailable(&headers)),
+        Signed::Ended | Signed::None => return Ok(pages::sign_in_first(&admin, &headers, &uri)),
     };
     let view = Consent {
         insecure: insecure(&headers),

@@ -1,11 +1,12 @@
 //! Request bodies, read within bounds: JSON for the API (415 unless it says JSON, 413 over
 //! 64 KiB, 400 for anything malformed, not UTF-8, or holding a field the route does not
-//! know, naming it), and the screen's forms.
+//! know, naming it), the screen's forms, and query strings (strict UTF-8 too).
 
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde::de::DeserializeOwned;
+use zeroize::Zeroizing;
 
 use super::reply::{self, Problem};
 
@@ -64,6 +65,19 @@ fn is_type(headers: &HeaderMap, mime: &str) -> bool {
         .is_some_and(|t| t.trim().eq_ignore_ascii_case(mime))
 }
 
+/// For a route that takes no body (`POST .../rotate`): a request that says it carries
+/// anything but JSON is refused (415). An HTML form always says it carries a form, so no
+/// page of another site can make a browser call such a route.
+pub fn no_form(headers: &HeaderMap) -> Result<(), Problem> {
+    if headers.contains_key(header::CONTENT_TYPE) && !is_type(headers, "application/json") {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the body must be application/json",
+        ));
+    }
+    Ok(())
+}
+
 /// A JSON body of type `T` (whose fields deny unknown ones).
 pub async fn json<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, Response> {
     if !is_type(headers, "application/json") {
@@ -103,7 +117,10 @@ fn malformed(e: &serde_path_to_error::Error<serde_json::Error>) -> Response {
     reply::error(StatusCode::BAD_REQUEST, &text)
 }
 
-/// A form body (`application/x-www-form-urlencoded`), as name/value pairs.
+/// A form body (`application/x-www-form-urlencoded`), as name/value pairs. The sign-in
+/// form carries a password: the values are held in zeroizing buffers, and the body's own
+/// bytes are wiped once parsed when nothing else holds them (see SECURITY.md for the
+/// copies that remain).
 pub async fn form(headers: &HeaderMap, body: Body) -> Result<Form, Response> {
     if !is_type(headers, "application/x-www-form-urlencoded") {
         return Err(reply::error(
@@ -112,17 +129,21 @@ pub async fn form(headers: &HeaderMap, body: Body) -> Result<Form, Response> {
         ));
     }
     let bytes = bytes(headers, body).await?;
-    if std::str::from_utf8(&bytes).is_err() {
-        return Err(reply::error(
+    let parsed = pairs(&bytes);
+    if let Ok(mut own) = bytes.try_into_mut() {
+        zeroize::Zeroize::zeroize(&mut own[..]);
+    }
+    match parsed {
+        Some(pairs) => Ok(Form(pairs)),
+        None => Err(reply::error(
             StatusCode::BAD_REQUEST,
             "the form is not UTF-8",
-        ));
+        )),
     }
-    Ok(Form(form_urlencoded::parse(&bytes).into_owned().collect()))
 }
 
 /// A submitted form's fields.
-pub struct Form(Vec<(String, String)>);
+pub struct Form(Vec<(String, Zeroizing<String>)>);
 
 impl Form {
     /// The first value of `name`, if given.
@@ -150,11 +171,62 @@ impl Form {
     }
 }
 
-/// The query string's pairs (`?user=U&since=WHEN`); a key the route does not know, or one
-/// given twice, is refused (400), never ignored.
+/// `application/x-www-form-urlencoded` pairs (a form body or a query string), decoded
+/// strictly: `None` when a name or value is not UTF-8 once decoded (never replaced by
+/// U+FFFD, which would make `?user=%ff` a question about some other user).
+fn pairs(input: &[u8]) -> Option<Vec<(String, Zeroizing<String>)>> {
+    let mut out = Vec::new();
+    for pair in input.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+        let (name, value) = match pair.iter().position(|b| *b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &[][..]),
+        };
+        let name = decode(name)?;
+        out.push((name.as_str().to_string(), decode(value)?));
+    }
+    Some(out)
+}
+
+/// One percent-encoded component, `+` as a space, into a buffer of its final size at most
+/// (no reallocation leaves a copy behind); a `%` not followed by two hex digits is itself.
+fn decode(part: &[u8]) -> Option<Zeroizing<String>> {
+    let mut bytes = Zeroizing::new(Vec::with_capacity(part.len()));
+    let mut i = 0;
+    while i < part.len() {
+        let hex = |at: usize| part.get(at).and_then(|b| (*b as char).to_digit(16));
+        match (part[i], hex(i + 1), hex(i + 2)) {
+            (b'%', Some(hi), Some(lo)) => {
+                bytes.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                bytes.push(b' ');
+                i += 1;
+            }
+            (b, _, _) => {
+                bytes.push(b);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&bytes).ok()?;
+    String::from_utf8(std::mem::take(&mut *bytes))
+        .ok()
+        .map(Zeroizing::new)
+}
+
+/// The query string's pairs (`?user=U&since=WHEN`); a key the route does not know, one
+/// given twice, or one not UTF-8 once decoded is refused (400), never ignored.
 pub fn query(query: Option<&str>, known: &[&str]) -> Result<Vec<(String, String)>, Problem> {
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
-        .into_owned()
+    let pairs: Vec<(String, String)> = pairs(query.unwrap_or("").as_bytes())
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "the query string is not UTF-8 once decoded",
+            )
+        })?
+        .into_iter()
+        .map(|(k, v)| (k, v.as_str().to_string()))
         .collect();
     for (i, (k, _)) in pairs.iter().enumerate() {
         if !known.contains(&k.as_str()) {
@@ -177,6 +249,33 @@ pub fn query(query: Option<&str>, known: &[&str]) -> Result<Vec<(String, String)
     Ok(pairs)
 }
 
+/// The `{id}` of a route's path. A path whose id is not UTF-8 once percent-decoded is
+/// refused as every other bad value is, `{"error": ...}` with 400, naming the field (axum's
+/// own rejection is plain text).
+pub struct PathId(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathId {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<PathId, Response> {
+        use axum::extract::rejection::PathRejection;
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(id)) => Ok(PathId(id)),
+            Err(PathRejection::FailedToDeserializePathParams(_)) => Err(reply::error(
+                StatusCode::BAD_REQUEST,
+                "id: not a credential id (not UTF-8 once decoded)",
+            )),
+            Err(_) => Err(reply::error(
+                StatusCode::BAD_REQUEST,
+                "id: the path holds no credential id",
+            )),
+        }
+    }
+}
+
 /// Deserializes an absent key as `None` and a present one (even `null`) as `Some`: PATCH's
 /// "`null` clears" needs the difference.
 pub fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
@@ -185,4 +284,34 @@ where
     T: serde::Deserialize<'de>,
 {
     T::deserialize(d).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_decode_as_browsers_encode() {
+        let got = pairs(b"user=al+ice&password=a%2Bb%3D%25&empty=&bare&&x=%zz").unwrap();
+        let got: Vec<(&str, &str)> = got.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("user", "al ice"),
+                ("password", "a+b=%"),
+                ("empty", ""),
+                ("bare", ""),
+                ("x", "%zz"),
+            ]
+        );
+        assert_eq!(pairs(b"name=%C3%A9").unwrap()[0].1.as_str(), "\u{e9}");
+    }
+
+    #[test]
+    fn what_is_not_utf8_once_decoded_is_refused() {
+        assert!(pairs(b"user=%ff").is_none());
+        assert!(pairs(b"%c3=x").is_none());
+        assert!(query(Some("user=%ff"), &["user"]).is_err());
+        assert!(query(Some("user=al%20ice"), &["user"]).is_ok());
+    }
 }

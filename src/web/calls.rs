@@ -8,10 +8,11 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 
 use super::Admin;
-use super::auth::Caller;
+use super::auth::{Caller, Role};
 use super::reply::Problem;
+use crate::error::Error;
 use crate::ops::{self, Actor, Ctx, Target};
-use crate::store::{Credential, Store, Timestamp};
+use crate::store::{Credential, ListFilter, Store, Timestamp};
 
 /// Who acts, and when: what every operation called for `caller` needs besides a hasher
 /// (see [`Admin::run`]).
@@ -52,16 +53,34 @@ impl Admin {
 }
 
 /// The credential `id` names, if the caller may see it; another user's is, for an
-/// `appw:self` caller, as if it did not exist.
+/// `appw:self` caller, as if it did not exist. For it, a prefix is resolved among its own
+/// user's credentials only: a prefix that also matches another user's is not "ambiguous"
+/// (which would confirm that credential exists).
 pub async fn visible(
     admin: &Arc<Admin>,
     caller: &Caller,
     id: String,
 ) -> Result<Credential, Problem> {
-    let target = Target::Id(id);
+    let own = (caller.role == Role::Own).then(|| caller.user.clone());
+    let now = admin.server.clock();
     let c = admin
         .server
-        .with_store(move |s| ops::show(s, &target))
+        .with_store(move |s| match ops::show(s, &Target::Id(id.clone())) {
+            Err(Error::Ambiguous(_)) if own.is_some() => {
+                let prefix = ops::id_prefix(&id)?;
+                let filter = ListFilter {
+                    user: own,
+                    ..ListFilter::default()
+                };
+                let mine: Vec<Credential> = s
+                    .list(&filter, now)?
+                    .into_iter()
+                    .filter(|c| c.id.starts_with(&prefix))
+                    .collect();
+                crate::store::one_match(&prefix, mine)
+            }
+            other => other,
+        })
         .await
         .map_err(|e| Problem::of(&e))?;
     if !caller.sees(&c.user) {

@@ -1,6 +1,7 @@
 //! Cross-site request forgery: every form that changes something carries its session's
 //! token, compared in constant time; a request the browser marks as coming from another
-//! site is refused too. Either refusal is a 403 that changed nothing.
+//! origin (another site, or a sibling subdomain: [`super::origin`]) is refused too. Either
+//! refusal is a 403 that changed nothing.
 //!
 //! The sign-in form has no session to hold its token: it is a double submit instead, a
 //! random nonce in a `__Host-` cookie and, in the form, that nonce's HMAC under a key only
@@ -14,6 +15,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::body::Form;
+use super::origin::from_elsewhere;
 use super::session::{self, Found};
 
 /// The form field that carries the token.
@@ -26,14 +28,7 @@ pub fn valid(session: Option<&Found>, form: &Form, headers: &HeaderMap) -> bool 
     let (Some(session), Some(given)) = (session, form.get(FIELD)) else {
         return false;
     };
-    !cross_site(headers) && bool::from(session.csrf.as_bytes().ct_eq(given.as_bytes()))
-}
-
-fn cross_site(headers: &HeaderMap) -> bool {
-    headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"))
+    !from_elsewhere(headers, false) && bool::from(session.csrf.as_bytes().ct_eq(given.as_bytes()))
 }
 
 /// The sign-in form's stateless token.
@@ -77,6 +72,6 @@ impl SignIn {
             return false;
         };
         let expected = self.token(&nonce);
-        !cross_site(headers) && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+        !from_elsewhere(headers, false) && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
     }
 }

@@ -14,6 +14,7 @@ mod authorize;
 mod body;
 mod calls;
 mod csrf;
+mod origin;
 mod pages;
 mod reply;
 mod session;
@@ -74,8 +75,9 @@ pub fn start<F: Future<Output = ()>>(
         auth_url: auth_listeners.first().map(|l| auth_url(l)),
         authorize_origins: server.authorize_origins().to_vec(),
     });
-    let router = router(admin);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    sweep(admin.clone(), stop_rx.clone());
+    let router = router(admin);
     let graceful = Arc::new(hyper_util::server::graceful::GracefulShutdown::new());
     let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let mut accepting = tokio::task::JoinSet::new();
@@ -121,12 +123,47 @@ pub fn start<F: Future<Output = ()>>(
     }
 }
 
+/// Sweeps ended sessions, and passwords nobody came for, out of memory until the stop.
+fn sweep(admin: Arc<Admin>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(session::SWEEP_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = stop.changed() => return,
+                _ = every.tick() => admin.sessions.sweep(),
+            }
+        }
+    });
+}
+
 /// `http://ADDR/auth` for a TCP listener, or curl's way to a Unix socket.
 fn auth_url(described: &str) -> String {
     match described.strip_prefix("unix:") {
         Some(path) => format!("--unix-socket {path} http://localhost/auth"),
         None => format!("http://{described}/auth"),
     }
+}
+
+/// The JSON API's routes, each behind the guard that refuses what a browser sent from
+/// another site.
+fn api_routes() -> Router<Arc<Admin>> {
+    Router::new()
+        .route(
+            "/api/v1/credentials",
+            get(api::list).post(api::create).delete(api::revoke_all),
+        )
+        .route(
+            "/api/v1/credentials/self",
+            get(api::show_self).delete(api::revoke_self),
+        )
+        .route(
+            "/api/v1/credentials/{id}",
+            get(api::show).patch(api::update).delete(api::revoke),
+        )
+        .route("/api/v1/credentials/{id}/rotate", post(api::rotate))
+        .route("/api/v1/log", get(api::log))
+        .route_layer(axum::middleware::from_fn(origin::api_only_from_here))
 }
 
 fn router(admin: Arc<Admin>) -> Router {
@@ -146,24 +183,46 @@ fn router(admin: Arc<Admin>) -> Router {
         )
         .route("/style.css", get(assets::style))
         .route("/copy.js", get(assets::script))
-        .route(
-            "/api/v1/credentials",
-            get(api::list).post(api::create).delete(api::revoke_all),
-        )
-        .route(
-            "/api/v1/credentials/self",
-            get(api::show_self).delete(api::revoke_self),
-        )
-        .route(
-            "/api/v1/credentials/{id}",
-            get(api::show).patch(api::update).delete(api::revoke),
-        )
-        .route("/api/v1/credentials/{id}/rotate", post(api::rotate))
-        .route("/api/v1/log", get(api::log))
+        .merge(api_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::map_response(harden))
+        .layer(axum::middleware::from_fn_with_state(
+            admin.clone(),
+            log_refusals,
+        ))
         .with_state(admin)
+}
+
+/// One log line for each request refused as malformed (400), slow (408), too large (413)
+/// or of the wrong type (415): who sent it and what was refused, never its body or query
+/// (the path is redacted and quoted like every value a client chose). Refusals of a
+/// credential are the gate's to log, as `/auth` logs them.
+async fn log_refusals(
+    axum::extract::State(admin): axum::extract::State<Arc<Admin>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::StatusCode as S;
+    let client = request
+        .extensions()
+        .get::<Peer>()
+        .map(|peer| admin.server.client(*peer, request.headers()));
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let r = next.run(request).await;
+    let status = r.status();
+    if matches!(
+        status,
+        S::BAD_REQUEST | S::REQUEST_TIMEOUT | S::PAYLOAD_TOO_LARGE | S::UNSUPPORTED_MEDIA_TYPE
+    ) {
+        log(format_args!(
+            "admin refused client={} status={} request={}",
+            client.as_deref().unwrap_or("-"),
+            status.as_u16(),
+            crate::serve::gate::field(&format!("{method} {path}"))
+        ));
+    }
+    r
 }
 
 async fn harden(r: axum::response::Response) -> axum::response::Response {

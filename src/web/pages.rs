@@ -68,6 +68,9 @@ pub(super) enum Signed {
     In(Found, Caller),
     /// Its credential can no longer sign in: the session was ended.
     Ended,
+    /// The store did not say whether its credential still signs in: the session is kept,
+    /// and nothing is done in it now (answer [`unavailable`]).
+    Unavailable,
     None,
 }
 
@@ -78,12 +81,31 @@ pub(super) async fn signed(admin: &Arc<Admin>, headers: &HeaderMap) -> Signed {
     let now = admin.server.clock();
     let who = &found.who;
     match auth::still_valid(&admin.server, &who.credential, who.role, now).await {
-        Some(caller) => Signed::In(found, caller),
-        None => {
+        Ok(Some(caller)) => Signed::In(found, caller),
+        Ok(None) => {
             admin.sessions.end(&found.key);
             Signed::Ended
         }
+        Err(_) => Signed::Unavailable,
     }
+}
+
+/// The page for a store that cannot be used right now (503): nothing was done, and the
+/// session goes on once the store answers again.
+pub(super) fn unavailable(headers: &HeaderMap) -> Response {
+    let mut r = page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &views::Message {
+            insecure: insecure(headers),
+            notice: None,
+            heading: "The store cannot be used right now",
+            text: "Nothing was done, and you are still signed in: try again in a few seconds."
+                .into(),
+        },
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    r
 }
 
 /// The signed-in session of a form post whose CSRF token is valid; otherwise the 403 or
@@ -100,6 +122,7 @@ pub(super) async fn form_session(
         }
         Signed::In(..) | Signed::None => Err(forbidden(headers)),
         Signed::Ended => Err(see_other("/")),
+        Signed::Unavailable => Err(unavailable(headers)),
     }
 }
 
@@ -164,6 +187,7 @@ pub async fn index(
 ) -> Answer {
     let (found, caller) = match signed(&admin, &headers).await {
         Signed::In(found, caller) => (found, caller),
+        Signed::Unavailable => return Err(unavailable(&headers)),
         ended => {
             let notice = matches!(ended, Signed::Ended).then(|| {
                 (
@@ -294,11 +318,11 @@ pub async fn sign_in(
         return Err(forbidden(&headers));
     }
     let old = admin.sessions.find(&headers).map(|found| found.key);
-    let user = form.get("user").unwrap_or("").trim().to_string();
-    let password = zeroize::Zeroizing::new(form.get("password").unwrap_or("").to_string());
-    let mut check = headers.clone();
-    let basic = basic_header(&user, &password);
-    check.insert(header::AUTHORIZATION, basic);
+    let user = form.get("user").unwrap_or("").trim();
+    let password = form.get("password").unwrap_or("");
+    // The gate reads the client address from the request and the credential from here.
+    let mut check = crate::serve::gate::gate_headers(&headers);
+    check.insert(header::AUTHORIZATION, basic_header(user, password));
     match auth::authenticate(&admin.server, &check, peer, Need::Manage).await {
         Ok(caller) => {
             let who = Who {
@@ -347,14 +371,20 @@ pub async fn sign_in(
     }
 }
 
-/// The Authorization value `curl -u USER:PASSWORD` would send (the sign-in form's pair).
+/// The Authorization value `curl -u USER:PASSWORD` would send (the sign-in form's pair),
+/// held in zeroizing buffers of their exact size, the last one owned by the header value
+/// itself (wiped when the last reference to it is dropped).
 fn basic_header(user: &str, password: &str) -> HeaderValue {
-    use base64::Engine as _;
-    let pair = zeroize::Zeroizing::new(format!("{user}:{password}"));
-    let encoded =
-        zeroize::Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(pair.as_bytes()));
-    let value = zeroize::Zeroizing::new(format!("Basic {}", encoded.as_str()));
-    HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("Basic"))
+    let pair = reply::exact(|w| write!(w, "{user}:{password}"));
+    let encoded = reply::exact(|w| {
+        let b64 = base64::display::Base64Display::new(
+            pair.as_bytes(),
+            &base64::engine::general_purpose::STANDARD,
+        );
+        write!(w, "Basic {b64}")
+    });
+    HeaderValue::from_maybe_shared(reply::secret_bytes(encoded))
+        .unwrap_or_else(|_| HeaderValue::from_static("Basic"))
 }
 
 /// `POST /sign-out`: the session ends here and the cookie is forgotten.

@@ -61,7 +61,7 @@ pub fn refused(answer: Answer) -> Response {
 /// leaves a copy behind), zeroized when the response has been written and dropped, never
 /// cached.
 pub fn secret(status: StatusCode, text: Zeroizing<String>, content_type: &'static str) -> Response {
-    let bytes = Bytes::from_owner(Secret(text));
+    let bytes = secret_bytes(text);
     let mut r = with_type(status, Body::from(bytes), content_type);
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -92,6 +92,12 @@ pub fn exact(write: impl Fn(&mut dyn std::fmt::Write) -> std::fmt::Result) -> Ze
     let mut text = Zeroizing::new(String::with_capacity(length.0));
     let _ = write(&mut *text);
     text
+}
+
+/// `text` as `Bytes` that own it: no copy is made, and the text is wiped when the last
+/// reference is dropped.
+pub fn secret_bytes(text: Zeroizing<String>) -> Bytes {
+    Bytes::from_owner(Secret(text))
 }
 
 struct Secret(Zeroizing<String>);

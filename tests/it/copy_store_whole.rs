@@ -4,6 +4,10 @@
 use crate::harness::Appw;
 use crate::serve::Server;
 
+/// The copy is whole even while another connection has it open: SQLite folds the WAL into
+/// the main file by itself only when the last connection closes, so a copy opened by
+/// someone else (a backup agent, a server, `sqlite3`) during `copy-store` would keep its
+/// rows in `-wal` unless copy-store folds them itself.
 #[test]
 fn a_sqlite_copy_moved_alone_holds_every_row() {
     let appw = Appw::new();
@@ -11,6 +15,15 @@ fn a_sqlite_copy_moved_alone_holds_every_row() {
     appw.create("deploy", "two");
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("copy.db");
+    // An empty store at the destination (copy-store fills an empty one; a server makes
+    // one), with a reader that has read it and stays open through the copy.
+    let empty = Appw::sqlite().env("APPW_DB", &copy.to_string_lossy());
+    Server::start(&empty, &[]).stop();
+    let reader = rusqlite::Connection::open(&copy).unwrap();
+    let before: i64 = reader
+        .query_row("SELECT count(*) FROM credentials", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(before, 0);
     appw.run(&["copy-store", "--to", &copy.to_string_lossy()])
         .ok();
     // What anyone does with a backup file: take the file, and only the file.
@@ -24,6 +37,7 @@ fn a_sqlite_copy_moved_alone_holds_every_row() {
     assert_eq!(names, ["one", "two"]);
     let log = restored.run(&["log", "--json"]).ok();
     assert!(log.stdout.contains("created"), "{}", log.stdout);
+    drop(reader);
 }
 
 #[test]

@@ -35,9 +35,7 @@ fn companion(path: &Path, suffix: &str) -> PathBuf {
 
 /// Runs appw as `uid` (its own group, no supplementary groups), as setpriv would.
 fn run_as(appw: &Appw, uid: u32, args: &[&str]) -> Out {
-    let mut cmd = appw.command(args);
-    cmd.uid(uid).gid(uid);
-    appw.run_with(cmd, b"")
+    appw.run_with(appw.command_as(uid, args), b"")
 }
 
 /// Every command that opens the store is refused with exit 4, one line naming `culprit` and
@@ -178,8 +176,7 @@ fn a_folder_another_user_made_ready_is_never_filled() {
     );
     let created = run_as(&own, VICTIM, &["create", "--user", "u", "n", "--porcelain"]).ok();
     let pw = created.stdout.trim();
-    let mut cmd = own.command(&["verify", "--user", "u"]);
-    cmd.uid(VICTIM).gid(VICTIM);
+    let cmd = own.command_as(VICTIM, &["verify", "--user", "u"]);
     own.run_with(cmd, format!("{pw}\n").as_bytes()).ok();
     assert_eq!(run_as(&own, VICTIM, &["list"]).ok().stderr, "");
     // The same store is not the attacker's to use, nor to trust.

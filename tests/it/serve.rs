@@ -4,6 +4,7 @@
 //! bounded and fail loudly.
 
 mod admin_behind_nginx;
+mod checkpoints_under_load;
 mod hangup;
 mod proxies;
 mod proxy_headers;

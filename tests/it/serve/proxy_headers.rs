@@ -14,7 +14,8 @@ use super::{Server, my_uid, request, request_text};
 use crate::harness::{Appw, basic, have};
 
 /// An application on loopback that answers every request with the `X-Appw-*` headers it
-/// received, one per line, and remembers them.
+/// received, one per line, and remembers them. It reads names as PHP and other CGI-style
+/// backends do, `_` for `-` (`X-Appw_User` and `X_Appw_User` are `HTTP_X_APPW_USER`).
 fn application() -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
@@ -30,7 +31,12 @@ fn application() -> (String, Arc<Mutex<Vec<String>>>) {
                 if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
                     break;
                 }
-                if line.to_ascii_lowercase().starts_with("x-appw-") {
+                let name = line.split(':').next().unwrap_or("");
+                if name
+                    .to_ascii_lowercase()
+                    .replace('_', "-")
+                    .starts_with("x-appw-")
+                {
                     got.push(line.trim_end().to_string());
                 }
             }
@@ -76,7 +82,7 @@ fn caddyfile(dir: &Path, socket: &Path, app: &str, port: u16) -> String {
     format!(
         "{{\n  admin off\n  auto_https off\n}}\n\
          http://127.0.0.1:{port} {{\n  route {{\n\
-           request_header -X-Appw-User\n  request_header -X-Appw-Credential\n\
+           request_header -X-Appw*\n  request_header -*_*\n\
            forward_auth unix/{socket} {{\n    uri /auth\n\
              copy_headers X-Appw-User X-Appw-Credential\n  }}\n\
            reverse_proxy {app}\n  }}\n}}\n",
@@ -113,7 +119,8 @@ fn spawn_caddy(dir: &Path, conf: String) -> std::process::Child {
         .unwrap()
 }
 
-/// A client that sends its own `X-Appw-User: admin` and `X-Appw-Credential`, and its own
+/// A client that sends its own `X-Appw-User: admin` and `X-Appw-Credential` (also spelt
+/// with underscores or in capitals), and its own
 /// `X-Forwarded-For`, gets through as the user its password names; the application sees
 /// appw's headers only, and appw records the client's real address.
 fn client_headers_never_reach_the_application(
@@ -138,6 +145,11 @@ fn client_headers_never_reach_the_application(
         ("Authorization", basic("deploy", &password)),
         ("X-Appw-User", "admin".to_string()),
         ("X-Appw-Credential", "aaaaaaaaaaaa".to_string()),
+        // Variants a backend may read as the same header.
+        ("X-Appw_User", "admin".to_string()),
+        ("X_Appw_User", "admin".to_string()),
+        ("x-appw_credential", "aaaaaaaaaaaa".to_string()),
+        ("X-APPW-USER", "admin".to_string()),
         ("X-Forwarded-For", "10.9.9.9".to_string()),
     ];
     let headers: Vec<(&str, &str)> = forged.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -138,3 +138,61 @@ fn a_store_made_untrustworthy_gets_503() {
     until(&server, "deploy", &keep, 204);
     server.stop();
 }
+
+/// An overwrite that puts the size and modification time back (`cp -p`, `touch -r`, or a
+/// file of the same size written within the same clock tick) is still seen: the file's
+/// status change time moved, and nobody can set that one back.
+#[test]
+fn a_store_overwritten_keeping_its_size_and_times_is_served_as_it_now_is() {
+    use std::os::unix::fs::MetadataExt;
+    let (appw, keep, gone, _backup, server) = store_with_backup();
+    let fold = |path: &Path| {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let busy: i64 = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(busy, 0);
+    };
+    fold(&appw.path());
+    // The same store with `gone`'s hash changed in place (same length, so the same size).
+    let changed = appw.dir.path().join("changed.db");
+    std::fs::copy(appw.path(), &changed).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&changed).unwrap();
+        let n = conn
+            .execute(
+                "UPDATE credentials SET hash = replace(hash, substr(hash, -8), 'AAAAAAAA')
+                 WHERE name = 'not in the backup'",
+                [],
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+    fold(&changed);
+    // The server has seen the store as it is now (after the fold).
+    assert_eq!(server.auth("deploy", &gone), 204);
+    let before = std::fs::metadata(appw.path()).unwrap();
+    let bytes = std::fs::read(&changed).unwrap();
+    assert_eq!(bytes.len() as u64, before.len(), "same size");
+    std::fs::write(appw.path(), bytes).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(appw.path())
+        .unwrap()
+        .set_modified(before.modified().unwrap())
+        .unwrap();
+    let after = std::fs::metadata(appw.path()).unwrap();
+    assert_eq!(
+        (after.ino(), after.len(), after.mtime(), after.mtime_nsec()),
+        (
+            before.ino(),
+            before.len(),
+            before.mtime(),
+            before.mtime_nsec()
+        ),
+        "overwritten in place, size and modification time as before"
+    );
+    until(&server, "deploy", &gone, 401);
+    assert_eq!(server.auth("deploy", &keep), 204);
+    server.stop();
+}

@@ -17,14 +17,20 @@ use crate::harness::{Appw, Skip, have_from, skip};
 
 pub(super) const SETUP: &str = ".ci/setup-browser.sh";
 
-/// axe-core's script, where `npm install -g axe-core` puts it.
+/// axe-core's script: `APPW_AXE_JS`, or where `.ci/setup-browser.sh` installs it, under
+/// `npm root -g` (asked the same way, so the two never disagree).
 pub(super) fn axe() -> Option<String> {
+    let npm_root = std::process::Command::new("npm")
+        .args(["root", "-g"])
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|root| !root.is_empty());
     let roots = [
         std::env::var("APPW_AXE_JS").ok().map(PathBuf::from),
-        Some(PathBuf::from("/usr/lib/node_modules/axe-core/axe.min.js")),
-        Some(PathBuf::from(
-            "/usr/local/lib/node_modules/axe-core/axe.min.js",
-        )),
+        npm_root.map(|root| PathBuf::from(root).join("axe-core/axe.min.js")),
     ];
     let found = roots
         .into_iter()

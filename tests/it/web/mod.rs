@@ -7,11 +7,16 @@ mod api;
 mod authorize;
 mod browser;
 mod browser_authorize;
+mod other_origins;
+mod own_prefix;
+mod patch_powers;
 mod powers;
+mod refusal_log;
 mod screen;
 mod screen_powers;
 mod sessions;
 mod slow_bodies;
+mod store_outage;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -7,7 +7,7 @@ use super::{Admin, Reply, admin_credential, credential};
 use crate::harness::Appw;
 
 /// The session cookie's name.
-pub(super) const SESSION: &str = "appw_session";
+pub(super) const SESSION: &str = "__Host-appw_session";
 
 /// A browser's state: its cookies (the session's, the sign-in form's nonce), and the last
 /// CSRF token a page gave it.

@@ -7,19 +7,31 @@
 //! anonymous traffic can push a signed-in session out. Each user holds a few sessions at
 //! most: beyond, that user's least recently used one ends, never another user's.
 
+mod cookie;
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::http::{HeaderMap, HeaderValue, header};
-use base64::Engine as _;
-use sha2::{Digest, Sha256};
+use axum::http::{HeaderMap, HeaderValue};
 
 use super::auth::Role;
+use cookie::{cookie, key_of};
+pub use cookie::{forget, named, random_token};
 
-pub const COOKIE: &str = "appw_session";
+/// `__Host-`: a browser keeps it only if set over a secure origin, for the whole host,
+/// without a `Domain`, so a sibling subdomain cannot plant or overwrite it.
+pub const COOKIE: &str = "__Host-appw_session";
 const IDLE: Duration = Duration::from_secs(30 * 60);
 const TOTAL: Duration = Duration::from_secs(12 * 60 * 60);
+/// How long a password issued on the screen waits for the page that shows it: the browser
+/// asks for that page at once (the form's redirect), so what waits longer was never going
+/// to be seen and is dropped (and wiped) rather than kept in memory.
+const ISSUED_WAITS: Duration = Duration::from_secs(2 * 60);
+/// How often sessions past their limits are swept out, with any password still waiting.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(60);
 /// Sessions held at most; beyond, the least recently used goes (it takes this many users,
 /// each at their own limit, to get there).
 const MAX_SESSIONS: usize = 10_000;
@@ -34,11 +46,18 @@ pub struct Who {
     pub role: Role,
 }
 
-/// A password issued through the screen, waiting for the one page that shows it.
+/// A password issued through the screen, waiting for the one page that shows it. The
+/// password is wiped when this is dropped (`Token` is `Zeroizing`), taken or not.
 pub struct Issued {
     pub password: crate::secret::Token,
     pub user: String,
     pub name: String,
+}
+
+/// An [`Issued`] and when it began to wait.
+struct Waiting {
+    issued: Issued,
+    since: Instant,
 }
 
 /// A line the next page shows (what the last form did, or why it did not).
@@ -64,8 +83,26 @@ struct Session {
     who: Who,
     started: Instant,
     seen: Instant,
-    issued: Option<Issued>,
+    issued: Option<Waiting>,
     notice: Option<Notice>,
+}
+
+impl Session {
+    fn live(&self, now: Instant) -> bool {
+        now.saturating_duration_since(self.seen) <= IDLE
+            && now.saturating_duration_since(self.started) <= TOTAL
+    }
+
+    /// Drops a password that has waited too long (wiped as it drops).
+    fn forget_stale(&mut self, now: Instant) {
+        if self
+            .issued
+            .as_ref()
+            .is_some_and(|w| now.saturating_duration_since(w.since) > ISSUED_WAITS)
+        {
+            self.issued = None;
+        }
+    }
 }
 
 /// A request's session, as found.
@@ -79,19 +116,50 @@ pub struct Found {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Key([u8; 32]);
 
-#[derive(Default)]
+/// What time it is, for the session limits: the monotonic clock, or a test's.
+type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
+
 pub struct Sessions {
     map: Mutex<HashMap<Key, Session>>,
+    clock: Clock,
+}
+
+impl Default for Sessions {
+    fn default() -> Sessions {
+        Sessions::with_clock(Arc::new(Instant::now))
+    }
 }
 
 impl Sessions {
+    /// Sessions whose limits are measured by `clock`.
+    pub(super) fn with_clock(clock: Clock) -> Sessions {
+        Sessions {
+            map: Mutex::new(HashMap::new()),
+            clock,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Session>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Removes every session past its limits, and every password that waited too long.
+    pub fn sweep(&self) {
+        let now = (self.clock)();
+        let mut map = self.lock();
+        map.retain(|_, s| s.live(now));
+        for s in map.values_mut() {
+            s.forget_stale(now);
+        }
+    }
+
     /// The live session the request's cookie names; an expired one is removed.
     pub fn find(&self, headers: &HeaderMap) -> Option<Found> {
         let key = key_of(&cookie(headers)?);
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let now = (self.clock)();
+        let mut map = self.lock();
         let session = map.get_mut(&key)?;
-        let now = Instant::now();
-        if now.duration_since(session.seen) > IDLE || now.duration_since(session.started) > TOTAL {
+        if !session.live(now) {
             map.remove(&key);
             return None;
         }
@@ -110,16 +178,13 @@ impl Sessions {
         let token = random_token();
         let key = key_of(&token);
         let csrf = random_token();
-        let now = Instant::now();
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let now = (self.clock)();
+        let mut map = self.lock();
         if let Some(old) = replaces {
             map.remove(old);
         }
-        let live = |s: &Session| {
-            now.duration_since(s.seen) <= IDLE && now.duration_since(s.started) <= TOTAL
-        };
         // A sign-in is rare (each verified an argon2 hash first): scanning here is cheap.
-        map.retain(|_, s| live(s));
+        map.retain(|_, s| s.live(now));
         let mine = map.values().filter(|s| s.who.user == who.user).count();
         if mine >= PER_USER {
             drop_oldest(&mut map, |s| s.who.user == who.user);
@@ -139,48 +204,42 @@ impl Sessions {
                 notice: None,
             },
         );
-        let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict");
-        let value = HeaderValue::from_str(&cookie).expect("base64url is a valid header value");
+        let set = format!("{COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict");
+        let value = HeaderValue::from_str(&set).expect("base64url is a valid header value");
         (value, Found { key, csrf, who })
     }
 
     /// Ends a session (sign-out, or its credential no longer signs in).
     pub fn end(&self, key: &Key) {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.lock();
         map.remove(key);
     }
 
     /// Ends every session the credential `id` signed in (it was revoked or disabled here).
     pub fn end_credential(&self, id: &str) {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.lock();
         map.retain(|_, s| s.who.credential != id);
     }
 
     pub fn put_issued(&self, key: &Key, issued: Issued) {
-        if let Some(s) = self
-            .map
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get_mut(key)
-        {
-            s.issued = Some(issued);
+        let since = (self.clock)();
+        if let Some(s) = self.lock().get_mut(key) {
+            s.issued = Some(Waiting { issued, since });
         }
     }
 
-    /// The password waiting to be shown, taken: it is shown once.
+    /// The password waiting to be shown, taken: it is shown once, and only while fresh.
     pub fn take_issued(&self, key: &Key) -> Option<Issued> {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        map.get_mut(key).and_then(|s| s.issued.take())
+        let now = (self.clock)();
+        let mut map = self.lock();
+        let s = map.get_mut(key)?;
+        s.forget_stale(now);
+        s.issued.take().map(|w| w.issued)
     }
 
     /// Holds an app's request (replacing any earlier one of this session).
     pub fn put_pending(&self, key: &Key, pending: Pending) {
-        if let Some(s) = self
-            .map
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get_mut(key)
-        {
+        if let Some(s) = self.lock().get_mut(key) {
             s.pending = Some(pending);
         }
     }
@@ -188,7 +247,7 @@ impl Sessions {
     /// The app's request named by `state`, taken: a second use finds nothing.
     pub fn take_pending(&self, key: &Key, state: &str) -> Option<Pending> {
         use subtle::ConstantTimeEq;
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.lock();
         let session = map.get_mut(key)?;
         let matches = session
             .pending
@@ -202,18 +261,13 @@ impl Sessions {
     }
 
     pub fn put_notice(&self, key: &Key, text: String, error: bool) {
-        if let Some(s) = self
-            .map
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get_mut(key)
-        {
+        if let Some(s) = self.lock().get_mut(key) {
             s.notice = Some(Notice { text, error });
         }
     }
 
     pub fn take_notice(&self, key: &Key) -> Option<Notice> {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.lock();
         map.get_mut(key).and_then(|s| s.notice.take())
     }
 }
@@ -228,44 +282,4 @@ fn drop_oldest(map: &mut HashMap<Key, Session>, which: impl Fn(&Session) -> bool
     if let Some(k) = oldest {
         map.remove(&k);
     }
-}
-
-/// The Set-Cookie value that makes a browser forget its session cookie.
-pub fn forget() -> HeaderValue {
-    HeaderValue::from_static("appw_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
-}
-
-/// 32 bytes from the OS-seeded CSPRNG, base64url.
-pub fn random_token() -> String {
-    let bytes: [u8; 32] = rand::random();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn key_of(token: &str) -> Key {
-    Key(Sha256::digest(token.as_bytes()).into())
-}
-
-/// The session cookie's value, if the request has exactly one that looks like ours.
-fn cookie(headers: &HeaderMap) -> Option<String> {
-    named(headers, COOKIE)
-}
-
-/// The value of cookie `name`, if the request has exactly one, of a random token's length.
-pub fn named(headers: &HeaderMap, name: &str) -> Option<String> {
-    let mut found = None;
-    for value in headers.get_all(header::COOKIE) {
-        for pair in value.to_str().ok()?.split(';') {
-            if let Some(v) = pair
-                .trim()
-                .strip_prefix(name)
-                .and_then(|v| v.strip_prefix('='))
-            {
-                if found.is_some() || v.len() != 43 {
-                    return None;
-                }
-                found = Some(v.to_string());
-            }
-        }
-    }
-    found
 }

@@ -174,7 +174,9 @@ pub async fn consent(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: U
     let (found, caller) = match signed(&admin, &headers).await {
         Signed::In(found, caller) => (found, caller),
         Signed::Unavailable => return Err(pages::unavailable(&headers)),
-        Signed::Ended | Signed::None => return Ok(pages::sign_in_first(&admin, &headers, &uri)),
+        Signed::Ended | Signed::None => {
+            return Ok(super::sign_in::sign_in_first(&admin, &headers, &uri));
+        }
     };
     let view = Consent {
         insecure: insecure(&headers),

@@ -18,6 +18,7 @@ mod origin;
 mod pages;
 mod reply;
 mod session;
+mod sign_in;
 mod views;
 
 use std::future::Future;
@@ -169,8 +170,8 @@ fn api_routes() -> Router<Arc<Admin>> {
 fn router(admin: Arc<Admin>) -> Router {
     Router::new()
         .route("/", get(pages::index))
-        .route("/sign-in", post(pages::sign_in))
-        .route("/sign-out", post(pages::sign_out))
+        .route("/sign-in", post(sign_in::sign_in))
+        .route("/sign-out", post(sign_in::sign_out))
         .route("/create", post(actions::create))
         .route("/credentials/{id}", post(actions::act))
         .route(

@@ -13,6 +13,7 @@
 use std::io::ErrorKind;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -55,6 +56,11 @@ pub struct Pool {
     max: usize,
     state: Mutex<State>,
     freed: Condvar,
+    /// Threads waiting on `freed`. std's `notify_*` is a futex system call even when no one
+    /// waits, and every read of the warm path gives a connection back: so only when someone
+    /// does. A waiter counts itself in while holding `state`, which every notifier changes
+    /// before it looks here, so no wake-up is missed.
+    waiting: AtomicUsize,
 }
 
 struct State {
@@ -127,6 +133,7 @@ impl Pool {
                 trusted_at: Some(Instant::now()),
             }),
             freed: Condvar::new(),
+            waiting: AtomicUsize::new(0),
         }))
     }
 
@@ -157,7 +164,7 @@ impl Pool {
                 state.orphans_open = state.orphans_open.saturating_sub(1);
             }
         }
-        self.freed.notify_all();
+        self.wake_all();
         out
     }
 
@@ -201,7 +208,7 @@ impl Pool {
                 let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
                 state.orphans_open = state.orphans_open.saturating_sub(count);
             }
-            self.freed.notify_all();
+            self.wake_all();
             if now.is_none() {
                 return Err(Error::Unavailable(format!(
                     "the store {} is gone (deleted or moved); put it back, or create one",
@@ -226,7 +233,7 @@ impl Pool {
                 state.trusted_at = None;
                 drop(state);
                 drop(retired);
-                self.freed.notify_all();
+                self.wake_all();
                 Err(e)
             }
         }
@@ -279,7 +286,7 @@ impl Pool {
                     }
                     failed => {
                         self.state.lock().unwrap_or_else(|p| p.into_inner()).open -= 1;
-                        self.freed.notify_one();
+                        self.wake_one();
                         Err(failed.err().unwrap_or_else(|| {
                             Error::Unavailable(format!(
                                 "the store {} has disappeared",
@@ -289,10 +296,12 @@ impl Pool {
                     }
                 };
             }
+            self.waiting.fetch_add(1, Ordering::SeqCst);
             let (next, timeout) = self
                 .freed
                 .wait_timeout(state, WAIT)
                 .unwrap_or_else(|p| p.into_inner());
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
             state = next;
             if timeout.timed_out() && state.idle.is_empty() && state.orphans_open > 0 {
                 return Err(Error::Unavailable(format!(
@@ -307,6 +316,18 @@ impl Pool {
                     self.max
                 )));
             }
+        }
+    }
+
+    fn wake_all(&self) {
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            self.freed.notify_all();
+        }
+    }
+
+    fn wake_one(&self) {
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            self.freed.notify_one();
         }
     }
 

@@ -31,6 +31,35 @@ impl Listener {
     }
 }
 
+impl Listener {
+    /// One copy of this socket for each of `count` runtimes, registered with the runtime
+    /// each is made under (`enter` runs a closure inside one of them).
+    pub fn share(self, runtimes: &[tokio::runtime::Runtime]) -> std::io::Result<Vec<Listener>> {
+        match self {
+            Listener::Tcp(l) => {
+                let std = l.into_std()?;
+                runtimes
+                    .iter()
+                    .map(|rt| {
+                        let _inside = rt.enter();
+                        tokio::net::TcpListener::from_std(std.try_clone()?).map(Listener::Tcp)
+                    })
+                    .collect()
+            }
+            Listener::Unix(l) => {
+                let std = l.into_std()?;
+                runtimes
+                    .iter()
+                    .map(|rt| {
+                        let _inside = rt.enter();
+                        tokio::net::UnixListener::from_std(std.try_clone()?).map(Listener::Unix)
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
 /// What `--listen` says, checked before anything is bound.
 pub enum Address {
     Tcp(SocketAddr),

@@ -126,7 +126,7 @@ pub fn run(config: Config, location: Location) -> Result<()> {
         let described: Vec<String> = listeners.iter().map(Listener::describe).collect();
         let stop = crate::web::start(&server, admin, &described, stop);
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
-        server.serve(listeners, stop).await;
+        server.serve(listeners, stop).await?;
         if tokio::time::timeout(DRAIN, closing.close()).await.is_err() {
             log(format_args!("some store connections did not close"));
         }
@@ -156,17 +156,18 @@ impl Server {
         self: Arc<Self>,
         listeners: Vec<Listener>,
         stop: impl std::future::Future<Output = ()>,
-    ) {
+    ) -> Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let server = self.clone();
-        let accepting = Accepting::start(
+        let accepting = Accepting::start_per_core(
             listeners,
             MAX_CONNECTIONS,
             &stop_rx,
             move |io, peer, watcher, permit| {
                 http::spawn_connection(&server, io, peer, watcher, permit)
             },
-        );
+        )
+        .map_err(|e| Error::Start(format!("cannot start the server's threads: {e}")))?;
         let background = tokio::spawn(self.clone().background(stop_rx.clone()));
         stop.await;
         log(format_args!(
@@ -191,6 +192,7 @@ impl Server {
             recorded = self.flush().await;
         }
         log(format_args!("stopped; final commit: {recorded}"));
+        Ok(())
     }
 
     /// The group commit, once a second, and a summary line now and then, until `stop`.

@@ -8,6 +8,7 @@ mod authorize;
 mod browser;
 mod browser_authorize;
 mod other_origins;
+mod others_ids;
 mod own_prefix;
 mod patch_powers;
 mod powers;

@@ -19,6 +19,7 @@ mod screen_pause_twice;
 mod screen_powers;
 mod session_ends;
 mod sessions;
+mod sign_out_offline;
 mod slow_bodies;
 mod store_outage;
 

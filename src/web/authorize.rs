@@ -258,9 +258,5 @@ fn site_url(headers: &HeaderMap) -> String {
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("localhost");
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
-    format!("{}://{host}/", if https { "https" } else { "http" })
+    format!("{}://{host}/", super::origin::scheme(headers))
 }

@@ -39,10 +39,7 @@ pub(super) fn see_other(location: &'static str) -> Response {
 /// Whether the page was reached over plain http on a host that is not this machine: a
 /// browser then drops the Secure session cookie, so the page says why sign-in fails.
 pub(super) fn insecure(headers: &HeaderMap) -> bool {
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    let https = super::origin::scheme(headers) == "https";
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())

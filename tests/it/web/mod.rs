@@ -18,6 +18,7 @@ mod screen_actors;
 mod screen_pause_twice;
 mod screen_powers;
 mod session_ends;
+mod session_networks;
 mod sessions;
 mod sign_out_offline;
 mod slow_bodies;

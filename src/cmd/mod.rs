@@ -254,24 +254,7 @@ fn print_secret(
     Ok(())
 }
 
-/// Formats text that holds a password into a buffer of exactly its size, measured by a
-/// first pass that only counts: `format!` grows its String as it goes, and each reallocation
-/// would free a copy of the password without zeroizing it (names and users read back from a
-/// store have no length limit, so no fixed size is enough).
+/// Text that holds a password, in a buffer that never reallocates ([`crate::secret::exact`]).
 fn secret_text(args: std::fmt::Arguments<'_>) -> zeroize::Zeroizing<String> {
-    struct Length(usize);
-    impl std::fmt::Write for Length {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0 += s.len();
-            Ok(())
-        }
-    }
-    let mut length = Length(0);
-    // Neither writer can fail.
-    let _ = std::fmt::Write::write_fmt(&mut length, args);
-    let mut text = zeroize::Zeroizing::new(String::with_capacity(length.0));
-    let capacity = text.capacity();
-    let _ = std::fmt::Write::write_fmt(&mut *text, args);
-    debug_assert_eq!(text.capacity(), capacity, "the buffer grew");
-    text
+    crate::secret::exact(|w| w.write_fmt(args))
 }

@@ -16,7 +16,7 @@ use crate::secret::Hasher;
 use crate::secret::memory::{Arena, Reuse};
 use crate::store::{HashRecord, Store, Timestamp};
 
-pub use super::http::{Io, accept};
+pub use super::connections::{Accepting, Io, serve as serve_connection};
 pub use super::listen::{Address, Listener, Peer};
 pub use super::log::{field, log};
 

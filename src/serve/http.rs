@@ -1,17 +1,17 @@
-//! HTTP: connections with hyper's limits, the four routes, and `/auth`'s answers.
+//! HTTP: the four routes and `/auth`'s answers, on connections `connections` serves.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
 
-use super::listen::{Listener, Peer};
+use super::connections::Io;
+use super::listen::Peer;
 use super::metrics::{Gauges, Outcome};
 use super::query::{Query, scope};
 use super::throttle::Refusal;
@@ -20,34 +20,9 @@ use super::{Server, field, log};
 use crate::auth::{self, Triage};
 use crate::store::HashRecord;
 
-/// Request heads larger than this get 431: an Authorization header is under 200 bytes, and
-/// proxies add a few more headers.
-const MAX_HEAD: usize = 16 * 1024;
-/// A client that sends no complete request head for this long (an idle keep-alive
-/// connection included) is disconnected: slowloris holds nothing for long.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
-
 type Body = Full<Bytes>;
 
-pub enum Io {
-    Tcp(tokio::net::TcpStream),
-    Unix(tokio::net::UnixStream),
-}
-
-pub async fn accept(listener: &Listener) -> std::io::Result<(Io, Peer)> {
-    match listener {
-        Listener::Tcp(l) => {
-            let (s, addr) = l.accept().await?;
-            let _ = s.set_nodelay(true);
-            Ok((Io::Tcp(s), Peer::Ip(addr.ip())))
-        }
-        Listener::Unix(l) => l.accept().await.map(|(s, _)| {
-            let peer = Peer::unix(&s);
-            (Io::Unix(s), peer)
-        }),
-    }
-}
-
+/// Serves one `/auth` connection, counted in the open-connections gauge while it lasts.
 pub fn spawn_connection(
     server: &Arc<Server>,
     io: Io,
@@ -55,12 +30,6 @@ pub fn spawn_connection(
     watcher: hyper_util::server::graceful::Watcher,
     permit: tokio::sync::OwnedSemaphorePermit,
 ) {
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(HEAD_TIMEOUT)
-        .max_buf_size(MAX_HEAD)
-        .max_headers(64);
-    let server = server.clone();
     let service = {
         let server = server.clone();
         hyper::service::service_fn(move |req| {
@@ -69,21 +38,9 @@ pub fn spawn_connection(
         })
     };
     server.connections.fetch_add(1, Ordering::Relaxed);
+    let server = server.clone();
     tokio::spawn(async move {
-        // Errors here are a client's (a malformed request hyper answered with 400, a reset):
-        // nothing to log for each.
-        let _ = match io {
-            Io::Tcp(s) => {
-                watcher
-                    .watch(http.serve_connection(TokioIo::new(s), service))
-                    .await
-            }
-            Io::Unix(s) => {
-                watcher
-                    .watch(http.serve_connection(TokioIo::new(s), service))
-                    .await
-            }
-        };
+        super::connections::serve(io, service, watcher).await;
         server.connections.fetch_sub(1, Ordering::Relaxed);
         drop(permit);
     });

@@ -10,6 +10,7 @@
 //! a second ([`recorder`]).
 
 mod cache;
+mod connections;
 pub mod gate;
 mod http;
 mod listen;
@@ -35,6 +36,7 @@ use crate::store::pool::{Pool, Reader};
 use crate::store::{HashRecord, Location, Timestamp};
 use crate::when::Clock;
 
+use connections::Accepting;
 pub use listen::{Address, Listener, parse as address};
 use log::{Summary, clean_error, field, log};
 
@@ -155,50 +157,23 @@ impl Server {
         listeners: Vec<Listener>,
         stop: impl std::future::Future<Output = ()>,
     ) {
-        let graceful = Arc::new(hyper_util::server::graceful::GracefulShutdown::new());
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-        let mut accepting = tokio::task::JoinSet::new();
-        for listener in listeners {
-            let (server, mut stop_rx) = (self.clone(), stop_rx.clone());
-            let (graceful, limit) = (graceful.clone(), limit.clone());
-            accepting.spawn(async move {
-                loop {
-                    let permit = tokio::select! {
-                        _ = stop_rx.changed() => return,
-                        p = limit.clone().acquire_owned() => p,
-                    };
-                    let Ok(permit) = permit else {
-                        return;
-                    };
-                    let accepted = tokio::select! {
-                        _ = stop_rx.changed() => return,
-                        a = http::accept(&listener) => a,
-                    };
-                    match accepted {
-                        Ok((io, peer)) => {
-                            http::spawn_connection(&server, io, peer, graceful.watcher(), permit)
-                        }
-                        // Out of file descriptors and the like: wait, do not spin.
-                        Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-                    }
-                }
-            });
-        }
+        let server = self.clone();
+        let accepting = Accepting::start(
+            listeners,
+            MAX_CONNECTIONS,
+            &stop_rx,
+            move |io, peer, watcher, permit| {
+                http::spawn_connection(&server, io, peer, watcher, permit)
+            },
+        );
         let background = tokio::spawn(self.clone().background(stop_rx.clone()));
         stop.await;
         log(format_args!(
             "stopping: no new connections; finishing requests in flight"
         ));
         let _ = stop_tx.send(true);
-        while accepting.join_next().await.is_some() {}
-        let drained = match Arc::try_unwrap(graceful) {
-            Ok(graceful) => tokio::time::timeout(DRAIN, graceful.shutdown())
-                .await
-                .is_ok(),
-            Err(_) => false,
-        };
-        if !drained {
+        if !accepting.drain(DRAIN).await {
             log(format_args!(
                 "some requests did not finish within {}s",
                 DRAIN.as_secs()

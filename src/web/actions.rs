@@ -102,9 +102,7 @@ async fn act_on(
     let name = crate::text::clean(&c.name).into_owned();
     let target = Target::Id(c.id.clone());
     if form.get("rotate").is_some() {
-        caller
-            .may_hold(&c.scopes, &c.allow_from, c.expires_at)
-            .map_err(|why| Problem::new(StatusCode::FORBIDDEN, why))?;
+        calls::may_wield(caller, &c)?;
         let issued = calls::issue(admin, ctx, Issue::Rotate(target)).await?;
         keep(admin, found, issued, "Rotated");
         return Ok(());
@@ -115,9 +113,7 @@ async fn act_on(
         ("Disabled", Some(true))
     } else if form.get("enable").is_some() {
         // Enabling hands the credential's power back: as rotate, only within the caller's.
-        caller
-            .may_hold(&c.scopes, &c.allow_from, c.expires_at)
-            .map_err(|why| Problem::new(StatusCode::FORBIDDEN, why))?;
+        calls::may_wield(caller, &c)?;
         ("Enabled", Some(false))
     } else {
         return Err(Problem::new(

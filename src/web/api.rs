@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::auth::{self, Caller, Need, Role};
 use super::body::PathId;
-use super::calls::{Issue, acting, issue, visible, within_power};
+use super::calls::{Issue, acting, issue, may_wield, visible, within_power};
 use super::reply::Problem;
 use super::{Admin, body, reply};
 use crate::json::{CredentialJson, EventJson, IssuedJson, RevokedJson};
@@ -229,9 +229,7 @@ pub async fn rotate(
     let caller = manager(&admin, &headers, peer).await?;
     let c = visible(&admin, &caller, id).await?;
     // A new password for a credential is that credential's power in the caller's hands.
-    caller
-        .may_hold(&c.scopes, &c.allow_from, c.expires_at)
-        .map_err(|why| reply::error(StatusCode::FORBIDDEN, &why))?;
+    may_wield(&caller, &c)?;
     let ctx = acting(&admin, &caller);
     let issued = issue(&admin, ctx, Issue::Rotate(Target::Id(c.id))).await?;
     Ok(issued_json(&issued, StatusCode::CREATED))

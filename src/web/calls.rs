@@ -113,6 +113,14 @@ pub fn within_power(caller: &Caller, req: &ops::CreateRequest, now: i64) -> Resu
         .map_err(|why| Problem::new(StatusCode::FORBIDDEN, why))
 }
 
+/// Refuses (403) putting `c`'s power in the caller's hands (a new password for it, its
+/// pause lifted) when that is more than the caller's own.
+pub fn may_wield(caller: &Caller, c: &Credential) -> Result<(), Problem> {
+    caller
+        .may_hold(&c.scopes, &c.allow_from, c.expires_at)
+        .map_err(|why| Problem::new(StatusCode::FORBIDDEN, why))
+}
+
 /// What to issue: a new credential, or a new password for one.
 pub enum Issue {
     Create(ops::CreateRequest),

@@ -28,16 +28,11 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{get, post};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tower_service::Service as _;
 
 use crate::serve::Server;
-use crate::serve::gate::{Io, Listener, Peer, accept, log};
+use crate::serve::gate::{Accepting, Io, Listener, Peer, log, serve_connection};
 
-/// Request heads larger than this get 431 (cookies and an Authorization header fit).
-const MAX_HEAD: usize = 16 * 1024;
-/// A client that sends no complete request head for this long is disconnected.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 /// Admin connections open at most; beyond, new ones wait in the kernel's backlog.
 const MAX_CONNECTIONS: usize = 1024;
 /// How long admin requests in flight may take to finish after a stop signal.
@@ -79,47 +74,23 @@ pub fn start<F: Future<Output = ()>>(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     sweep(admin.clone(), stop_rx.clone());
     let router = router(admin);
-    let graceful = Arc::new(hyper_util::server::graceful::GracefulShutdown::new());
-    let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-    let mut accepting = tokio::task::JoinSet::new();
-    for listener in listeners {
+    for listener in &listeners {
         log(format_args!(
             "admin API and screen listening on {}",
             listener.describe()
         ));
-        let (router, mut stop_rx) = (router.clone(), stop_rx.clone());
-        let (graceful, limit) = (graceful.clone(), limit.clone());
-        accepting.spawn(async move {
-            loop {
-                let permit = tokio::select! {
-                    _ = stop_rx.changed() => return,
-                    p = limit.clone().acquire_owned() => p,
-                };
-                let Ok(permit) = permit else { return };
-                let accepted = tokio::select! {
-                    _ = stop_rx.changed() => return,
-                    a = accept(&listener) => a,
-                };
-                match accepted {
-                    Ok((io, peer)) => {
-                        connection(router.clone(), io, peer, graceful.watcher(), permit)
-                    }
-                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-                }
-            }
-        });
     }
+    let accepting = Accepting::start(
+        listeners,
+        MAX_CONNECTIONS,
+        &stop_rx,
+        move |io, peer, watcher, permit| connection(router.clone(), io, peer, watcher, permit),
+    );
     async move {
         stop.await;
         let _ = stop_tx.send(true);
-        while accepting.join_next().await.is_some() {}
-        if let Ok(graceful) = Arc::try_unwrap(graceful) {
-            if tokio::time::timeout(DRAIN, graceful.shutdown())
-                .await
-                .is_err()
-            {
-                log(format_args!("some admin requests did not finish"));
-            }
+        if !accepting.drain(DRAIN).await {
+            log(format_args!("some admin requests did not finish"));
         }
     }
 }
@@ -249,30 +220,13 @@ fn connection(
     watcher: hyper_util::server::graceful::Watcher,
     permit: tokio::sync::OwnedSemaphorePermit,
 ) {
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(HEAD_TIMEOUT)
-        .max_buf_size(MAX_HEAD)
-        .max_headers(64);
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
         req.extensions_mut().insert(peer);
         let mut router = router.clone();
         async move { router.call(req).await }
     });
     tokio::spawn(async move {
-        // A client's errors (a malformed request hyper answered, a reset): nothing to log.
-        let _ = match io {
-            Io::Tcp(s) => {
-                watcher
-                    .watch(http.serve_connection(TokioIo::new(s), service))
-                    .await
-            }
-            Io::Unix(s) => {
-                watcher
-                    .watch(http.serve_connection(TokioIo::new(s), service))
-                    .await
-            }
-        };
+        serve_connection(io, service, watcher).await;
         drop(permit);
     });
 }

@@ -77,22 +77,7 @@ pub fn secret_json(status: StatusCode, mut value: Value) -> Response {
     secret(status, text, "application/json")
 }
 
-/// Text written by `write` into a zeroizing buffer of exactly its length, measured by a
-/// first pass that only counts (a growing String would free unzeroized copies).
-pub fn exact(write: impl Fn(&mut dyn std::fmt::Write) -> std::fmt::Result) -> Zeroizing<String> {
-    struct Length(usize);
-    impl std::fmt::Write for Length {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0 += s.len();
-            Ok(())
-        }
-    }
-    let mut length = Length(0);
-    let _ = write(&mut length);
-    let mut text = Zeroizing::new(String::with_capacity(length.0));
-    let _ = write(&mut *text);
-    text
-}
+pub use crate::secret::exact;
 
 /// `text` as `Bytes` that own it: no copy is made, and the text is wiped when the last
 /// reference is dropped.

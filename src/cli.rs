@@ -72,10 +72,17 @@ pub enum Command {
     /// Change a credential's scopes, networks or expiry without reissuing its password
     Update(UpdateArgs),
     /// Pause a credential: it verifies nowhere until enabled, and keeps its hash and history
-    #[command(after_help = "Examples:\n  appw disable k3j4h5g6\n  appw enable k3j4h5g6")]
+    #[command(
+        after_help = "A credential already paused stays as it is: nothing is written, no event is \
+                             recorded, and appw says so (exit 0).\n\n\
+                             Examples:\n  appw disable k3j4h5g6\n  appw enable k3j4h5g6"
+    )]
     Disable(PauseArgs),
     /// Bring a paused credential back as it was
-    #[command(after_help = "Examples:\n  appw enable k3j4h5g6")]
+    #[command(
+        after_help = "A credential not paused stays as it is, and appw says so (exit 0).\n\n\
+                             Examples:\n  appw enable k3j4h5g6"
+    )]
     Enable(PauseArgs),
     /// Print the audit log, oldest first
     Log(LogArgs),

@@ -44,7 +44,18 @@ fn the_migration_refolds_stored_name_keys() {
         )
         .unwrap();
     }
-    // As the store was before the migration that folds keys.
+    // As a store of the schema before the migration that folds keys was: without what
+    // later migrations add (who acted, pausing), and with that version number.
+    assert_eq!(
+        appw::store::sqlite::SCHEMA_VERSION,
+        5,
+        "a new migration: undo what it adds here too"
+    );
+    conn.execute_batch(
+        "ALTER TABLE events DROP COLUMN actor;
+         ALTER TABLE credentials DROP COLUMN disabled;",
+    )
+    .unwrap();
     let before = appw::store::FOLDED_NAME_KEYS as i64 - 1;
     conn.pragma_update(None, "user_version", before).unwrap();
     drop(conn);

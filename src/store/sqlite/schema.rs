@@ -52,24 +52,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // `fold_name_keys` right after this step, which also puts the index back.
     "DROP INDEX credentials_active_name;",
     // 5: who made each change (NULL for uses, rejections and older events), and pausing
-    // (nothing an older appw wrote is paused). The columns are [`ADDED_IN_5`], added by
-    // `add_columns` right after this step.
-    "",
-];
-
-/// The schema version whose columns `add_columns` adds.
-const ACTORS_AND_PAUSES: usize = 5;
-
-/// Columns of schema 5: table, column, declaration. SQLite has no `ADD COLUMN IF NOT
-/// EXISTS`, and a store rewound to an older version by hand (or by a development build)
-/// may have them already.
-const ADDED_IN_5: &[(&str, &str, &str)] = &[
-    ("events", "actor", "TEXT"),
-    (
-        "credentials",
-        "disabled",
-        "INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))",
-    ),
+    // (nothing an older appw wrote is paused).
+    "ALTER TABLE events ADD COLUMN actor TEXT;
+     ALTER TABLE credentials ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0
+         CHECK (disabled IN (0, 1));",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -122,9 +108,6 @@ impl SqliteStore {
             if n + 1 == crate::store::FOLDED_NAME_KEYS {
                 fold_name_keys(&tx).map_err(e)?;
             }
-            if n + 1 == ACTORS_AND_PAUSES {
-                add_columns(&tx, ADDED_IN_5).map_err(e)?;
-            }
             tx.pragma_update(None, "user_version", n as i64 + 1)
                 .map_err(e)?;
         }
@@ -156,24 +139,4 @@ pub(super) fn fold_name_keys(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result
         "CREATE UNIQUE INDEX credentials_active_name
             ON credentials (user, name_key) WHERE revoked_at IS NULL;",
     )
-}
-
-/// Adds each `(table, column, declaration)` that is not there yet.
-fn add_columns(
-    tx: &rusqlite::Transaction<'_>,
-    columns: &[(&str, &str, &str)],
-) -> rusqlite::Result<()> {
-    for (table, column, declaration) in columns {
-        let present: bool = tx.query_row(
-            "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
-            params![table, column],
-            |r| r.get(0),
-        )?;
-        if !present {
-            tx.execute_batch(&format!(
-                "ALTER TABLE {table} ADD COLUMN {column} {declaration};"
-            ))?;
-        }
-    }
-    Ok(())
 }

@@ -9,6 +9,37 @@ use std::process::Command;
 use super::{Server, my_uid, request_text};
 use crate::harness::{Appw, basic, have};
 
+#[test]
+fn the_client_address_comes_from_trusted_proxies_only() {
+    let appw = Appw::new();
+    let (_, password) = appw.create("deploy", "ci");
+    let good = basic("deploy", &password);
+    let server = Server::start(&appw, &["--trusted-proxy", "127.0.0.0/8"]);
+    let (status, _) = server.get(
+        "/auth",
+        &[
+            ("Authorization", &good),
+            ("X-Forwarded-For", "203.0.113.5, 10.0.0.1"),
+        ],
+    );
+    assert_eq!(status, 204);
+    server.stop();
+    assert_eq!(
+        appw.list()[0]["last_source"],
+        "10.0.0.1",
+        "the nearest untrusted hop"
+    );
+    // Loopback is not trusted here, so its headers are not believed.
+    let server = Server::start(&appw, &["--trusted-proxy", "192.0.2.0/24"]);
+    let (status, _) = server.get(
+        "/auth",
+        &[("Authorization", &good), ("X-Real-IP", "203.0.113.5")],
+    );
+    assert_eq!(status, 204);
+    server.stop();
+    assert_eq!(appw.list()[0]["last_source"], "127.0.0.1");
+}
+
 /// Another user's uid (no account uses it), for the hostile client.
 const OTHER: u32 = 4244;
 

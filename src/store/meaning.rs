@@ -171,13 +171,18 @@ pub fn duplicate_name(user: &str, name: &str) -> Error {
     ))
 }
 
+/// The refusal of an id or prefix no credential has.
+pub(crate) fn unknown_id(query: &str) -> Error {
+    Error::UnknownId(format!(
+        "no credential has the id {}",
+        crate::secret::redact::quoted(query)
+    ))
+}
+
 /// The single credential an id or prefix names, or why there is none.
 pub(crate) fn one_match(query: &str, mut found: Vec<Credential>) -> Result<Credential> {
     match found.len() {
-        0 => Err(Error::UnknownId(format!(
-            "no credential has the id {}",
-            crate::secret::redact::quoted(query)
-        ))),
+        0 => Err(unknown_id(query)),
         1 => Ok(found.remove(0)),
         _ => Err(Error::Ambiguous(format!(
             "the id prefix {} matches more than one credential; give more characters",

@@ -22,7 +22,7 @@ pub use meaning::{
     Change, Changes, FOLDED_NAME_KEYS, KeyedRow, duplicate_name, list_text, name_key,
     refolded_keys, text_list,
 };
-pub(crate) use meaning::{check_empty, detail, one_match, refuse_revoked};
+pub(crate) use meaning::{check_empty, detail, one_match, refuse_revoked, unknown_id};
 
 pub use crate::when::Timestamp;
 

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -18,12 +19,18 @@ use super::reply::Problem;
 use super::session::{Found, Issued};
 use super::{Admin, views};
 use crate::ops::{self, Target};
+use crate::serve::gate::Peer;
 
 type Answer = Result<Response, Response>;
 
 /// `POST /create`: a new credential; its password waits for the next page.
-pub async fn create(State(admin): State<Arc<Admin>>, headers: HeaderMap, body: Body) -> Answer {
-    let (found, caller, form) = form_session(&admin, &headers, body).await?;
+pub async fn create(
+    State(admin): State<Arc<Admin>>,
+    Extension(peer): Extension<Peer>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let (found, caller, form) = form_session(&admin, &headers, peer, body).await?;
     let user = match caller.role {
         Role::Admin => form.text("user").unwrap_or(&caller.user).to_string(),
         Role::Own => caller.user.clone(),
@@ -70,11 +77,12 @@ fn keep(admin: &Admin, found: &Found, issued: ops::Issued, verb: &str) {
 /// `POST /credentials/{id}`: the row's buttons, `revoke`, `rotate`, `disable`, `enable`.
 pub async fn act(
     State(admin): State<Arc<Admin>>,
+    Extension(peer): Extension<Peer>,
     PathId(id): PathId,
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    let (found, caller, form) = form_session(&admin, &headers, body).await?;
+    let (found, caller, form) = form_session(&admin, &headers, peer, body).await?;
     let outcome = act_on(&admin, &found, &caller, &form, id).await;
     if let Err(p) = outcome {
         admin.sessions.put_notice(&found.key, p.message, true);
@@ -134,10 +142,11 @@ async fn act_on(
 /// `GET /revoke-all[?user=U]`: how many would go, and the form that does it.
 pub async fn confirm_revoke_all(
     State(admin): State<Arc<Admin>>,
+    Extension(peer): Extension<Peer>,
     headers: HeaderMap,
     uri: Uri,
 ) -> Answer {
-    let (found, caller) = match signed(&admin, &headers).await {
+    let (found, caller) = match signed(&admin, &headers, peer).await {
         Signed::In(found, caller) => (found, caller),
         Signed::Unavailable => return Err(unavailable(&headers)),
         Signed::Ended | Signed::None => return Ok(see_other("/")),
@@ -184,8 +193,13 @@ fn whose(caller: &Caller, asked: Option<String>) -> Result<Option<String>, Probl
 }
 
 /// `POST /revoke-all`: the confirmation's form.
-pub async fn revoke_all(State(admin): State<Arc<Admin>>, headers: HeaderMap, body: Body) -> Answer {
-    let (found, caller, form) = form_session(&admin, &headers, body).await?;
+pub async fn revoke_all(
+    State(admin): State<Arc<Admin>>,
+    Extension(peer): Extension<Peer>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let (found, caller, form) = form_session(&admin, &headers, peer, body).await?;
     let outcome = async {
         let user = whose(&caller, form.text("user").map(str::to_string))?;
         let ctx = calls::acting(&admin, &caller);

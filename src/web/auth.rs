@@ -79,7 +79,10 @@ pub async fn authenticate(
 }
 
 /// Whether a session's credential still signs it in: not revoked, disabled or expired,
-/// and still holding the scope it signed in with. `Ok(None)` is a definite no (the row
+/// still holding the scope it signed in with, and used from one of its networks (`client`
+/// is this request's, as `/auth` names it: a cookie carried elsewhere, or kept after
+/// `update --allow-from`, is worth what the password would be there). `Ok(None)` is a
+/// definite no (the row
 /// says so, or is gone); `Err` is a store that did not answer, which decides nothing: the
 /// session is neither ended nor let through.
 pub async fn still_valid(
@@ -87,6 +90,7 @@ pub async fn still_valid(
     id: &str,
     role: Role,
     now: Timestamp,
+    client: &str,
 ) -> crate::error::Result<Option<Caller>> {
     let Some(record) = server.record(id.to_string()).await? else {
         return Ok(None);
@@ -94,7 +98,9 @@ pub async fn still_valid(
     let usable = record.hash.is_some()
         && !record.disabled
         && record.expires_at.is_none_or(|at| at > now)
-        && record.scopes.iter().any(|s| s == role.scope());
+        && record.scopes.iter().any(|s| s == role.scope())
+        && (record.allow_from.is_empty()
+            || crate::access::allows(&record.allow_from, Some(client)));
     Ok(usable.then(|| Caller {
         role,
         ..Caller::of(record)

@@ -13,6 +13,7 @@
 use std::sync::Arc;
 
 use askama::Template;
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -25,6 +26,7 @@ use super::pages::{self, Signed, insecure, me, page, signed};
 use super::session::{Found, Pending};
 use super::{Admin, body, views};
 use crate::ops;
+use crate::serve::gate::Peer;
 
 type Answer = Result<Response, Response>;
 
@@ -169,9 +171,14 @@ fn refused(headers: &HeaderMap, why: String) -> Response {
 
 /// `GET /authorize?...`: what the app asks, to approve or reject (signing in first
 /// returns here).
-pub async fn consent(State(admin): State<Arc<Admin>>, headers: HeaderMap, uri: Uri) -> Answer {
+pub async fn consent(
+    State(admin): State<Arc<Admin>>,
+    Extension(peer): Extension<Peer>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Answer {
     let pending = ask(&admin, &uri).map_err(|why| refused(&headers, why))?;
-    let (found, caller) = match signed(&admin, &headers).await {
+    let (found, caller) = match signed(&admin, &headers, peer).await {
         Signed::In(found, caller) => (found, caller),
         Signed::Unavailable => return Err(pages::unavailable(&headers)),
         Signed::Ended | Signed::None => {
@@ -201,8 +208,13 @@ fn take(admin: &Admin, found: &Found, form: &body::Form) -> Option<Pending> {
 
 /// `POST /authorize`: approve (the credential is made, and handed to the app by a form
 /// that POSTs to `success_url`) or reject (the browser goes to `reject_url?success=false`).
-pub async fn decide(State(admin): State<Arc<Admin>>, headers: HeaderMap, body: Body) -> Answer {
-    let (found, caller, form) = pages::form_session(&admin, &headers, body).await?;
+pub async fn decide(
+    State(admin): State<Arc<Admin>>,
+    Extension(peer): Extension<Peer>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
+    let (found, caller, form) = pages::form_session(&admin, &headers, peer, body).await?;
     let Some(pending) = take(&admin, &found, &form) else {
         return Err(refused(
             &headers,
@@ -258,9 +270,5 @@ fn site_url(headers: &HeaderMap) -> String {
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("localhost");
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
-    format!("{}://{host}/", if https { "https" } else { "http" })
+    format!("{}://{host}/", super::origin::scheme(headers))
 }

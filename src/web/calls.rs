@@ -63,6 +63,7 @@ pub async fn visible(
 ) -> Result<Credential, Problem> {
     let own = (caller.role == Role::Own).then(|| caller.user.clone());
     let now = admin.server.clock();
+    let asked = id.trim().to_string();
     let c = admin
         .server
         .with_store(move |s| match ops::show(s, &Target::Id(id.clone())) {
@@ -84,7 +85,8 @@ pub async fn visible(
         .await
         .map_err(|e| Problem::of(&e))?;
     if !caller.sees(&c.user) {
-        return Err(Problem::new(StatusCode::NOT_FOUND, "no such credential"));
+        // The very answer an id no credential has gets: anything else would tell.
+        return Err(Problem::of(&crate::store::unknown_id(&asked)));
     }
     Ok(c)
 }

@@ -35,7 +35,7 @@ pub fn from_elsewhere(headers: &HeaderMap, null_is_foreign: bool) -> bool {
         (None, _) => false,
         (Some(origin), None) => match origin.to_str() {
             Ok(o) if o.trim() == "null" => null_is_foreign,
-            Ok(o) => !same_authority(o.trim(), host(headers)),
+            Ok(o) => !same_origin(o.trim(), scheme(headers), host(headers)),
             Err(_) => true,
         },
         (Some(_), Some(_)) => true,
@@ -49,25 +49,36 @@ fn host(headers: &HeaderMap) -> &str {
         .unwrap_or("")
 }
 
-/// Whether `origin` (`scheme://host[:port]`, or `null`) names the host the request was sent
-/// to. A proxy may pass the host without its port (nginx's `$host`): then the names alone
-/// are compared.
-fn same_authority(origin: &str, host: &str) -> bool {
-    let Some((scheme, authority)) = origin.split_once("://") else {
+/// The scheme the browser used: `https` when the proxy in front says so
+/// (`X-Forwarded-Proto`, as every recipe in the README sets it), else `http` (the listener
+/// itself speaks plain HTTP).
+pub(super) fn scheme(headers: &HeaderMap) -> &'static str {
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    if https { "https" } else { "http" }
+}
+
+/// Whether `origin` (`scheme://host[:port]`) is the origin the request was sent to:
+/// `scheme`, and the host and port of `host`. A proxy may pass the host without its port
+/// (nginx's `$host`): then only an origin on its scheme's default port matches (a browser
+/// names no default port), so another port on the same name is still another origin.
+fn same_origin(origin: &str, scheme: &str, host: &str) -> bool {
+    let Some((origin_scheme, authority)) = origin.split_once("://") else {
         return false;
     };
-    let default = match scheme.to_ascii_lowercase().as_str() {
-        "https" => "443",
-        "http" => "80",
-        _ => return false,
-    };
+    if !origin_scheme.eq_ignore_ascii_case(scheme) {
+        return false;
+    }
+    let default = if scheme == "https" { "443" } else { "80" };
     let (origin_name, origin_port) = split_port(authority);
     let (host_name, host_port) = split_port(host.trim());
     if origin_name.is_empty() || !origin_name.eq_ignore_ascii_case(host_name) {
         return false;
     }
     match host_port {
-        None => true,
+        None => origin_port.is_none(),
         Some(port) => origin_port.unwrap_or(default) == port,
     }
 }
@@ -128,10 +139,21 @@ mod tests {
             ("origin", "https://appw.example.org"),
             ("sec-fetch-site", "none"),
         ])));
-        // A proxy that passes the name without the port.
+        // A proxy that passes the name without the port, and says the scheme.
         assert!(!elsewhere(&headers(&[
             ("host", "appw.example.org"),
+            ("x-forwarded-proto", "https"),
+            ("origin", "https://appw.example.org"),
+        ])));
+        assert!(!elsewhere(&headers(&[
+            ("host", "appw.example.org:8443"),
+            ("x-forwarded-proto", "https"),
             ("origin", "https://appw.example.org:8443"),
+        ])));
+        assert!(!elsewhere(&headers(&[
+            ("host", "appw.example.org:443"),
+            ("x-forwarded-proto", "https"),
+            ("origin", "https://appw.example.org"),
         ])));
         assert!(!elsewhere(&headers(&[
             ("host", "[::1]:9181"),
@@ -161,6 +183,37 @@ mod tests {
             ("origin", "https://a.example.org"),
         ]);
         assert!(elsewhere(&two));
+    }
+
+    #[test]
+    fn without_sec_fetch_site_another_scheme_or_port_is_another_origin() {
+        let cases: [(&[(&'static str, &'static str)], &str); 6] = [
+            // The listener reached directly, the Host without a port: only port 80 matches.
+            (&[("host", "127.0.0.1")], "http://127.0.0.1:8080"),
+            (&[("host", "127.0.0.1")], "https://127.0.0.1"),
+            (&[("host", "127.0.0.1:9181")], "https://127.0.0.1:9181"),
+            // Behind a TLS proxy that passes the name alone (nginx's `$host`).
+            (
+                &[("host", "appw.example.org"), ("x-forwarded-proto", "https")],
+                "http://appw.example.org",
+            ),
+            (
+                &[("host", "appw.example.org"), ("x-forwarded-proto", "https")],
+                "https://appw.example.org:8443",
+            ),
+            (
+                &[("host", "appw.example.org"), ("x-forwarded-proto", "https")],
+                "https://appw.example.org:443",
+            ),
+        ];
+        for (pairs, origin) in cases {
+            let mut h = headers(pairs);
+            h.append("origin", HeaderValue::from_static(origin));
+            assert!(elsewhere(&h), "{pairs:?} {origin}");
+            assert!(from_elsewhere(&h, false), "{pairs:?} {origin}");
+        }
+        let direct = headers(&[("host", "127.0.0.1"), ("origin", "http://127.0.0.1")]);
+        assert!(!elsewhere(&direct));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use askama::Template;
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -19,6 +20,7 @@ use super::sign_in::sign_in_page;
 use super::views::{self, Me};
 use super::{Admin, csrf, reply};
 use crate::ops;
+use crate::serve::gate::Peer;
 
 type Answer = Result<Response, Response>;
 
@@ -39,10 +41,7 @@ pub(super) fn see_other(location: &'static str) -> Response {
 /// Whether the page was reached over plain http on a host that is not this machine: a
 /// browser then drops the Secure session cookie, so the page says why sign-in fails.
 pub(super) fn insecure(headers: &HeaderMap) -> bool {
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    let https = super::origin::scheme(headers) == "https";
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -73,13 +72,14 @@ pub(super) enum Signed {
     None,
 }
 
-pub(super) async fn signed(admin: &Arc<Admin>, headers: &HeaderMap) -> Signed {
+pub(super) async fn signed(admin: &Arc<Admin>, headers: &HeaderMap, peer: Peer) -> Signed {
     let Some(found) = admin.sessions.find(headers) else {
         return Signed::None;
     };
     let now = admin.server.clock();
     let who = &found.who;
-    match auth::still_valid(&admin.server, &who.credential, who.role, now).await {
+    let client = admin.server.client(peer, headers);
+    match auth::still_valid(&admin.server, &who.credential, who.role, now, &client).await {
         Ok(Some(caller)) => Signed::In(found, caller),
         Ok(None) => {
             admin.sessions.end(&found.key);
@@ -112,10 +112,11 @@ pub(super) fn unavailable(headers: &HeaderMap) -> Response {
 pub(super) async fn form_session(
     admin: &Arc<Admin>,
     headers: &HeaderMap,
+    peer: Peer,
     body: Body,
 ) -> Result<(Found, Caller, Form), Response> {
     let form = body::form(headers, body).await?;
-    match signed(admin, headers).await {
+    match signed(admin, headers, peer).await {
         Signed::In(found, caller) if csrf::valid(Some(&found), &form, headers) => {
             Ok((found, caller, form))
         }
@@ -143,18 +144,20 @@ pub(super) fn forbidden(headers: &HeaderMap) -> Response {
 /// `GET /`: the sign-in form, or the credentials.
 pub async fn index(
     State(admin): State<Arc<Admin>>,
+    Extension(peer): Extension<Peer>,
     method: axum::http::Method,
     headers: HeaderMap,
     uri: Uri,
 ) -> Answer {
-    let (found, caller) = match signed(&admin, &headers).await {
+    let (found, caller) = match signed(&admin, &headers, peer).await {
         Signed::In(found, caller) => (found, caller),
         Signed::Unavailable => return Err(unavailable(&headers)),
         ended => {
             let notice = matches!(ended, Signed::Ended).then(|| {
                 (
                     "Your session has ended: the credential you signed in with was revoked, \
-                     disabled, expired or lost its scope. Sign in again."
+                     disabled, expired or lost its scope, or is not allowed from where you \
+                     are now. Sign in again."
                         .to_string(),
                     true,
                 )

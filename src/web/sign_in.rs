@@ -10,9 +10,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 
 use super::auth::{self, Need};
-use super::pages::{forbidden, form_session, insecure, page, see_other};
+use super::pages::{forbidden, insecure, page, see_other};
 use super::session::Who;
-use super::{Admin, body, reply, views};
+use super::{Admin, body, csrf, reply, views};
 use crate::serve::gate::Peer;
 
 type Answer = Result<Response, Response>;
@@ -136,9 +136,18 @@ fn basic_header(user: &str, password: &str) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("Basic"))
 }
 
-/// `POST /sign-out`: the session ends here and the cookie is forgotten.
+/// `POST /sign-out`: the session ends here and the cookie is forgotten. Ending a session
+/// needs only the session and its token, never the store: a store that cannot be read
+/// must not keep anyone signed in.
 pub async fn sign_out(State(admin): State<Arc<Admin>>, headers: HeaderMap, body: Body) -> Answer {
-    let (found, _, _) = form_session(&admin, &headers, body).await?;
+    let form = body::form(&headers, body).await?;
+    let Some(found) = admin
+        .sessions
+        .find(&headers)
+        .filter(|found| csrf::valid(Some(found), &form, &headers))
+    else {
+        return Err(forbidden(&headers));
+    };
     admin.sessions.end(&found.key);
     let mut r = see_other("/");
     r.headers_mut()

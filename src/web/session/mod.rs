@@ -1,7 +1,8 @@
 //! The screen's sessions: kept in the server's memory, named by a random cookie
 //! (`HttpOnly; Secure; SameSite=Strict`), held under the digest of that cookie. A session
 //! ends at sign-out, after 30 minutes idle or 12 hours in all, and (checked on every
-//! request, in `pages`) as soon as the credential that signed in can no longer do so.
+//! request, in `pages`) as soon as the credential that signed in can no longer do so, or
+//! not from where the request comes.
 //! Only a sign-in makes a session: a visitor who has not signed in has nothing here (the
 //! sign-in form's CSRF token is stateless, [`super::csrf::SignIn`]), so no amount of
 //! anonymous traffic can push a signed-in session out. Each user holds a few sessions at

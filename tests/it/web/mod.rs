@@ -8,6 +8,7 @@ mod authorize;
 mod browser;
 mod browser_authorize;
 mod other_origins;
+mod others_ids;
 mod own_prefix;
 mod patch_powers;
 mod powers;
@@ -17,7 +18,9 @@ mod screen_actors;
 mod screen_pause_twice;
 mod screen_powers;
 mod session_ends;
+mod session_networks;
 mod sessions;
+mod sign_out_offline;
 mod slow_bodies;
 mod store_outage;
 

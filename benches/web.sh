@@ -55,7 +55,7 @@ CSRF=$(curl -s -c "$JAR" "$BASE/" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/
 curl -s -o /dev/null -b "$JAR" -c "$JAR" --data-urlencode "csrf=$CSRF" \
     --data-urlencode user=admin --data-urlencode "password=$PW" "$BASE/sign-in"
 # curl keeps Secure cookies over http only for localhost; pass the session cookie by hand.
-COOKIE=$(awk '$6 == "appw_session" { print "appw_session=" $7 }' "$JAR")
+COOKIE=$(awk '$6 ~ /appw_session$/ { print $6 "=" $7 }' "$JAR")
 curl -s -H "Cookie: $COOKIE" "$BASE/" | grep -q 'table id="credentials"' ||
     { echo "web.sh: could not sign in" >&2; exit 1; }
 

@@ -86,6 +86,24 @@ http://127.0.0.1:$PORT_CADDY {
     respond "ok" 200
 }
 EOF
+front() { # front PORT UPSTREAM: an nginx server that asks appw (auth_request) on UPSTREAM
+    cat <<EOF
+    server {
+        listen 127.0.0.1:$1; root $WORK/www;
+        location / { auth_request /_appw; }
+        location = /_appw {
+            internal;
+            proxy_pass http://$2/auth;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+            proxy_set_header X-Forwarded-For \$remote_addr;
+            proxy_set_header X-Real-IP \$remote_addr;
+        }
+    }
+EOF
+}
 cat >"$WORK/nginx/nginx.conf" <<EOF
 daemon off;
 worker_processes 2;
@@ -104,34 +122,8 @@ http {
         listen 127.0.0.1:$PORT_NGINX; root $WORK/www;
         auth_basic "bench"; auth_basic_user_file $WORK/htpasswd;
     }
-    server {
-        listen 127.0.0.1:$PORT_FRONT; root $WORK/www;
-        location / { auth_request /_appw; }
-        location = /_appw {
-            internal;
-            proxy_pass http://appw/auth;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_pass_request_body off;
-            proxy_set_header Content-Length "";
-            proxy_set_header X-Forwarded-For \$remote_addr;
-            proxy_set_header X-Real-IP \$remote_addr;
-        }
-    }
-    server {
-        listen 127.0.0.1:$PORT_FRONT_UNIX; root $WORK/www;
-        location / { auth_request /_appw; }
-        location = /_appw {
-            internal;
-            proxy_pass http://appw_unix/auth;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_pass_request_body off;
-            proxy_set_header Content-Length "";
-            proxy_set_header X-Forwarded-For \$remote_addr;
-            proxy_set_header X-Real-IP \$remote_addr;
-        }
-    }
+$(front "$PORT_FRONT" appw)
+$(front "$PORT_FRONT_UNIX" appw_unix)
 }
 EOF
 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" 2>/dev/null &

@@ -46,9 +46,7 @@ fn another_users_id_gets_the_answer_an_unknown_id_gets() {
     }
 
     // The screen: what a row's button did is the next page's notice.
-    let mut b = Browser::open(&web);
-    b.sign_in("alice", &alice).status(303);
-    b.get("/").status(200);
+    let mut b = Browser::signed_in(&web, "alice", &alice);
     let mut press = |id: &str, button: &str| {
         b.post(&format!("/credentials/{id}"), &[(button, "1")], true)
             .status(303);

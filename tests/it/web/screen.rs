@@ -95,6 +95,14 @@ impl<'a> Browser<'a> {
         r
     }
 
+    /// A browser signed in as `user`, on the credentials table.
+    pub(super) fn signed_in(web: &'a Admin, user: &str, password: &str) -> Browser<'a> {
+        let mut b = Browser::open(web);
+        b.sign_in(user, password).status(303);
+        b.get("/").status(200);
+        b
+    }
+
     pub(super) fn sign_in(&mut self, user: &str, password: &str) -> Reply {
         self.post("/sign-in", &[("user", user), ("password", password)], true)
     }
@@ -326,9 +334,7 @@ fn a_session_ends_when_its_credential_can_no_longer_sign_in() {
     let appw = Appw::new();
     let (user, password, id) = admin_credential(&appw);
     let web = Admin::start(&appw);
-    let mut b = Browser::open(&web);
-    b.sign_in(&user, &password).status(303);
-    b.get("/").status(200);
+    let mut b = Browser::signed_in(&web, &user, &password);
     appw.run(&["update", &id, "--scope", "deploy"]).ok();
     let page = b.get("/").status(200);
     assert!(

@@ -11,9 +11,7 @@ fn screen_changes_and_api_revoke_all_name_the_signed_in_credential() {
     let (user, password, admin_id) = admin_credential(&appw);
     let (_, id) = credential(&appw, "deploy", "ci", &[]);
     let web = Admin::start(&appw);
-    let mut b = Browser::open(&web);
-    b.sign_in(&user, &password).status(303);
-    b.get("/").status(200);
+    let mut b = Browser::signed_in(&web, &user, &password);
     let row = format!("/credentials/{id}");
     b.post(&row, &[("disable", "1")], true).status(303);
     b.post(&row, &[("enable", "1")], true).status(303);

@@ -11,9 +11,7 @@ fn disabling_twice_on_the_screen_says_the_second_changed_nothing() {
     let (user, password, _) = admin_credential(&appw);
     let (_, id) = credential(&appw, "deploy", "ci", &[]);
     let web = Admin::start(&appw);
-    let mut b = Browser::open(&web);
-    b.sign_in(&user, &password).status(303);
-    b.get("/").status(200);
+    let mut b = Browser::signed_in(&web, &user, &password);
     let row = format!("/credentials/{id}");
     b.post(&row, &[("disable", "1")], true).status(303);
     let first = b.get("/").status(200);

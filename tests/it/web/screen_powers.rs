@@ -17,9 +17,7 @@ fn a_self_scoped_session_cannot_enable_rotate_or_create_beyond_its_power() {
     let (strong, strong_id) = credential(&appw, "alice", "billing", &["--scope", "billing"]);
     appw.run(&["disable", &strong_id]).ok();
     let web = Admin::start(&appw);
-    let mut b = Browser::open(&web);
-    b.sign_in("alice", &alice).status(303);
-    b.get("/").status(200);
+    let mut b = Browser::signed_in(&web, "alice", &alice);
 
     b.post(
         &format!("/credentials/{strong_id}"),
@@ -67,9 +65,7 @@ fn a_head_request_does_not_use_up_the_new_password() {
     let appw = Appw::new();
     let (user, password, _) = super::admin_credential(&appw);
     let web = Admin::start(&appw);
-    let mut b = Browser::open(&web);
-    b.sign_in(&user, &password).status(303);
-    b.get("/").status(200);
+    let mut b = Browser::signed_in(&web, &user, &password);
     b.post("/create", &[("name", "CI"), ("user", "deploy")], true)
         .status(303);
     let cookie = b.cookie.clone().unwrap();

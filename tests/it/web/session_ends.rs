@@ -49,12 +49,8 @@ fn another_sessions_valid_csrf_token_changes_nothing() {
     let (alice, _) = credential(&appw, "alice", "laptop", &["--scope", "appw:self"]);
     let (deploy, id) = credential(&appw, "alice", "ci", &[]);
     let web = Admin::start(&appw);
-    let mut admin = Browser::open(&web);
-    admin.sign_in(&user, &password).status(303);
-    admin.get("/").status(200);
-    let mut other = Browser::open(&web);
-    other.sign_in("alice", &alice).status(303);
-    other.get("/").status(200);
+    let mut admin = Browser::signed_in(&web, &user, &password);
+    let mut other = Browser::signed_in(&web, "alice", &alice);
     assert_ne!(admin.csrf, other.csrf);
 
     // The admin's browser, with alice's session's (valid) token.

@@ -11,7 +11,7 @@ use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::listen::{Listener, Peer};
+use super::listen::{Listener, Peer, Socket};
 
 /// Request heads larger than this get 431: an Authorization header is under 200 bytes, and
 /// proxies add a few more headers (the admin listener's cookies fit too).
@@ -104,61 +104,66 @@ impl Accepting {
         F: Fn(Io, Peer, Watcher, OwnedSemaphorePermit) + Clone + Send + 'static,
     {
         let count = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let runtimes = (0..count)
-            .map(|_| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-            })
+        let sockets = listeners
+            .into_iter()
+            .map(Listener::into_std)
             .collect::<std::io::Result<Vec<_>>>()?;
-        let mut per_thread: Vec<Vec<Listener>> = (0..count).map(|_| Vec::new()).collect();
-        for listener in listeners {
-            for (thread, copy) in listener.share(&runtimes)?.into_iter().enumerate() {
-                per_thread[thread].push(copy);
-            }
-        }
         let graceful = Arc::new(GracefulShutdown::new());
         let limit = Arc::new(Semaphore::new(max));
         let (stopped_tx, stopped) = mpsc::unbounded_channel();
         let (finish, finish_rx) = watch::channel(false);
-        let mut handles = Vec::with_capacity(count);
-        for (runtime, mine) in runtimes.into_iter().zip(per_thread) {
+        let (ready_tx, ready) = std::sync::mpsc::channel();
+        let mut threads = Threads {
+            handles: Vec::with_capacity(count),
+            stopped,
+            finish,
+        };
+        let mut started = Ok(());
+        for _ in 0..count {
+            let mine = match sockets.iter().map(Socket::try_clone).collect() {
+                Ok(mine) => mine,
+                Err(e) => {
+                    started = Err(e);
+                    break;
+                }
+            };
             let (graceful, limit, serve) = (graceful.clone(), limit.clone(), serve.clone());
-            let (stop, mut finish, stopped) = (stop.clone(), finish_rx.clone(), stopped_tx.clone());
-            let handle = std::thread::Builder::new()
+            let (stop, finish, stopped) = (stop.clone(), finish_rx.clone(), stopped_tx.clone());
+            let ready = ready_tx.clone();
+            // The runtime is made, used and dropped on its own thread: dropping one inside
+            // the main runtime (a start that fails half-way) would panic.
+            let spawned = std::thread::Builder::new()
                 .name("appw-serve".into())
                 .spawn(move || {
-                    runtime.block_on(async move {
-                        let mut loops = JoinSet::new();
-                        for listener in mine {
-                            let (stop, graceful, limit) =
-                                (stop.clone(), graceful.clone(), limit.clone());
-                            loops.spawn(accept_loop(
-                                listener,
-                                stop,
-                                graceful,
-                                limit,
-                                serve.clone(),
-                            ));
-                        }
-                        // Only the loops hold the graceful stop: `drain` takes it back once
-                        // every thread has said its loops ended.
-                        drop(graceful);
-                        while loops.join_next().await.is_some() {}
-                        let _ = stopped.send(());
-                        // The connections accepted here run on this runtime: it keeps
-                        // running them until `drain` has waited for them.
-                        let _ = finish.wait_for(|f| *f).await;
-                    });
-                })?;
-            handles.push(handle);
+                    per_core(mine, graceful, limit, serve, stop, finish, stopped, ready)
+                });
+            match spawned {
+                Ok(handle) => threads.handles.push(handle),
+                Err(e) => {
+                    started = Err(e);
+                    break;
+                }
+            }
+        }
+        drop((ready_tx, stopped_tx));
+        for _ in 0..threads.handles.len() {
+            match ready.recv() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => started = started.and(Err(e)),
+                Err(_) => {
+                    let ended = std::io::Error::other("a thread ended as it started");
+                    started = started.and(Err(ended));
+                    break;
+                }
+            }
+        }
+        if let Err(e) = started {
+            // Those that did start stop at once: their loops see `finish` and end.
+            threads.end();
+            return Err(e);
         }
         Ok(Accepting {
-            loops: Loops::PerCore(Threads {
-                handles,
-                stopped,
-                finish,
-            }),
+            loops: Loops::PerCore(threads),
             graceful,
         })
     }
@@ -173,11 +178,8 @@ impl Accepting {
                 None
             }
             Loops::PerCore(mut threads) => {
-                for _ in 0..threads.handles.len() {
-                    if threads.stopped.recv().await.is_none() {
-                        break;
-                    }
-                }
+                // Each thread drops its sender when its loops have ended (or it died).
+                while threads.stopped.recv().await.is_some() {}
                 Some(threads)
             }
         };
@@ -189,17 +191,79 @@ impl Accepting {
         };
         if let Some(threads) = threads {
             // Connections still open past the wait are dropped with their runtime.
-            let _ = threads.finish.send(true);
-            let handles = threads.handles;
-            let _ = tokio::task::spawn_blocking(move || {
-                for handle in handles {
-                    let _ = handle.join();
-                }
-            })
-            .await;
+            let _ = tokio::task::spawn_blocking(move || threads.end()).await;
         }
         drained
     }
+}
+
+impl Threads {
+    /// Tells the threads to finish and waits for them.
+    fn end(self) {
+        let _ = self.finish.send(true);
+        for handle in self.handles {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// A per-core thread: its runtime, its copies of the listening sockets registered with it
+/// (said on `ready`), its accept loops until `stop`, then its connections until `finish`.
+#[allow(clippy::too_many_arguments)]
+fn per_core<F>(
+    sockets: Vec<Socket>,
+    graceful: Arc<GracefulShutdown>,
+    limit: Arc<Semaphore>,
+    serve: F,
+    stop: watch::Receiver<bool>,
+    mut finish: watch::Receiver<bool>,
+    stopped: mpsc::UnboundedSender<()>,
+    ready: std::sync::mpsc::Sender<std::io::Result<()>>,
+) where
+    F: Fn(Io, Peer, Watcher, OwnedSemaphorePermit) + Clone + Send + 'static,
+{
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let listeners = match sockets.into_iter().map(Socket::into_listener).collect() {
+            Ok(listeners) => {
+                let _ = ready.send(Ok(()));
+                listeners
+            }
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                Vec::new()
+            }
+        };
+        let mut loops = JoinSet::new();
+        for listener in listeners {
+            let (stop, graceful, limit) = (stop.clone(), graceful.clone(), limit.clone());
+            loops.spawn(accept_loop(listener, stop, graceful, limit, serve.clone()));
+        }
+        // Only the loops hold the graceful stop: `drain` takes it back once every thread
+        // has dropped `stopped`.
+        drop(graceful);
+        let accepting = async {
+            while loops.join_next().await.is_some() {}
+            drop(stopped);
+        };
+        tokio::select! {
+            _ = accepting => {}
+            // A start that failed on another thread ends this one before any stop.
+            _ = finish.wait_for(|f| *f) => return,
+        }
+        // The connections accepted here run on this runtime: it keeps running them until
+        // `drain` has waited for them.
+        let _ = finish.wait_for(|f| *f).await;
+    });
 }
 
 /// Accepts on `listener` until `stop` changes, each connection handed to `serve`.

@@ -32,30 +32,36 @@ impl Listener {
 }
 
 impl Listener {
-    /// One copy of this socket for each of `count` runtimes, registered with the runtime
-    /// each is made under (`enter` runs a closure inside one of them).
-    pub fn share(self, runtimes: &[tokio::runtime::Runtime]) -> std::io::Result<Vec<Listener>> {
+    /// The socket itself, out of the runtime it was registered with, to be copied and
+    /// registered with others.
+    pub fn into_std(self) -> std::io::Result<Socket> {
         match self {
-            Listener::Tcp(l) => {
-                let std = l.into_std()?;
-                runtimes
-                    .iter()
-                    .map(|rt| {
-                        let _inside = rt.enter();
-                        tokio::net::TcpListener::from_std(std.try_clone()?).map(Listener::Tcp)
-                    })
-                    .collect()
-            }
-            Listener::Unix(l) => {
-                let std = l.into_std()?;
-                runtimes
-                    .iter()
-                    .map(|rt| {
-                        let _inside = rt.enter();
-                        tokio::net::UnixListener::from_std(std.try_clone()?).map(Listener::Unix)
-                    })
-                    .collect()
-            }
+            Listener::Tcp(l) => l.into_std().map(Socket::Tcp),
+            Listener::Unix(l) => l.into_std().map(Socket::Unix),
+        }
+    }
+}
+
+/// A listening socket outside any runtime (non-blocking, as it was registered).
+pub enum Socket {
+    Tcp(std::net::TcpListener),
+    Unix(std::os::unix::net::UnixListener),
+}
+
+impl Socket {
+    /// Another descriptor of the same socket.
+    pub fn try_clone(&self) -> std::io::Result<Socket> {
+        match self {
+            Socket::Tcp(l) => l.try_clone().map(Socket::Tcp),
+            Socket::Unix(l) => l.try_clone().map(Socket::Unix),
+        }
+    }
+
+    /// Registered with the current runtime.
+    pub fn into_listener(self) -> std::io::Result<Listener> {
+        match self {
+            Socket::Tcp(l) => tokio::net::TcpListener::from_std(l).map(Listener::Tcp),
+            Socket::Unix(l) => tokio::net::UnixListener::from_std(l).map(Listener::Unix),
         }
     }
 }

@@ -68,6 +68,13 @@ pub struct Config {
     pub clock: Clock,
 }
 
+/// A server accepting connections, until its stop.
+pub struct Serving {
+    accepting: Accepting,
+    stop_tx: tokio::sync::watch::Sender<bool>,
+    stop_rx: tokio::sync::watch::Receiver<bool>,
+}
+
 /// Everything a request handler shares.
 pub struct Server {
     config: Config,
@@ -94,8 +101,9 @@ pub fn run(config: Config, location: Location) -> Result<()> {
         .thread_name("appw-serve")
         .build()
         .map_err(|e| Error::Start(format!("cannot start the server's runtime: {e}")))?;
-    // Room for every thread that may read at once: the runtime's (one per core), the argon2
-    // workers and the group commit.
+    // Room for every thread that may read at once: the per-core threads of /auth, the main
+    // runtime's (one per core: the admin listener's gate), the argon2 workers and the group
+    // commit.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Which store, said first: a server pointed at the wrong path refuses everyone, and
     // its log is where the admin looks.
@@ -108,7 +116,7 @@ pub fn run(config: Config, location: Location) -> Result<()> {
              the store you meant?)"
         ));
     }
-    let pool = Pool::open(&location, config.workers + cores + 8, runtime.handle())?;
+    let pool = Pool::open(&location, config.workers + 2 * cores + 8, runtime.handle())?;
     log(format_args!("serving the store {shown}"));
     let may_rehash = pool.with(|s| s.may_rehash())?;
     // Closed at the end, while the runtime still runs (a PostgreSQL connection goes back to
@@ -117,16 +125,19 @@ pub fn run(config: Config, location: Location) -> Result<()> {
     runtime.block_on(async move {
         let listeners = listen::bind(&config.listen)?;
         let admin = gate::bind_admin(&config.admin_listen)?;
-        let server = Arc::new(Server::new(config, pool, may_rehash));
+        let server = Arc::new(Server::new(config, pool, may_rehash)?);
         let stop = stop_signal()?;
-        for l in &listeners {
-            log(format_args!("listening on {}", l.describe()));
+        let described: Vec<String> = listeners.iter().map(Listener::describe).collect();
+        // Accepting (and answering) from here on: before "listening" and READY=1, so a
+        // start that fails is never announced as ready.
+        let serving = server.accept(listeners)?;
+        for l in &described {
+            log(format_args!("listening on {l}"));
         }
         // The admin routes stop (and drain) first, so what they record is in the last commit.
-        let described: Vec<String> = listeners.iter().map(Listener::describe).collect();
         let stop = crate::web::start(&server, admin, &described, stop);
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
-        server.serve(listeners, stop).await?;
+        server.serve(serving, stop).await;
         if tokio::time::timeout(DRAIN, closing.close()).await.is_err() {
             log(format_args!("some store connections did not close"));
         }
@@ -136,10 +147,10 @@ pub fn run(config: Config, location: Location) -> Result<()> {
 }
 
 impl Server {
-    pub fn new(config: Config, pool: Arc<Pool>, may_rehash: bool) -> Server {
-        Server {
+    pub fn new(config: Config, pool: Arc<Pool>, may_rehash: bool) -> Result<Server, Error> {
+        Ok(Server {
             reader: pool.reader(),
-            workers: workers::Workers::start(&config, may_rehash),
+            workers: workers::Workers::start(&config, may_rehash)?,
             throttle: throttle::Throttle::new(config.max_failures),
             config,
             pool,
@@ -147,16 +158,12 @@ impl Server {
             recorder: recorder::Recorder::default(),
             metrics: metrics::Metrics::default(),
             connections: AtomicUsize::new(0),
-        }
+        })
     }
 
-    /// Serves `listeners` until `stop` completes, then stops accepting, lets requests in
-    /// flight finish, and commits what is pending.
-    pub async fn serve(
-        self: Arc<Self>,
-        listeners: Vec<Listener>,
-        stop: impl std::future::Future<Output = ()>,
-    ) -> Result<()> {
+    /// Starts accepting on `listeners` (one thread per core): requests are answered from
+    /// now on, until [`Server::serve`]'s stop.
+    pub fn accept(self: &Arc<Self>, listeners: Vec<Listener>) -> Result<Serving> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let server = self.clone();
         let accepting = Accepting::start_per_core(
@@ -168,6 +175,25 @@ impl Server {
             },
         )
         .map_err(|e| Error::Start(format!("cannot start the server's threads: {e}")))?;
+        Ok(Serving {
+            accepting,
+            stop_tx,
+            stop_rx,
+        })
+    }
+
+    /// Serves until `stop` completes, then stops accepting, lets requests in flight
+    /// finish, and commits what is pending.
+    pub async fn serve(
+        self: Arc<Self>,
+        serving: Serving,
+        stop: impl std::future::Future<Output = ()>,
+    ) {
+        let Serving {
+            accepting,
+            stop_tx,
+            stop_rx,
+        } = serving;
         let background = tokio::spawn(self.clone().background(stop_rx.clone()));
         stop.await;
         log(format_args!(
@@ -192,7 +218,6 @@ impl Server {
             recorded = self.flush().await;
         }
         log(format_args!("stopped; final commit: {recorded}"));
-        Ok(())
     }
 
     /// The group commit, once a second, and a summary line now and then, until `stop`.

@@ -49,7 +49,7 @@ pub enum Busy {
 impl Workers {
     /// Starts the configured workers with room for the configured waiting jobs; `rehash`
     /// says whether upgraded hashes may be written.
-    pub fn start(config: &Config, rehash: bool) -> Workers {
+    pub fn start(config: &Config, rehash: bool) -> Result<Workers, Error> {
         let (tx, rx) = std::sync::mpsc::sync_channel(config.queue);
         let rx = Arc::new(Mutex::new(rx));
         let waiting = Arc::new(AtomicUsize::new(0));
@@ -66,13 +66,13 @@ impl Workers {
             std::thread::Builder::new()
                 .name(format!("appw-argon2-{n}"))
                 .spawn(move || work(&rx, &waiting, &hasher, rehash))
-                .expect("a server starts its argon2 workers or does not start");
+                .map_err(|e| Error::Start(format!("cannot start the argon2 workers: {e}")))?;
         }
-        Workers {
+        Ok(Workers {
             queue: tx,
             waiting,
             evaluations,
-        }
+        })
     }
 
     pub fn submit(&self, job: Job) -> Result<(), Busy> {

@@ -10,6 +10,7 @@ mod postgres_stopped;
 mod proxies;
 mod proxy_headers;
 mod server;
+mod start_short_of_descriptors;
 mod store_swapped;
 mod throttle_concurrency;
 mod timing_by_evaluations;

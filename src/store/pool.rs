@@ -10,8 +10,6 @@
 //! answers 503). Whether the store may still be trusted (owners and modes of its files and
 //! folders) is checked again at most every [`TRUST_EVERY`].
 
-use std::io::ErrorKind;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -20,33 +18,13 @@ use std::time::{Duration, Instant};
 use super::postgres::{Batched, PgStore, Runtime};
 use super::{Access, HashRecord, Location, Store, open};
 use crate::error::{Error, Result};
+use file::{FileId, file_id};
 
 /// How long a caller waits for a free connection before the store counts as unavailable.
 const WAIT: Duration = Duration::from_secs(1);
 /// How often a SQLite store's files and folders are checked again for who could replace
 /// them (a few `stat`s each).
 pub const TRUST_EVERY: Duration = Duration::from_millis(500);
-
-/// The file a SQLite path names: device and inode, and its size, modification time and
-/// status change time (a file overwritten in place keeps its inode; a checkpoint changes
-/// them too, which costs only a reopening). The change time is there because the other
-/// two can be put back (`cp -p`, `touch -r`, an overwrite of the same size): nobody but
-/// the kernel sets it, and any write or `utimes` moves it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct FileId {
-    dev: u64,
-    ino: u64,
-    size: u64,
-    mtime: (i64, i64),
-    ctime: (i64, i64),
-}
-
-impl FileId {
-    /// Which file this is, whatever its content: what open connections hold.
-    fn inode(self) -> (u64, u64) {
-        (self.dev, self.ino)
-    }
-}
 
 pub struct Pool {
     location: Location,
@@ -381,23 +359,6 @@ impl Reader {
     }
 }
 
-/// The file at `path` (through symlinks, as SQLite opens it), `None` when nothing is there.
-fn file_id(path: &Path) -> Result<Option<FileId>> {
-    match std::fs::metadata(path) {
-        Ok(meta) => Ok(Some(FileId {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            size: meta.size(),
-            mtime: (meta.mtime(), meta.mtime_nsec()),
-            ctime: (meta.ctime(), meta.ctime_nsec()),
-        })),
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::Unavailable(format!(
-            "cannot look at the store {}: {e}",
-            path.display()
-        ))),
-    }
-}
-
+mod file;
 #[cfg(test)]
 mod tests;

@@ -3,9 +3,8 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use super::proxies::start_proxy;
+use super::proxies::{nginx_head, start_proxy};
 use super::{Server, my_uid, request, request_text};
 use crate::harness::{Appw, basic, have};
 
@@ -57,22 +56,14 @@ fn admin_behind_readmes_nginx_records_the_real_client() {
             &format!("uid:{}", my_uid()),
         ],
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !server.log().iter().any(|l| l.contains("admin API")) {
-        assert!(Instant::now() < deadline, "{:?}", server.log());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    server.logged("appw serve: admin API and screen listening on ");
     let headers = readme_admin_headers().join("\n      ");
     let (proxy, addr) = start_proxy(&dir.path().join("nginx.pid"), |port| {
         let conf = format!(
-            "daemon off;\nmaster_process off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\n\
-             events {{}}\n\
-             http {{\n  access_log off;\n  client_body_temp_path {dir}/body;\n\
-               proxy_temp_path {dir}/proxy;\n  fastcgi_temp_path {dir}/fastcgi;\n\
-               uwsgi_temp_path {dir}/uwsgi;\n  scgi_temp_path {dir}/scgi;\n\
+            "{head}\
                server {{\n    listen 127.0.0.1:{port};\n\
                  location / {{\n      proxy_pass http://unix:{socket}:;\n      {headers}\n    }}\n  }}\n}}\n",
-            dir = dir.path().display(),
+            head = nginx_head(dir.path()),
             socket = socket.display(),
         );
         std::fs::write(dir.path().join("nginx.conf"), conf).unwrap();

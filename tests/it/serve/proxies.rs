@@ -26,11 +26,7 @@ fn behind_nginx_auth_request_each_scope_guards_its_location() {
     }
     behind_proxy("nginx.pid", |dir, upstream, port| {
         let conf = format!(
-            "daemon off;\nmaster_process off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\n\
-         events {{}}\n\
-         http {{\n  access_log off;\n  client_body_temp_path {dir}/body;\n\
-           proxy_temp_path {dir}/proxy;\n  fastcgi_temp_path {dir}/fastcgi;\n\
-           uwsgi_temp_path {dir}/uwsgi;\n  scgi_temp_path {dir}/scgi;\n\
+            "{head}\
            upstream appw {{ server {upstream}; keepalive 16; }}\n\
            server {{\n    listen 127.0.0.1:{port};\n\
              location / {{ auth_request /_appw; root {dir}/www; }}\n\
@@ -42,6 +38,7 @@ fn behind_nginx_auth_request_each_scope_guards_its_location() {
                proxy_pass http://appw/auth?scope=deploy;\n{common}    }}\n\
              location = /_appw_reports {{\n      internal;\n\
                proxy_pass http://appw/auth?scope=reports;\n{common}    }}\n  }}\n}}\n",
+            head = nginx_head(dir),
             dir = dir.display(),
             common = "      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n\
                proxy_pass_request_body off;\n      proxy_set_header Content-Length \"\";\n\
@@ -183,6 +180,19 @@ fn behind_proxy(pidfile: &str, spawn: impl Fn(&Path, &str, u16) -> std::process:
 /// 2.6; later Caddy versions write it sooner, and then it only says Caddy runs). The port is
 /// free when picked, but something else may take it before the proxy binds it; then the
 /// proxy exits (or, were it listening, its pid file would not be this proxy's), and it is
+/// The start of an nginx configuration for a test: one process in the foreground with its
+/// files in `dir`, and an `http` block left open for the caller's upstreams and servers.
+pub(super) fn nginx_head(dir: &Path) -> String {
+    let dir = dir.display();
+    format!(
+        "daemon off;\nmaster_process off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\n\
+         events {{}}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {dir}/body;\n\
+           proxy_temp_path {dir}/proxy;\n  fastcgi_temp_path {dir}/fastcgi;\n\
+           uwsgi_temp_path {dir}/uwsgi;\n  scgi_temp_path {dir}/scgi;\n"
+    )
+}
+
 /// started again on another port.
 pub(super) fn start_proxy(
     pidfile: &Path,

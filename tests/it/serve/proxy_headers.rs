@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use super::proxies::start_proxy;
+use super::proxies::{nginx_head, start_proxy};
 use super::{Server, my_uid, request, request_text};
 use crate::harness::{Appw, basic, have};
 
@@ -54,11 +54,7 @@ fn application() -> (String, Arc<Mutex<Vec<String>>>) {
 
 fn nginx_conf(dir: &Path, socket: &Path, app: &str, port: u16) -> String {
     format!(
-        "daemon off;\nmaster_process off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\n\
-         events {{}}\n\
-         http {{\n  access_log off;\n  client_body_temp_path {dir}/body;\n\
-           proxy_temp_path {dir}/proxy;\n  fastcgi_temp_path {dir}/fastcgi;\n\
-           uwsgi_temp_path {dir}/uwsgi;\n  scgi_temp_path {dir}/scgi;\n\
+        "{head}\
            upstream appw {{ server unix:{socket}; keepalive 4; }}\n\
            server {{\n    listen 127.0.0.1:{port};\n\
              location / {{\n      auth_request /_appw;\n\
@@ -72,7 +68,7 @@ fn nginx_conf(dir: &Path, socket: &Path, app: &str, port: u16) -> String {
                proxy_pass_request_body off;\n      proxy_set_header Content-Length \"\";\n\
                proxy_set_header X-Forwarded-For $remote_addr;\n\
                proxy_set_header X-Real-IP $remote_addr;\n    }}\n  }}\n}}\n",
-        dir = dir.display(),
+        head = nginx_head(dir),
         socket = socket.display(),
     )
 }

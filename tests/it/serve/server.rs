@@ -71,6 +71,28 @@ impl Server {
         self.log.lock().unwrap().clone()
     }
 
+    /// The rest of the first stderr line that starts with `prefix`, once it is written.
+    pub fn logged(&self, prefix: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let found = self
+                .log
+                .lock()
+                .unwrap()
+                .iter()
+                .find_map(|l| l.strip_prefix(prefix).map(str::to_string));
+            if let Some(rest) = found {
+                return rest;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never {prefix:?}: {:?}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// A counter of `/metrics` without labels, by name.
     pub fn metric(&self, name: &str) -> u64 {
         let (status, metrics) = self.get("/metrics", &[]);

@@ -24,24 +24,22 @@ mod sign_out_offline;
 mod slow_bodies;
 mod store_outage;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use crate::harness::{Appw, basic};
+use crate::serve::Server;
 
 /// A running `appw serve` with an admin listener; killed when dropped.
 pub struct Admin {
-    child: Child,
+    server: Server,
     /// Where `/auth` listens.
     pub auth: String,
     /// Where the API and the screen listen.
     pub addr: String,
-    log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Admin {
@@ -50,54 +48,24 @@ impl Admin {
     }
 
     pub fn start_with(appw: &Appw, extra: &[&str]) -> Admin {
-        let mut child = appw
-            .command(&[
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--admin-listen",
-                "127.0.0.1:0",
-            ])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let stderr = BufReader::new(child.stderr.take().unwrap());
-        let lines = log.clone();
-        std::thread::spawn(move || {
-            for line in stderr.lines().map_while(Result::ok) {
-                if let Some(a) = line.strip_prefix("appw serve: listening on ") {
-                    let _ = tx.send((false, a.to_string()));
-                }
-                if let Some(a) = line.strip_prefix("appw serve: admin API and screen listening on ")
-                {
-                    let _ = tx.send((true, a.to_string()));
-                }
-                lines.lock().unwrap().push(line);
-            }
-        });
-        let (mut auth, mut addr) = (None, None);
-        while auth.is_none() || addr.is_none() {
-            match rx.recv_timeout(Duration::from_secs(60)) {
-                Ok((true, a)) => addr = Some(a),
-                Ok((false, a)) => auth = Some(a),
-                Err(_) => panic!("serve did not start: {:?}", log.lock().unwrap()),
-            }
-        }
+        let args = [
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "127.0.0.1:0",
+        ];
+        let server = Server::start_with(appw.command(&args), extra);
+        let addr = server.logged("appw serve: admin API and screen listening on ");
         Admin {
-            child,
-            auth: auth.unwrap(),
-            addr: addr.unwrap(),
-            log,
+            auth: server.addr.clone(),
+            addr,
+            server,
         }
     }
 
     pub fn log(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
+        self.server.log()
     }
 
     /// A request to the admin listener.
@@ -124,13 +92,6 @@ impl Admin {
     pub fn auth(&self, user: &str, password: &str) -> u16 {
         let auth = basic(user, password);
         send(&self.auth, "GET", "/auth", &[("Authorization", &auth)], b"").status
-    }
-}
-
-impl Drop for Admin {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -52,6 +52,59 @@ enum Loops {
     PerCore(Threads),
 }
 
+/// What every accept loop of one `Accepting` shares.
+struct Loop<F> {
+    stop: watch::Receiver<bool>,
+    graceful: Arc<GracefulShutdown>,
+    limit: Arc<Semaphore>,
+    serve: F,
+}
+
+impl<F: Clone> Clone for Loop<F> {
+    fn clone(&self) -> Self {
+        Loop {
+            stop: self.stop.clone(),
+            graceful: self.graceful.clone(),
+            limit: self.limit.clone(),
+            serve: self.serve.clone(),
+        }
+    }
+}
+
+impl<F> Loop<F>
+where
+    F: Fn(Io, Peer, Watcher, OwnedSemaphorePermit),
+{
+    fn new(max: usize, stop: &watch::Receiver<bool>, serve: F) -> Loop<F> {
+        Loop {
+            stop: stop.clone(),
+            graceful: Arc::new(GracefulShutdown::new()),
+            limit: Arc::new(Semaphore::new(max)),
+            serve,
+        }
+    }
+
+    /// Accepts on `listener` until `stop` changes, each connection handed to `serve`.
+    async fn run(mut self, listener: Listener) {
+        loop {
+            let permit = tokio::select! {
+                _ = self.stop.changed() => return,
+                p = self.limit.clone().acquire_owned() => p,
+            };
+            let Ok(permit) = permit else { return };
+            let accepted = tokio::select! {
+                _ = self.stop.changed() => return,
+                a = accept(&listener) => a,
+            };
+            match accepted {
+                Ok((io, peer)) => (self.serve)(io, peer, self.graceful.watcher(), permit),
+                // Out of file descriptors and the like: wait, do not spin.
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    }
+}
+
 /// The per-core threads, until they are told to finish.
 struct Threads {
     handles: Vec<std::thread::JoinHandle<()>>,
@@ -73,16 +126,14 @@ impl Accepting {
     where
         F: Fn(Io, Peer, Watcher, OwnedSemaphorePermit) + Clone + Send + 'static,
     {
-        let graceful = Arc::new(GracefulShutdown::new());
-        let limit = Arc::new(Semaphore::new(max));
+        let shared = Loop::new(max, stop, serve);
         let mut loops = JoinSet::new();
         for listener in listeners {
-            let (stop, graceful, limit) = (stop.clone(), graceful.clone(), limit.clone());
-            loops.spawn(accept_loop(listener, stop, graceful, limit, serve.clone()));
+            loops.spawn(shared.clone().run(listener));
         }
         Accepting {
             loops: Loops::Here(loops),
-            graceful,
+            graceful: shared.graceful,
         }
     }
 
@@ -92,8 +143,8 @@ impl Accepting {
     /// answered on the thread whose epoll saw it, with no hand-over between threads and no
     /// work stealing, as nginx's worker processes do. (`serve` runs there: what it shares
     /// with the main runtime goes through channels and locks that do not care which runtime
-    /// waits on them.) Measured on the warm path: 1.15-1.22 x the requests per second of the
-    /// multi-thread runtime, 10 alternating rounds of 10 (BENCHMARKS.md).
+    /// waits on them.) Measured on the warm path: 1.12 x nginx's static file against the
+    /// multi-thread runtime's 1.04 x, in interleaved rounds (BENCHMARKS.md).
     pub fn start_per_core<F>(
         listeners: Vec<Listener>,
         max: usize,
@@ -108,8 +159,7 @@ impl Accepting {
             .into_iter()
             .map(Listener::into_std)
             .collect::<std::io::Result<Vec<_>>>()?;
-        let graceful = Arc::new(GracefulShutdown::new());
-        let limit = Arc::new(Semaphore::new(max));
+        let shared = Loop::new(max, stop, serve);
         let (stopped_tx, stopped) = mpsc::unbounded_channel();
         let (finish, finish_rx) = watch::channel(false);
         let (ready_tx, ready) = std::sync::mpsc::channel();
@@ -127,16 +177,14 @@ impl Accepting {
                     break;
                 }
             };
-            let (graceful, limit, serve) = (graceful.clone(), limit.clone(), serve.clone());
-            let (stop, finish, stopped) = (stop.clone(), finish_rx.clone(), stopped_tx.clone());
-            let ready = ready_tx.clone();
+            let shared = shared.clone();
+            let (finish, stopped, ready) =
+                (finish_rx.clone(), stopped_tx.clone(), ready_tx.clone());
             // The runtime is made, used and dropped on its own thread: dropping one inside
             // the main runtime (a start that fails half-way) would panic.
             let spawned = std::thread::Builder::new()
                 .name("appw-serve".into())
-                .spawn(move || {
-                    per_core(mine, graceful, limit, serve, stop, finish, stopped, ready)
-                });
+                .spawn(move || per_core(mine, shared, finish, stopped, ready));
             match spawned {
                 Ok(handle) => threads.handles.push(handle),
                 Err(e) => {
@@ -164,7 +212,7 @@ impl Accepting {
         }
         Ok(Accepting {
             loops: Loops::PerCore(threads),
-            graceful,
+            graceful: shared.graceful,
         })
     }
 
@@ -209,13 +257,9 @@ impl Threads {
 
 /// A per-core thread: its runtime, its copies of the listening sockets registered with it
 /// (said on `ready`), its accept loops until `stop`, then its connections until `finish`.
-#[allow(clippy::too_many_arguments)]
 fn per_core<F>(
     sockets: Vec<Socket>,
-    graceful: Arc<GracefulShutdown>,
-    limit: Arc<Semaphore>,
-    serve: F,
-    stop: watch::Receiver<bool>,
+    shared: Loop<F>,
     mut finish: watch::Receiver<bool>,
     stopped: mpsc::UnboundedSender<()>,
     ready: std::sync::mpsc::Sender<std::io::Result<()>>,
@@ -245,12 +289,11 @@ fn per_core<F>(
         };
         let mut loops = JoinSet::new();
         for listener in listeners {
-            let (stop, graceful, limit) = (stop.clone(), graceful.clone(), limit.clone());
-            loops.spawn(accept_loop(listener, stop, graceful, limit, serve.clone()));
+            loops.spawn(shared.clone().run(listener));
         }
         // Only the loops hold the graceful stop: `drain` takes it back once every thread
         // has dropped `stopped`.
-        drop(graceful);
+        drop(shared);
         let accepting = async {
             while loops.join_next().await.is_some() {}
             drop(stopped);
@@ -264,34 +307,6 @@ fn per_core<F>(
         // `drain` has waited for them.
         let _ = finish.wait_for(|f| *f).await;
     });
-}
-
-/// Accepts on `listener` until `stop` changes, each connection handed to `serve`.
-async fn accept_loop<F>(
-    listener: Listener,
-    mut stop: watch::Receiver<bool>,
-    graceful: Arc<GracefulShutdown>,
-    limit: Arc<Semaphore>,
-    serve: F,
-) where
-    F: Fn(Io, Peer, Watcher, OwnedSemaphorePermit),
-{
-    loop {
-        let permit = tokio::select! {
-            _ = stop.changed() => return,
-            p = limit.clone().acquire_owned() => p,
-        };
-        let Ok(permit) = permit else { return };
-        let accepted = tokio::select! {
-            _ = stop.changed() => return,
-            a = accept(&listener) => a,
-        };
-        match accepted {
-            Ok((io, peer)) => serve(io, peer, graceful.watcher(), permit),
-            // Out of file descriptors and the like: wait, do not spin.
-            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
-    }
 }
 
 /// Serves one connection over HTTP/1 with the limits on request heads, until the client

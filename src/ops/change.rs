@@ -181,27 +181,18 @@ mod tests {
         let (_dir, mut store) = store();
         let c = issued(store.as_mut());
         let target = Target::Id(c.id.clone());
-        // (disabled afterwards, changed) for each call.
-        let after = |s: Result<Switched>| {
-            let s = s.unwrap();
-            (s.credential.disabled, s.changed)
-        };
-        assert_eq!(
-            after(disable(store.as_mut(), &ctx(), &target)),
-            (true, true)
-        );
-        assert_eq!(
-            after(disable(store.as_mut(), &ctx(), &target)),
-            (true, false)
-        );
-        assert_eq!(
-            after(enable(store.as_mut(), &ctx(), &target)),
-            (false, true)
-        );
-        assert_eq!(
-            after(enable(store.as_mut(), &ctx(), &target)),
-            (false, false)
-        );
+        type Switch = fn(&mut dyn Store, &Ctx, &Target) -> Result<Switched>;
+        // Each call, and (disabled afterwards, changed).
+        let calls: [(Switch, (bool, bool)); 4] = [
+            (disable, (true, true)),
+            (disable, (true, false)),
+            (enable, (false, true)),
+            (enable, (false, false)),
+        ];
+        for (n, (switch, want)) in calls.into_iter().enumerate() {
+            let s = switch(store.as_mut(), &ctx(), &target).unwrap();
+            assert_eq!((s.credential.disabled, s.changed), want, "call {n}");
+        }
         let kinds: Vec<String> = store
             .events(&Default::default())
             .unwrap()

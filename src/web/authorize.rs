@@ -215,13 +215,22 @@ pub async fn decide(
     body: Body,
 ) -> Answer {
     let (found, caller, form) = pages::form_session(&admin, &headers, peer, body).await?;
+    // One of the two buttons, never neither: a form without one approves nothing (and
+    // leaves the request to be decided).
+    let approve = form.get("approve").is_some();
+    if approve == form.get("reject").is_some() {
+        return Err(refused(
+            &headers,
+            "neither approval nor rejection was chosen".into(),
+        ));
+    }
     let Some(pending) = take(&admin, &found, &form) else {
         return Err(refused(
             &headers,
             "this approval was already used, or is not this session's".into(),
         ));
     };
-    if form.get("reject").is_some() {
+    if !approve {
         let mut to = pending.reject.unwrap_or(pending.success);
         to.query_pairs_mut().append_pair("success", "false");
         let mut r = Response::new(Body::empty());

@@ -65,9 +65,14 @@ fn an_approved_app_gets_its_password_by_a_post_and_only_once() {
     );
     let state = hidden(&consent.body, "state").unwrap().to_string();
 
-    // Without the CSRF token: nothing.
+    // Without the CSRF token, or without a button: nothing.
     b.post("/authorize", &[("state", &state), ("approve", "1")], false)
         .status(403);
+    b.post("/authorize", &[("state", &state)], true).status(400);
+    assert_eq!(
+        appw.json_of(&["list", "--json"]).as_array().unwrap().len(),
+        1
+    );
     let approved = b
         .post("/authorize", &[("state", &state), ("approve", "1")], true)
         .status(200);
@@ -116,6 +121,17 @@ fn an_approved_app_gets_its_password_by_a_post_and_only_once() {
     assert_eq!(
         rejected.header("location"),
         Some("http://127.0.0.1:8123/no?success=false")
+    );
+    // Without a reject_url: back to success_url, which is told no.
+    let path = ask("Other", "http://127.0.0.1:8123/cb", None);
+    let consent = b.get(&path).status(200);
+    let state = hidden(&consent.body, "state").unwrap().to_string();
+    let rejected = b
+        .post("/authorize", &[("state", &state), ("reject", "1")], true)
+        .status(303);
+    assert_eq!(
+        rejected.header("location"),
+        Some("http://127.0.0.1:8123/cb?success=false")
     );
     assert_eq!(
         appw.json_of(&["list", "--json"]).as_array().unwrap().len(),

@@ -154,3 +154,25 @@ pub async fn sign_out(State(admin): State<Arc<Admin>>, headers: HeaderMap, body:
         .insert(header::SET_COOKIE, super::session::forget());
     Ok(r)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::returns_to;
+
+    #[test]
+    fn sign_in_returns_only_to_an_authorize_request_here() {
+        assert!(returns_to(
+            "/authorize?app_name=A&app_id=x&success_url=https%3A%2F%2Fa"
+        ));
+        for elsewhere in [
+            "https://evil.example/authorize?x=1",
+            "//evil.example/authorize?x=1",
+            "/authorize",
+            "/",
+            "/authorize?x=1\r\nSet-Cookie: a=b",
+            "authorize?x=1",
+        ] {
+            assert!(!returns_to(elsewhere), "{elsewhere:?}");
+        }
+    }
+}

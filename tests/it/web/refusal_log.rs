@@ -2,7 +2,7 @@
 //! the status, and nothing of what it carried.
 
 use super::{Admin, credential, eventually};
-use crate::harness::{Appw, basic};
+use crate::harness::{Appw, assert_no_secret, basic};
 
 #[test]
 fn each_refused_request_is_logged_once_without_its_body() {
@@ -64,4 +64,14 @@ fn each_refused_request_is_logged_once_without_its_body() {
         "{:#?}",
         web.log()
     );
+
+    // A password pasted where an id goes, in a path refused as malformed: logged as a
+    // refusal, the password redacted.
+    let pasted = format!("/api/v1/credentials/{alice}%ff");
+    web.send("GET", &pasted, &[("Authorization", &auth)], b"")
+        .status(400);
+    eventually("the pasted path's refusal logged", || {
+        refused("400").len() == 3
+    });
+    assert_no_secret(&web.log().join("\n"), &alice, "the refusal log");
 }

@@ -43,7 +43,7 @@ pub struct Recorder {
 
 #[derive(Default)]
 struct Pending {
-    uses: HashMap<(String, Option<String>), UseCount>,
+    uses: Uses,
     rejections: HashMap<RejectionKey, RejectionCount>,
     /// Rejections not kept since the last commit (the table was full).
     dropped: u64,
@@ -77,23 +77,7 @@ impl Recorder {
         rehash: Option<(String, String)>,
     ) {
         let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        let mut key = (id.to_string(), source.map(str::to_string));
-        if p.uses.len() >= MAX_USES && !p.uses.contains_key(&key) {
-            key.1 = None;
-        }
-        let source = key.1.clone();
-        let entry = p.uses.entry(key).or_insert_with(|| UseCount {
-            id: id.to_string(),
-            source,
-            count: 0,
-            at,
-            rehash: None,
-        });
-        entry.count += 1;
-        entry.at = entry.at.max(at);
-        if rehash.is_some() {
-            entry.rehash = rehash;
-        }
+        p.uses.add(id, source, 1, at, rehash);
     }
 
     pub fn rejected(&self, rejection: &Rejection<'_>, at: Timestamp) {
@@ -158,7 +142,7 @@ impl Recorder {
         let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         let p = std::mem::take(&mut *p);
         let mut batch = Batch {
-            uses: p.uses.into_values().collect(),
+            uses: p.uses.into_rows(),
             rejections: p.rejections.into_values().collect(),
         };
         if p.unrecorded > 0 {
@@ -182,25 +166,8 @@ impl Recorder {
     pub fn restore(&self, batch: Batch) {
         let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         for u in batch.uses {
-            let key = (u.id.clone(), u.source.clone());
-            let key = if p.uses.len() >= MAX_USES && !p.uses.contains_key(&key) {
-                (key.0, None)
-            } else {
-                key
-            };
-            match p.uses.get_mut(&key) {
-                Some(e) => {
-                    e.count += u.count;
-                    e.at = e.at.max(u.at);
-                    if e.rehash.is_none() {
-                        e.rehash = u.rehash;
-                    }
-                }
-                None => {
-                    let source = key.1.clone();
-                    p.uses.insert(key, UseCount { source, ..u });
-                }
-            }
+            p.uses
+                .add(&u.id, u.source.as_deref(), u.count, u.at, u.rehash);
         }
         for r in batch.rejections {
             if r.reason == NOT_RECORDED && r.id.is_none() {
@@ -234,7 +201,87 @@ impl Recorder {
 
     pub fn pending(&self) -> usize {
         let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        p.uses.len() + p.rejections.len()
+        p.uses.rows + p.rejections.len()
+    }
+}
+
+/// The uses pending, one row per credential and source. Found by borrowed id and source:
+/// a request that uses a credential again (the warm path) allocates nothing here.
+#[derive(Default)]
+struct Uses {
+    by_id: HashMap<String, Sources>,
+    /// Rows in all, of every credential.
+    rows: usize,
+}
+
+#[derive(Default)]
+struct Sources {
+    by_source: HashMap<String, UseCount>,
+    /// Uses counted without a source (none known, or no room for its own row).
+    unsourced: Option<UseCount>,
+}
+
+impl Uses {
+    /// Adds `count` uses of `id` from `source` at `at`. Beyond [`MAX_USES`] rows, a new
+    /// source's uses are counted against the credential without one: none is lost, and
+    /// memory stays bounded by the credentials there are. A rehash already pending is kept
+    /// (any of them replaces the hash they were all checked against).
+    fn add(
+        &mut self,
+        id: &str,
+        source: Option<&str>,
+        count: i64,
+        at: Timestamp,
+        rehash: Option<(String, String)>,
+    ) {
+        if !self.by_id.contains_key(id) {
+            self.by_id.insert(id.to_owned(), Sources::default());
+        }
+        let Some(sources) = self.by_id.get_mut(id) else {
+            return;
+        };
+        let room = self.rows < MAX_USES;
+        let row = match source {
+            Some(s) if sources.by_source.contains_key(s) => sources.by_source.get_mut(s),
+            Some(s) if room => {
+                self.rows += 1;
+                Some(sources.by_source.entry(s.to_owned()).or_insert(UseCount {
+                    id: id.to_owned(),
+                    source: Some(s.to_owned()),
+                    count: 0,
+                    at,
+                    rehash: None,
+                }))
+            }
+            _ => None,
+        };
+        let row = match row {
+            Some(row) => row,
+            None => sources.unsourced.get_or_insert_with(|| {
+                self.rows += 1;
+                UseCount {
+                    id: id.to_owned(),
+                    source: None,
+                    count: 0,
+                    at,
+                    rehash: None,
+                }
+            }),
+        };
+        row.count += count;
+        row.at = row.at.max(at);
+        if row.rehash.is_none() {
+            row.rehash = rehash;
+        }
+    }
+
+    fn into_rows(self) -> Vec<UseCount> {
+        let mut rows = Vec::with_capacity(self.rows);
+        for sources in self.by_id.into_values() {
+            rows.extend(sources.by_source.into_values());
+            rows.extend(sources.unsourced);
+        }
+        rows
     }
 }
 

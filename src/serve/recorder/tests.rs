@@ -183,3 +183,42 @@ fn rejections_past_the_table_are_counted_in_a_row_of_their_own() {
     named(&r, "id0", "the credential is revoked", "192.0.2.1");
     assert_eq!(unrecorded(&r.take().0), []);
 }
+
+#[test]
+fn uses_beyond_the_table_count_against_their_credential_without_a_source() {
+    let r = Recorder::default();
+    for n in 0..MAX_USES {
+        r.used(
+            "id1",
+            Some(&format!("10.{}.{}.1", n / 256, n % 256)),
+            1,
+            None,
+        );
+    }
+    // No room for a source's own row: counted, against the credential, without one.
+    r.used("id1", Some("192.0.2.1"), 2, None);
+    r.used("id2", Some("192.0.2.1"), 3, None);
+    r.used("id2", Some("192.0.2.2"), 4, None);
+    // An existing row still takes its own uses.
+    r.used("id1", Some("10.0.0.1"), 5, None);
+    assert_eq!(r.pending(), MAX_USES + 2);
+    let (batch, _) = r.take();
+    let count = |id: &str, source: Option<&str>| {
+        batch
+            .uses
+            .iter()
+            .filter(|u| u.id == id && u.source.as_deref() == source)
+            .map(|u| (u.count, u.at))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(count("id1", None), [(1, 2)]);
+    assert_eq!(count("id2", None), [(2, 4)]);
+    assert_eq!(count("id1", Some("10.0.0.1")), [(2, 5)]);
+    let total: i64 = batch.uses.iter().map(|u| u.count).sum();
+    assert_eq!(total, MAX_USES as i64 + 4, "no use lost");
+    // Put back after a failed commit, none is lost either.
+    r.restore(batch);
+    let (again, _) = r.take();
+    let total: i64 = again.uses.iter().map(|u| u.count).sum();
+    assert_eq!(total, MAX_USES as i64 + 4, "no use lost on a retry");
+}

@@ -225,7 +225,7 @@ mod tests {
                 let s = t.as_str();
                 prop_assert_eq!(s.len(), TOKEN_LEN);
                 prop_assert!(s.starts_with(TAG));
-                prop_assert_eq!(checksum(&s.as_bytes()[..TOKEN_LEN - CHECK_LEN]), s[TOKEN_LEN - CHECK_LEN..].as_bytes());
+                prop_assert_eq!(checksum(&s.as_bytes()[..TOKEN_LEN - CHECK_LEN]), &s.as_bytes()[TOKEN_LEN - CHECK_LEN..]);
             }
         }
 

@@ -19,6 +19,7 @@ mod screen_actors;
 mod screen_pages;
 mod screen_pause_twice;
 mod screen_powers;
+mod screen_revoke_all;
 mod session_ends;
 mod session_networks;
 mod sessions;

@@ -136,7 +136,7 @@ fn credentials(appw: &Appw) -> Vec<String> {
 }
 
 /// The text inside the element with `id`, if any.
-fn element<'b>(page: &'b str, id: &str) -> Option<&'b str> {
+pub(super) fn element<'b>(page: &'b str, id: &str) -> Option<&'b str> {
     let at = page.find(&format!(r#"id="{id}""#))?;
     let rest = &page[at..];
     let start = rest.find('>')? + 1;

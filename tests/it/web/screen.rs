@@ -136,12 +136,18 @@ fn credentials(appw: &Appw) -> Vec<String> {
 }
 
 /// The text inside the element with `id`, if any.
-pub(super) fn element<'b>(page: &'b str, id: &str) -> Option<&'b str> {
+fn element<'b>(page: &'b str, id: &str) -> Option<&'b str> {
     let at = page.find(&format!(r#"id="{id}""#))?;
     let rest = &page[at..];
     let start = rest.find('>')? + 1;
     let end = rest[start..].find('<')? + start;
     Some(&rest[start..end])
+}
+
+/// The text inside the element with `id`; panics with the page when there is none.
+#[track_caller]
+pub(super) fn text_of<'b>(page: &'b Reply, id: &str) -> &'b str {
+    element(&page.body, id).unwrap_or_else(|| panic!("no #{id}: {page:?}"))
 }
 
 #[test]

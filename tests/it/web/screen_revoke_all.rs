@@ -3,14 +3,13 @@
 //! user only, an unknown query key refused; the page changes nothing, and its form revokes
 //! exactly what it counted.
 
-use super::screen::{Browser, element};
+use super::screen::{Browser, text_of};
 use super::{Admin, Reply, admin_credential, credential};
 use crate::harness::Appw;
 
 /// The number in `#revoke-count`.
 fn count(page: &Reply) -> u64 {
-    let shown = element(&page.body, "revoke-count").unwrap_or_else(|| panic!("{page:?}"));
-    shown.parse().unwrap()
+    text_of(page, "revoke-count").parse().unwrap()
 }
 
 #[test]

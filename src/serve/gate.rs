@@ -124,6 +124,14 @@ impl Server {
         self.read(id).await
     }
 
+    /// A store error a front answers with 503: counted and logged as `/auth`'s are, so
+    /// the operator sees why.
+    pub fn store_failed(&self, e: &Error) {
+        use std::sync::atomic::Ordering;
+        self.metrics.store_errors.fetch_add(1, Ordering::Relaxed);
+        log(format_args!("store error: {}", super::clean_error(e)));
+    }
+
     /// An operation on a pooled store connection, on the blocking pool (never on the
     /// threads that answer requests).
     pub async fn with_store<T: Send + 'static>(

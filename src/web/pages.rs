@@ -85,7 +85,10 @@ pub(super) async fn signed(admin: &Arc<Admin>, headers: &HeaderMap, peer: Peer) 
             admin.sessions.end(&found.key);
             Signed::Ended
         }
-        Err(_) => Signed::Unavailable,
+        Err(e) => {
+            admin.server.store_failed(&e);
+            Signed::Unavailable
+        }
     }
 }
 

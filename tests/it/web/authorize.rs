@@ -4,7 +4,7 @@
 
 use super::screen::Browser;
 use super::{Admin, admin_credential};
-use crate::harness::Appw;
+use crate::harness::{Appw, assert_no_secret};
 
 const APP_ID: &str = "21f2e7c6-9a3e-4bd6-8c7b-2f8a3c1d5e90";
 
@@ -137,6 +137,10 @@ fn an_approved_app_gets_its_password_by_a_post_and_only_once() {
         appw.json_of(&["list", "--json"]).as_array().unwrap().len(),
         2
     );
+    // The delivered password went in that one page's form, and nowhere in the log.
+    let log = web.stop().join("\n");
+    assert_no_secret(&log, &secret, "the server's log");
+    assert_no_secret(&log, &password, "the server's log");
 }
 
 #[test]

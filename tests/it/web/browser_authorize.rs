@@ -10,13 +10,15 @@ use super::browser::{
     Driver, Ready, SETUP, axe, browser, check_accessibility, fill, press_until, text,
 };
 use super::{Admin, credential};
-use crate::harness::{Appw, have_from};
+use crate::harness::{Appw, assert_no_secret, have_from, is_token};
 
 /// A small local app: it answers the POST that delivers its password, uses the password
-/// against `/auth`, and reports the status there.
+/// against `/auth`, and reports the password and the status there. It keeps the head
+/// (request line and headers) of every request it receives.
 struct App {
     origin: String,
-    statuses: std::sync::mpsc::Receiver<u16>,
+    delivered: std::sync::mpsc::Receiver<(String, u16)>,
+    heads: Arc<Mutex<Vec<String>>>,
 }
 
 impl App {
@@ -25,7 +27,9 @@ impl App {
         use std::io::{Read, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let origin = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, statuses) = std::sync::mpsc::channel();
+        let (tx, delivered) = std::sync::mpsc::channel();
+        let heads = Arc::new(Mutex::new(Vec::new()));
+        let seen = heads.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { return };
@@ -56,6 +60,7 @@ impl App {
                 }
                 let text = String::from_utf8_lossy(&request).to_string();
                 let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+                seen.lock().unwrap().push(head.to_string());
                 let mut answer = "<!DOCTYPE html><html lang=\"en\"><title>app</title><main><h1>nothing</h1></main></html>".to_string();
                 if head.starts_with("POST /cb") {
                     let fields: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
@@ -80,7 +85,7 @@ impl App {
                         b"",
                     )
                     .status;
-                    let _ = tx.send(status);
+                    let _ = tx.send((get("password"), status));
                     answer = format!(
                         "<!DOCTYPE html><html lang=\"en\"><title>app</title><main><h1 id=\"connected\">connected: {status}</h1></main></html>"
                     );
@@ -92,7 +97,11 @@ impl App {
                 );
             }
         });
-        App { origin, statuses }
+        App {
+            origin,
+            delivered,
+            heads,
+        }
     }
 }
 
@@ -115,7 +124,8 @@ fn an_app_asks_a_signed_in_user_and_gets_its_password_by_post() {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async {
+    // Every address the browser is at once the passwords exist.
+    let urls = runtime.block_on(async {
         let c = browser(&driver, profile.path()).await;
         let ask = format!(
             "http://{}/authorize?app_name=Local%20app&app_id=21f2e7c6-9a3e-4bd6-8c7b-2f8a3c1d5e90&success_url={}",
@@ -127,17 +137,38 @@ fn an_app_asks_a_signed_in_user_and_gets_its_password_by_post() {
         fill(&c, "form#sign-in input[name=user]", "alice").await;
         fill(&c, "form#sign-in input[name=password]", &alice).await;
         press_until(&c, "form#sign-in button[type=submit]", Ready::Shows("form#approve")).await;
+        let mut urls = vec![c.current_url().await.unwrap().to_string()];
         check_accessibility(&c, &axe, "the authorize page").await;
         press_until(&c, "form#approve button[type=submit]", Ready::Shows("form#deliver")).await;
         check_accessibility(&c, &axe, "the approval").await;
-        assert!(!c.current_url().await.unwrap().as_str().contains("password"));
+        urls.push(c.current_url().await.unwrap().to_string());
         press_until(&c, "form#deliver button[type=submit]", Ready::Shows("#connected")).await;
         assert_eq!(text(&c, "#connected").await, "connected: 204");
-        assert!(!c.current_url().await.unwrap().as_str().contains("appw"), "no password in a URL");
+        urls.push(c.current_url().await.unwrap().to_string());
         c.close().await.unwrap();
+        urls
     });
-    let status = app.statuses.recv_timeout(Duration::from_secs(60)).unwrap();
+    let (delivered, status) = app.delivered.recv_timeout(Duration::from_secs(60)).unwrap();
     assert_eq!(status, 204, "the app used its password");
+    assert!(
+        is_token(&delivered),
+        "a password was delivered: {delivered:?}"
+    );
+    // Delivered in a POST body only: in no address, no request line or header the app
+    // received, and nowhere in the server's log (nor is the password that signed in).
+    let heads = app.heads.lock().unwrap().join("\n");
+    let log = web.log().join("\n");
+    for password in [&delivered, &alice] {
+        for url in &urls {
+            assert_no_secret(url, password, "the browser's address");
+        }
+        assert_no_secret(
+            &heads,
+            password,
+            "a request line or header the app received",
+        );
+        assert_no_secret(&log, password, "the server's log");
+    }
     let made = appw.json_of(&["list", "--user", "alice", "--json"]);
     assert!(
         made.as_array()

@@ -16,9 +16,11 @@ mod refusal_log;
 mod routes_and_assets;
 mod screen;
 mod screen_actors;
+mod screen_log;
 mod screen_pages;
 mod screen_pause_twice;
 mod screen_powers;
+mod screen_revoke_all;
 mod session_ends;
 mod session_networks;
 mod sessions;
@@ -68,6 +70,11 @@ impl Admin {
 
     pub fn log(&self) -> Vec<String> {
         self.server.log()
+    }
+
+    /// Stops the server gracefully (exit 0, no panic): everything it logged.
+    pub fn stop(self) -> Vec<String> {
+        self.server.stop().1
     }
 
     /// A request to the admin listener.

@@ -144,6 +144,12 @@ fn element<'b>(page: &'b str, id: &str) -> Option<&'b str> {
     Some(&rest[start..end])
 }
 
+/// The text inside the element with `id`; panics with the page when there is none.
+#[track_caller]
+pub(super) fn text_of<'b>(page: &'b Reply, id: &str) -> &'b str {
+    element(&page.body, id).unwrap_or_else(|| panic!("no #{id}: {page:?}"))
+}
+
 #[test]
 fn sign_in_create_once_and_sign_out() {
     let appw = Appw::new();

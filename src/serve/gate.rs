@@ -119,31 +119,40 @@ impl Server {
         self.now()
     }
 
-    /// The row of credential `id`, read as `/auth` reads it.
+    /// The row of credential `id`, read as `/auth` reads it. A store error is logged and
+    /// counted here: the caller only answers it.
     pub async fn record(self: &Arc<Self>, id: String) -> Result<Option<HashRecord>> {
-        self.read(id).await
+        let read = self.read(id).await;
+        self.logged(read)
     }
 
-    /// A store error a front answers with 503: counted and logged as `/auth`'s are, so
-    /// the operator sees why.
-    pub fn store_failed(&self, e: &Error) {
-        use std::sync::atomic::Ordering;
-        self.metrics.store_errors.fetch_add(1, Ordering::Relaxed);
-        log(format_args!("store error: {}", super::clean_error(e)));
+    /// `result`, its store error (the kind answered 503) counted and logged as `/auth`'s
+    /// are, so the operator sees why: the one place the admin listener's store errors go
+    /// through, each logged once (its callers only answer it). Other errors (an unknown id,
+    /// a duplicate name) are the request's, not the store's.
+    fn logged<T>(&self, result: Result<T>) -> Result<T> {
+        if let Err(e @ Error::Unavailable(_)) = &result {
+            use std::sync::atomic::Ordering;
+            self.metrics.store_errors.fetch_add(1, Ordering::Relaxed);
+            log(format_args!("store error: {}", super::clean_error(e)));
+        }
+        result
     }
 
     /// An operation on a pooled store connection, on the blocking pool (never on the
-    /// threads that answer requests).
+    /// threads that answer requests). A store error is logged and counted here.
     pub async fn with_store<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut (dyn Store + 'static)) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        self.blocking(f).await
+        let done = self.blocking(f).await;
+        self.logged(done)
     }
 
     /// Work that hashes (issuing a password), on the argon2 workers that `/auth`'s checks
     /// use, with a worker's hasher: never on the threads that answer requests, and bounded
-    /// by the same queue (refused as unavailable when it is full).
+    /// by the same queue (refused as unavailable when it is full). A store error is logged
+    /// and counted here; a full queue is not one (nor is it for `/auth`).
     pub async fn hashing<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&mut (dyn Store + 'static), &Hasher) -> Result<T> + Send + 'static,
@@ -156,6 +165,9 @@ impl Server {
                 let _ = reply.send(pool.with(|s| f(s, hasher)));
             })
             .map_err(|_| busy())?;
-        answer.await.unwrap_or_else(|_| Err(busy()))
+        match answer.await {
+            Ok(done) => self.logged(done),
+            Err(_) => Err(busy()),
+        }
     }
 }

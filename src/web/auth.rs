@@ -64,17 +64,18 @@ pub async fn authenticate(
 ) -> Result<Caller, Answer> {
     let scope = match need {
         Need::Any => None,
-        Need::Manage => Some(claimed_role(server, headers).await.scope()),
+        Need::Manage => Some(claimed_role(server, headers).await?.scope()),
     };
     let id = match server.gate(gate_headers(headers), peer, scope).await {
         Gate::Passed { id } => id,
         Gate::Refused(answer) => return Err(answer),
     };
-    let record = server.record(id).await.ok().flatten();
-    match record {
-        Some(r) => Ok(Caller::of(r)),
+    match server.record(id).await {
+        Ok(Some(r)) => Ok(Caller::of(r)),
         // Revoked between the check and this read: nothing was decided on it yet.
-        None => Err(gone()),
+        Ok(None) => Err(gone()),
+        // Logged and counted where it was read.
+        Err(_) => Err(unavailable()),
     }
 }
 
@@ -109,14 +110,17 @@ pub async fn still_valid(
 
 /// The role to ask the gate for: `appw:admin` when the credential the header names holds
 /// it, else `appw:self` (which the gate refuses, for its scope, when it holds neither).
-/// Only a hint: the gate decides on the row it reads itself.
-async fn claimed_role(server: &Arc<Server>, headers: &HeaderMap) -> Role {
+/// Only a hint: the gate decides on the row it reads itself. A store that does not answer
+/// is answered 503 here (logged and counted where it was read), before the gate would
+/// log the same outage again.
+async fn claimed_role(server: &Arc<Server>, headers: &HeaderMap) -> Result<Role, Answer> {
     let Some(id) = named_id(headers) else {
-        return Role::Own;
+        return Ok(Role::Own);
     };
     match server.record(id).await {
-        Ok(Some(r)) if r.scopes.iter().any(|s| s == ADMIN) => Role::Admin,
-        _ => Role::Own,
+        Ok(Some(r)) if r.scopes.iter().any(|s| s == ADMIN) => Ok(Role::Admin),
+        Ok(_) => Ok(Role::Own),
+        Err(_) => Err(unavailable()),
     }
 }
 
@@ -128,10 +132,25 @@ fn named_id(headers: &HeaderMap) -> Option<String> {
 }
 
 fn gone() -> Answer {
-    let mut answer = Answer::new(http_body_util::Full::new(bytes::Bytes::from_static(
-        b"unauthorized\n",
-    )));
-    *answer.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+    answer(axum::http::StatusCode::UNAUTHORIZED, b"unauthorized\n")
+}
+
+/// A store that did not answer, as the gate answers it: 503, try again in a second.
+fn unavailable() -> Answer {
+    let mut r = answer(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        b"unavailable\n",
+    );
+    r.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("1"),
+    );
+    r
+}
+
+fn answer(status: axum::http::StatusCode, body: &'static [u8]) -> Answer {
+    let mut answer = Answer::new(http_body_util::Full::new(bytes::Bytes::from_static(body)));
+    *answer.status_mut() = status;
     answer
 }
 

@@ -85,10 +85,8 @@ pub(super) async fn signed(admin: &Arc<Admin>, headers: &HeaderMap, peer: Peer) 
             admin.sessions.end(&found.key);
             Signed::Ended
         }
-        Err(e) => {
-            admin.server.store_failed(&e);
-            Signed::Unavailable
-        }
+        // Logged and counted where it was read (`Server::record`).
+        Err(_) => Signed::Unavailable,
     }
 }
 

@@ -140,8 +140,14 @@ impl Problem {
         }
     }
 
+    /// An error's message, any password in it redacted: the screen shows it as a notice,
+    /// and a store's message may quote what it was given.
     pub fn of(e: &Error) -> Problem {
-        Problem::new(status_of(e), e.naming_field())
+        let message = e.naming_field();
+        Problem::new(
+            status_of(e),
+            crate::secret::redact::redact(&message).into_owned(),
+        )
     }
 }
 

@@ -26,6 +26,7 @@ mod session_networks;
 mod sessions;
 mod sign_out_offline;
 mod slow_bodies;
+mod store_errors;
 mod store_outage;
 
 use std::io::{Read, Write};
@@ -95,6 +96,11 @@ impl Admin {
             &headers,
             json.map(str::as_bytes).unwrap_or_default(),
         )
+    }
+
+    /// A counter of `/metrics` (on `/auth`'s listener) without labels, by name.
+    pub fn metric(&self, name: &str) -> u64 {
+        self.server.metric(name)
     }
 
     /// `/auth` with `user`'s password: its status.

@@ -3,7 +3,7 @@
 # and targets in BENCHMARKS.md). Every server runs on loopback, one after the other, loaded by
 # the same wrk command, so the ratios printed at the end compare like with like.
 #
-#   benches/serve.sh                        # DURATION=10s CONNECTIONS=64 by default
+#   benches/serve.sh                        # DURATION=10s CONNECTIONS=64 ROUNDS=3 by default
 #   bash .ci/with-postgres.sh bash -c 'APPW_BENCH_PG_URL=$APPW_TEST_PG_URL benches/serve.sh'
 #
 # Anchors: nginx serving a static file without auth (the box's ceiling), Caddy `basicauth`
@@ -19,6 +19,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 COLD=${COLD:-1000}
+ROUNDS=${ROUNDS:-3}
 for tool in wrk nginx caddy htpasswd python3; do
     command -v "$tool" >/dev/null || { echo "serve.sh: $tool is needed" >&2; exit 2; }
 done
@@ -40,7 +41,7 @@ KDF=m=19456,t=2,p=1
 PORT_STATIC=19181 PORT_CADDY=19182 PORT_NGINX=19183 PORT_APPW=19184 PORT_FRONT=19185
 PORT_FRONT_UNIX=19186
 
-echo "== machine: $(nproc) cores, $(uname -r); wrk -t2 -c$CONNECTIONS -d$DURATION"
+echo "== machine: $(nproc) cores, $(uname -r); wrk -t2 -c$CONNECTIONS -d$DURATION; $ROUNDS rounds"
 
 # --- credentials -----------------------------------------------------------------------
 PW=$("$APPW" create --user bench warm --porcelain)
@@ -152,35 +153,56 @@ for port in $PORT_STATIC $PORT_CADDY $PORT_NGINX $PORT_FRONT $PORT_FRONT_UNIX; d
 done
 
 # --- measurements ----------------------------------------------------------------------
-declare -A RPS P50 P99
-run() { # run NAME URL [wrk args...]: req/s, p50 and p99 latency (ms)
+# The cases the targets compare run in ROUNDS rounds, their order rotated each round, and
+# the targets use each case's median: one shared host's slow moment then moves one round
+# of one case, not a ratio (single runs of the same tree gave warm/static 1.02 and 1.45).
+declare -A RPS P99 # one value per round, space-separated
+run() { # run NAME URL [wrk args...]: req/s, p50 and p99 latency, one line
     local name=$1 url=$2
     shift 2
-    local out
+    local out rps p50 p99 non2xx
     out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url")
-    RPS[$name]=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    P50[$name]=$(awk '$1 == "50%" {print $2}' <<<"$out")
-    P99[$name]=$(awk '$1 == "99%" {print $2}' <<<"$out")
-    local non2xx
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
     non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-    printf '%-34s %10s req/s  p50 %-9s p99 %-9s %s\n' "$name" "${RPS[$name]}" \
-        "${P50[$name]}" "${P99[$name]}" "${non2xx:+non-2xx: $non2xx}"
+    RPS[$name]+="$rps "
+    P99[$name]+="$(to_ms "$p99") "
+    printf '%-34s %10s req/s  p50 %-9s p99 %-9s %s\n' "$name" "$rps" "$p50" "$p99" \
+        "${non2xx:+non-2xx: $non2xx}"
+}
+to_ms() { # wrk's 521.00us, 6.29ms or 1.42s, in ms
+    python3 -c "import re, sys; v, u = re.fullmatch(r'([0-9.]+)(us|ms|s)', sys.argv[1]).groups(); print(float(v) * {'us': 0.001, 'ms': 1, 's': 1000}[u])" "$1"
+}
+median() { # median "V1 V2 ...": the median of the values
+    python3 -c "import statistics, sys; print(statistics.median(float(v) for v in sys.argv[1].split()))" "$1"
 }
 H=(-H "Authorization: $AUTH")
 curl -s -o /dev/null -H "Authorization: $AUTH" "http://127.0.0.1:$PORT_CADDY/" # Caddy's cache
 curl -s -o /dev/null -H "Authorization: $AUTH" "http://127.0.0.1:$PORT_APPW/auth" # appw's
-
-run "nginx static, no auth" "http://127.0.0.1:$PORT_STATIC/"
-run "Caddy basicauth (bcrypt 14, cached)" "http://127.0.0.1:$PORT_CADDY/" "${H[@]}"
-run "nginx auth_basic (bcrypt 5)" "http://127.0.0.1:$PORT_NGINX/" "${H[@]}"
-run "appw serve, warm" "http://127.0.0.1:$PORT_APPW/auth" "${H[@]}"
-run "appw behind nginx auth_request" "http://127.0.0.1:$PORT_FRONT/" "${H[@]}"
-run "appw behind nginx, Unix socket" "http://127.0.0.1:$PORT_FRONT_UNIX/" "${H[@]}"
-# 1,000 credentials, each verified once (cold) before the measured run.
+# 1,000 credentials, each verified once (cold) before the measured runs.
 xargs -P 8 -I{} curl -s -o /dev/null -H "Authorization: {}" "http://127.0.0.1:$PORT_APPW/auth" \
     <"$WORK/many.txt"
 echo "   (warm credentials: $(curl -s "http://127.0.0.1:$PORT_APPW/metrics" | awk '/^appw_cached_credentials/ {print $2}'))"
-run "appw serve, 1,000 warm in turn" "http://127.0.0.1:$PORT_APPW/auth" -s "$WORK/many.lua"
+
+run "nginx auth_basic (bcrypt 5)" "http://127.0.0.1:$PORT_NGINX/" "${H[@]}"
+CASES=(static caddy warm front front_unix many)
+measure() {
+    case $1 in
+    static) run "nginx static, no auth" "http://127.0.0.1:$PORT_STATIC/" ;;
+    caddy) run "Caddy basicauth (bcrypt 14, cached)" "http://127.0.0.1:$PORT_CADDY/" "${H[@]}" ;;
+    warm) run "appw serve, warm" "http://127.0.0.1:$PORT_APPW/auth" "${H[@]}" ;;
+    front) run "appw behind nginx auth_request" "http://127.0.0.1:$PORT_FRONT/" "${H[@]}" ;;
+    front_unix) run "appw behind nginx, Unix socket" "http://127.0.0.1:$PORT_FRONT_UNIX/" "${H[@]}" ;;
+    many) run "appw serve, 1,000 warm in turn" "http://127.0.0.1:$PORT_APPW/auth" -s "$WORK/many.lua" ;;
+    esac
+}
+for round in $(seq "$ROUNDS"); do
+    echo "-- round $round of $ROUNDS"
+    for i in "${!CASES[@]}"; do
+        measure "${CASES[(i + round - 1) % ${#CASES[@]}]}"
+    done
+done
 # One in-process argon2id evaluation (the cold path's unit), measured just before it.
 EVAL_MS=$(PW=$PW "$BARE" --time "$KDF" 20)
 EVALS_BEFORE=$(curl -s "http://127.0.0.1:$PORT_APPW/metrics" | awk '/^appw_argon2_evaluations_total/ {print $2}')
@@ -215,18 +237,21 @@ if [ -n "${APPW_BENCH_PG_URL:-}" ]; then
     start_appw
     PGH=(-H "Authorization: Basic $(b64 "bench:$PGPW")")
     curl -s -o /dev/null "${PGH[@]}" "http://127.0.0.1:$PORT_APPW/auth"
-    run "appw serve, warm, PostgreSQL" "http://127.0.0.1:$PORT_APPW/auth" "${PGH[@]}"
+    for round in $(seq "$ROUNDS"); do
+        run "appw serve, warm, PostgreSQL" "http://127.0.0.1:$PORT_APPW/auth" "${PGH[@]}"
+    done
 fi
 
 # --- targets -----------------------------------------------------------------------------
-ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+ratio() { python3 -c "print(f'{$(median "$1") / $(median "$2"):.2f}')"; }
 echo
 echo "== targets: appw serve against a static file and the web servers' own Basic auth"
+echo "   (medians of $ROUNDS rounds where a case ran in each)"
 STATIC=${RPS[nginx static, no auth]}
 echo "warm / nginx static file:             $(ratio "${RPS[appw serve, warm]}" "$STATIC") (target >= 0.8)"
 echo "warm / Caddy cached basicauth:        $(ratio "${RPS[appw serve, warm]}" "${RPS[Caddy basicauth (bcrypt 14, cached)]}") (target >= 2)"
 echo "1,000 warm in turn / nginx static:    $(ratio "${RPS[appw serve, 1,000 warm in turn]}" "$STATIC") (target >= 0.7)"
-echo "warm p99 at $CONNECTIONS connections:           ${P99[appw serve, warm]} (target <= 3ms)"
+echo "warm p99 at $CONNECTIONS connections:           $(median "${P99[appw serve, warm]}") ms (target <= 3 ms; nginx static's: $(median "${P99[nginx static, no auth]}") ms)"
 echo "behind nginx auth_request / static:   $(ratio "${RPS[appw behind nginx auth_request]}" "$STATIC") (target >= 0.33)"
 echo "  the same on a Unix socket, as packaged: $(ratio "${RPS[appw behind nginx, Unix socket]}" "$STATIC")"
 COLD_IDEAL=$(python3 -c "print(f'{$WORKERS * 1000 / $EVAL_MS:.1f}')")

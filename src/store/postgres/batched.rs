@@ -2,18 +2,22 @@
 //! credential's row after it arrived (so a revoke committed before the request is seen),
 //! but requests that arrive while a read is in flight share the next round trip
 //! (`WHERE id = ANY(...)`) instead of each paying one. Idle, a request waits for nobody.
+//!
+//! One round trip is in flight at a time: under load the batches are then as large as they
+//! get, and PostgreSQL, on the same cores as the server, runs fewest statements. Measured
+//! warm, `wrk -t2 -c64`, five interleaved rounds (medians): one reader 33,582 req/s (p99
+//! 4.1 ms), two 30,068, four 28,748 (p99 5.4 ms), nginx's static file 48,091. A read that
+//! hangs (a connection gone silent) is given up after the requests' own timeout, so it
+//! holds the next ones back no longer than it would have held its own.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use super::PgStore;
 use crate::error::{Error, Result};
 use crate::store::HashRecord;
 
-/// Reads in flight at once (each on its own pooled connection).
-const READERS: usize = 4;
 /// Ids in one round trip at most.
 const MAX_BATCH: usize = 256;
 /// Requests that may wait for a read; beyond, the answer is 503 at once.
@@ -34,10 +38,7 @@ impl Batched {
     pub fn start(store: PgStore) -> Batched {
         let (queue, rx) = mpsc::channel(MAX_WAITING);
         let timeout = READ_TIMEOUT.max(store.acquire_timeout());
-        let rx = Arc::new(Mutex::new(rx));
-        for _ in 0..READERS {
-            tokio::spawn(read_batches(store.clone(), rx.clone()));
-        }
+        tokio::spawn(read_batches(store, rx, timeout));
         Batched { queue, timeout }
     }
 
@@ -49,28 +50,25 @@ impl Batched {
         match tokio::time::timeout(self.timeout, answer).await {
             Ok(Ok(row)) => row,
             Ok(Err(_)) => Err(Error::Unavailable("a store read was cancelled".into())),
-            Err(_) => Err(Error::Unavailable(format!(
-                "the store did not answer within {} s",
-                self.timeout.as_secs()
-            ))),
+            Err(_) => Err(too_slow(self.timeout)),
         }
     }
 }
 
-async fn read_batches(store: PgStore, rx: Arc<Mutex<mpsc::Receiver<(String, Reply)>>>) {
+async fn read_batches(
+    store: PgStore,
+    mut rx: mpsc::Receiver<(String, Reply)>,
+    timeout: std::time::Duration,
+) {
     loop {
-        let mut batch = Vec::new();
-        {
-            let mut rx = rx.lock().await;
-            let Some(first) = rx.recv().await else {
-                return;
-            };
-            batch.push(first);
-            while batch.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
-                }
+        let Some(first) = rx.recv().await else {
+            return;
+        };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
             }
         }
         // Requests whose client gave up (they timed out) are not read for.
@@ -79,7 +77,10 @@ async fn read_batches(store: PgStore, rx: Arc<Mutex<mpsc::Receiver<(String, Repl
             continue;
         }
         let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
-        match store.read_hash_records(&ids).await {
+        let read = tokio::time::timeout(timeout, store.read_hash_records(&ids))
+            .await
+            .unwrap_or_else(|_| Err(too_slow(timeout)));
+        match read {
             Ok(records) => {
                 let by_id: HashMap<String, HashRecord> =
                     records.into_iter().map(|r| (r.id.clone(), r)).collect();
@@ -96,4 +97,11 @@ async fn read_batches(store: PgStore, rx: Arc<Mutex<mpsc::Receiver<(String, Repl
             }
         }
     }
+}
+
+fn too_slow(timeout: std::time::Duration) -> Error {
+    Error::Unavailable(format!(
+        "the store did not answer within {} s",
+        timeout.as_secs()
+    ))
 }

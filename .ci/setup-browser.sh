@@ -19,7 +19,8 @@ fi
 # where this installs it: $(npm root -g)/axe-core/axe.min.js.
 axe_version=4.14.1
 root=$(npm root -g)
-installed=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$root/axe-core/package.json" 2>/dev/null | head -n 1)
+# Nothing there yet on a fresh machine: sed's failure must not end the script (pipefail).
+installed=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$root/axe-core/package.json" 2>/dev/null | head -n 1 || true)
 if [ "$installed" = "$axe_version" ] && [ -r "$root/axe-core/axe.min.js" ]; then
     echo "chromium, chromedriver and axe-core $axe_version already installed"
     exit 0

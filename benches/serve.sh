@@ -20,6 +20,7 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 COLD=${COLD:-1000}
 ROUNDS=${ROUNDS:-3}
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "serve.sh: ROUNDS must be a count, 1 or more" >&2; exit 2; }
 for tool in wrk nginx caddy htpasswd python3; do
     command -v "$tool" >/dev/null || { echo "serve.sh: $tool is needed" >&2; exit 2; }
 done
@@ -166,16 +167,19 @@ run() { # run NAME URL [wrk args...]: req/s, p50 and p99 latency, one line
     p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
     non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-    RPS[$name]+="$rps "
-    P99[$name]+="$(to_ms "$p99") "
     printf '%-34s %10s req/s  p50 %-9s p99 %-9s %s\n' "$name" "$rps" "$p50" "$p99" \
         "${non2xx:+non-2xx: $non2xx}"
+    RPS[$name]+="${rps:-nan} "
+    P99[$name]+="$(to_ms "$p99") "
 }
-to_ms() { # wrk's 521.00us, 6.29ms or 1.42s, in ms
-    python3 -c "import re, sys; v, u = re.fullmatch(r'([0-9.]+)(us|ms|s)', sys.argv[1]).groups(); print(float(v) * {'us': 0.001, 'ms': 1, 's': 1000}[u])" "$1"
+to_ms() { # wrk's 521.00us, 6.29ms, 1.42s or 1.05m, in ms (nan when there is none)
+    python3 -c "
+import re, sys
+m = re.fullmatch(r'([0-9.]+)(us|ms|s|m)', sys.argv[1])
+print(float(m[1]) * {'us': 0.001, 'ms': 1, 's': 1000, 'm': 60000}[m[2]] if m else 'nan')" "$1"
 }
-median() { # median "V1 V2 ...": the median of the values
-    python3 -c "import statistics, sys; print(statistics.median(float(v) for v in sys.argv[1].split()))" "$1"
+median() { # median "V1 V2 ...": the median of the values (n/a for none)
+    python3 -c "import statistics, sys; v = sys.argv[1].split(); print(statistics.median(float(x) for x in v) if v else 'n/a')" "$1"
 }
 H=(-H "Authorization: $AUTH")
 curl -s -o /dev/null -H "Authorization: $AUTH" "http://127.0.0.1:$PORT_CADDY/" # Caddy's cache
@@ -195,6 +199,7 @@ measure() {
     front) run "appw behind nginx auth_request" "http://127.0.0.1:$PORT_FRONT/" "${H[@]}" ;;
     front_unix) run "appw behind nginx, Unix socket" "http://127.0.0.1:$PORT_FRONT_UNIX/" "${H[@]}" ;;
     many) run "appw serve, 1,000 warm in turn" "http://127.0.0.1:$PORT_APPW/auth" -s "$WORK/many.lua" ;;
+    *) echo "serve.sh: no case $1" >&2; exit 2 ;;
     esac
 }
 for round in $(seq "$ROUNDS"); do
@@ -237,13 +242,20 @@ if [ -n "${APPW_BENCH_PG_URL:-}" ]; then
     start_appw
     PGH=(-H "Authorization: Basic $(b64 "bench:$PGPW")")
     curl -s -o /dev/null "${PGH[@]}" "http://127.0.0.1:$PORT_APPW/auth"
+    # After SQLite's rounds, not among them (the same port, one server at a time): this
+    # ratio is the least paired of all.
     for round in $(seq "$ROUNDS"); do
         run "appw serve, warm, PostgreSQL" "http://127.0.0.1:$PORT_APPW/auth" "${PGH[@]}"
     done
 fi
 
 # --- targets -----------------------------------------------------------------------------
-ratio() { python3 -c "print(f'{$(median "$1") / $(median "$2"):.2f}')"; }
+ratio() { # ratio "A1 A2 ..." "B1 B2 ...": median(A) / median(B), n/a when either is missing
+    python3 -c "
+import math, statistics, sys
+a, b = (statistics.median(float(v) for v in x.split()) if x.strip() else math.nan for x in sys.argv[1:])
+print('n/a' if math.isnan(a) or math.isnan(b) or b == 0 else f'{a / b:.2f}')" "$1" "$2"
+}
 echo
 echo "== targets: appw serve against a static file and the web servers' own Basic auth"
 echo "   (medians of $ROUNDS rounds where a case ran in each)"

@@ -3,6 +3,7 @@
 //! argon2 workers. The web front reaches nothing else of the server's internals.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -76,18 +77,14 @@ impl Server {
         let mut req = Request::new(());
         match uri.parse() {
             Ok(uri) => *req.uri_mut() = uri,
-            Err(_) => {
-                let mut answer = Response::new(Full::new(Bytes::from_static(b"unavailable\n")));
-                *answer.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-                return Gate::Refused(answer);
-            }
+            Err(_) => return Gate::Refused(self.unavailable()),
         }
         *req.headers_mut() = headers;
         let answer = self.auth(&req, peer).await;
         if answer.status() == StatusCode::NO_CONTENT {
             if let Some(id) = answer
                 .headers()
-                .get("x-appw-credential")
+                .get(super::http::X_APPW_CREDENTIAL)
                 .and_then(|v| v.to_str().ok())
             {
                 return Gate::Passed { id: id.to_string() };
@@ -132,7 +129,6 @@ impl Server {
     /// a duplicate name) are the request's, not the store's.
     fn logged<T>(&self, result: Result<T>) -> Result<T> {
         if let Err(e @ Error::Unavailable(_)) = &result {
-            use std::sync::atomic::Ordering;
             self.metrics.store_errors.fetch_add(1, Ordering::Relaxed);
             log(format_args!("store error: {}", super::clean_error(e)));
         }

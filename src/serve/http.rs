@@ -51,7 +51,7 @@ pub fn spawn_connection(
 /// The headers a 204 names the credential's user and id in (static: no allocation per
 /// request).
 const X_APPW_USER: HeaderName = HeaderName::from_static("x-appw-user");
-const X_APPW_CREDENTIAL: HeaderName = HeaderName::from_static("x-appw-credential");
+pub(super) const X_APPW_CREDENTIAL: HeaderName = HeaderName::from_static("x-appw-credential");
 
 fn respond(status: StatusCode, body: &'static str) -> Response<Body> {
     let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
@@ -199,24 +199,22 @@ impl Server {
         // 4. The outcome: recorded for the next group commit, and answered.
         match outcome {
             auth::Outcome::Valid(valid) => {
+                // Both headers or no 2xx: a user name a header cannot carry (a store
+                // written by hand) is the store's fault, not a pass, and not a use.
+                let (Ok(user), Ok(id)) = (
+                    HeaderValue::from_str(&valid.user),
+                    HeaderValue::from_str(&valid.id),
+                ) else {
+                    return self.unavailable();
+                };
                 self.recorder
                     .used(&valid.id, Some(&client), now, valid.rehash());
                 self.metrics.count(Outcome::Valid);
                 let mut r = Response::new(Full::new(Bytes::new()));
                 *r.status_mut() = StatusCode::NO_CONTENT;
-                // Both headers or no 2xx: a user name a header cannot carry (a store
-                // written by hand) is the store's fault, not a pass.
-                match (
-                    HeaderValue::from_str(&valid.user),
-                    HeaderValue::from_str(&valid.id),
-                ) {
-                    (Ok(user), Ok(id)) => {
-                        r.headers_mut().insert(X_APPW_USER, user);
-                        r.headers_mut().insert(X_APPW_CREDENTIAL, id);
-                        r
-                    }
-                    _ => self.unavailable(),
-                }
+                r.headers_mut().insert(X_APPW_USER, user);
+                r.headers_mut().insert(X_APPW_CREDENTIAL, id);
+                r
             }
             auth::Outcome::Rejected(rejected) => {
                 self.recorder
@@ -337,7 +335,7 @@ impl Server {
         r
     }
 
-    fn unavailable(&self) -> Response<Body> {
+    pub(super) fn unavailable(&self) -> Response<Body> {
         self.metrics.count(Outcome::Unavailable);
         let mut r = respond(StatusCode::SERVICE_UNAVAILABLE, "unavailable\n");
         r.headers_mut()

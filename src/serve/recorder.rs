@@ -33,7 +33,8 @@ pub const NOT_RECORDED: &str = "rejections not recorded (too many distinct ones 
 /// can be this (a `:` cannot pass in HTTP Basic, and appw refuses it in names).
 pub const SEVERAL_USERS: &str = "(several users):";
 /// Distinct (credential, source) uses held at most; beyond, a use is counted against its
-/// credential without a source, so no use is lost and memory stays bounded.
+/// credential without a source, so no use is lost and memory stays bounded (by this, plus
+/// one row per credential used: only verified credentials' uses come here).
 const MAX_USES: usize = 100_000;
 
 #[derive(Default)]
@@ -201,7 +202,8 @@ impl Recorder {
 
     pub fn pending(&self) -> usize {
         let p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        p.uses.rows + p.rejections.len()
+        // A "not recorded" row put back after a failed commit is pending too.
+        p.uses.rows + p.rejections.len() + usize::from(p.unrecorded > 0)
     }
 }
 
@@ -234,44 +236,12 @@ impl Uses {
         at: Timestamp,
         rehash: Option<(String, String)>,
     ) {
-        if !self.by_id.contains_key(id) {
-            self.by_id.insert(id.to_owned(), Sources::default());
-        }
-        let Some(sources) = self.by_id.get_mut(id) else {
-            return;
-        };
-        let room = self.rows < MAX_USES;
-        let row = match source {
-            Some(s) if sources.by_source.contains_key(s) => sources.by_source.get_mut(s),
-            Some(s) if room => {
-                self.rows += 1;
-                Some(sources.by_source.entry(s.to_owned()).or_insert(UseCount {
-                    id: id.to_owned(),
-                    source: Some(s.to_owned()),
-                    count: 0,
-                    at,
-                    rehash: None,
-                }))
+        match self.by_id.get_mut(id) {
+            Some(sources) => sources.add(&mut self.rows, id, source, count, at, rehash),
+            None => {
+                let sources = self.by_id.entry(id.to_owned()).or_default();
+                sources.add(&mut self.rows, id, source, count, at, rehash);
             }
-            _ => None,
-        };
-        let row = match row {
-            Some(row) => row,
-            None => sources.unsourced.get_or_insert_with(|| {
-                self.rows += 1;
-                UseCount {
-                    id: id.to_owned(),
-                    source: None,
-                    count: 0,
-                    at,
-                    rehash: None,
-                }
-            }),
-        };
-        row.count += count;
-        row.at = row.at.max(at);
-        if row.rehash.is_none() {
-            row.rehash = rehash;
         }
     }
 
@@ -282,6 +252,47 @@ impl Uses {
             rows.extend(sources.unsourced);
         }
         rows
+    }
+}
+
+impl Sources {
+    /// [`Uses::add`] for one credential's rows; `rows` counts those it makes.
+    fn add(
+        &mut self,
+        rows: &mut usize,
+        id: &str,
+        source: Option<&str>,
+        count: i64,
+        at: Timestamp,
+        rehash: Option<(String, String)>,
+    ) {
+        let fresh = |source: Option<&str>| UseCount {
+            id: id.to_owned(),
+            source: source.map(str::to_owned),
+            count: 0,
+            at,
+            rehash: None,
+        };
+        let row = match source {
+            Some(s) if self.by_source.contains_key(s) => self.by_source.get_mut(s),
+            Some(s) if *rows < MAX_USES => {
+                *rows += 1;
+                Some(self.by_source.entry(s.to_owned()).or_insert(fresh(Some(s))))
+            }
+            _ => None,
+        };
+        let row = match row {
+            Some(row) => row,
+            None => self.unsourced.get_or_insert_with(|| {
+                *rows += 1;
+                fresh(None)
+            }),
+        };
+        row.count += count;
+        row.at = row.at.max(at);
+        if row.rehash.is_none() {
+            row.rehash = rehash;
+        }
     }
 }
 

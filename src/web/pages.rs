@@ -198,13 +198,15 @@ pub async fn index(
     {
         Ok(creds) => creds,
         Err(e) => {
+            // Redacted, as every notice is: a store's message may quote what it was given.
+            let problem = reply::Problem::of(&e);
             return Err(page(
-                reply::status_of(&e),
+                problem.status,
                 &views::Message {
                     insecure: insecure(&headers),
                     notice,
                     heading: "The credentials cannot be listed",
-                    text: e.to_string(),
+                    text: problem.message,
                 },
             ));
         }

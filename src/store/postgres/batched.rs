@@ -4,17 +4,16 @@
 //! (`WHERE id = ANY(...)`) instead of each paying one. Idle, a request waits for nobody.
 //!
 //! One round trip is in flight at a time: under load the batches are then as large as they
-//! get, and PostgreSQL, on the same cores as the server, runs fewest statements. Measured
-//! warm, `wrk -t2 -c64`, five interleaved rounds (medians): one reader 33,582 req/s (p99
-//! 4.1 ms), two 30,068, four 28,748 (p99 5.4 ms), nginx's static file 48,091. A read that
-//! hangs (a connection gone silent) is given up after the requests' own timeout, so it
-//! holds the next ones back no longer than it would have held its own.
+//! get, and PostgreSQL, on the same cores as the server, runs the fewest statements
+//! (BENCHMARKS.md: 33,582 req/s against 28,748 with four). The price: a read that hangs
+//! holds every request behind it until the requests' timeout, when it fails (503) and its
+//! connection is closed.
 
 use std::collections::HashMap;
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::PgStore;
+use super::{Db, PgStore};
 use crate::error::{Error, Result};
 use crate::store::HashRecord;
 
@@ -22,8 +21,8 @@ use crate::store::HashRecord;
 const MAX_BATCH: usize = 256;
 /// Requests that may wait for a read; beyond, the answer is 503 at once.
 const MAX_WAITING: usize = 4096;
-/// How long a request waits for its row before the store counts as unavailable, at least:
-/// never less than getting a connection may take (`connect_timeout`).
+/// How long a request waits for its row, and one read may take, before the store counts as
+/// unavailable, at least: never less than getting a connection may take (`connect_timeout`).
 const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 type Reply = oneshot::Sender<Result<Option<HashRecord>>>;
@@ -34,7 +33,7 @@ pub struct Batched {
 }
 
 impl Batched {
-    /// Starts the readers on the current runtime.
+    /// Starts the reader on the current runtime.
     pub fn start(store: PgStore) -> Batched {
         let (queue, rx) = mpsc::channel(MAX_WAITING);
         let timeout = READ_TIMEOUT.max(store.acquire_timeout());
@@ -44,13 +43,16 @@ impl Batched {
 
     pub async fn read(&self, id: String) -> Result<Option<HashRecord>> {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .try_send((id, reply))
-            .map_err(|_| Error::Unavailable("too many requests wait for the store".into()))?;
+        self.queue.try_send((id, reply)).map_err(|e| {
+            Error::Unavailable(match e {
+                mpsc::error::TrySendError::Full(_) => "too many requests wait for the store".into(),
+                mpsc::error::TrySendError::Closed(_) => "the store's reader has stopped".into(),
+            })
+        })?;
         match tokio::time::timeout(self.timeout, answer).await {
             Ok(Ok(row)) => row,
             Ok(Err(_)) => Err(Error::Unavailable("a store read was cancelled".into())),
-            Err(_) => Err(too_slow(self.timeout)),
+            Err(_) => Err(unanswered(self.timeout)),
         }
     }
 }
@@ -77,10 +79,7 @@ async fn read_batches(
             continue;
         }
         let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
-        let read = tokio::time::timeout(timeout, store.read_hash_records(&ids))
-            .await
-            .unwrap_or_else(|_| Err(too_slow(timeout)));
-        match read {
+        match store.read_hash_records(&ids, timeout).await {
             Ok(records) => {
                 let by_id: HashMap<String, HashRecord> =
                     records.into_iter().map(|r| (r.id.clone(), r)).collect();
@@ -99,9 +98,42 @@ async fn read_batches(
     }
 }
 
-fn too_slow(timeout: std::time::Duration) -> Error {
+impl PgStore {
+    /// The rows of `ids` (those that exist), read from async code on the runtime the store
+    /// was opened with (a server's requests, several in one round trip): a pooled
+    /// connection for the one query, no blocking thread in between. A query that has not
+    /// answered `within` fails, and its connection is closed, not given back: the pool
+    /// would otherwise wait for the abandoned query before lending it again.
+    pub async fn read_hash_records(
+        &self,
+        ids: &[String],
+        within: std::time::Duration,
+    ) -> Result<Vec<HashRecord>> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| self.target.connect_error(e))?;
+        let shown = self.target.shown.as_str();
+        let mut db = Db {
+            conn: &mut conn,
+            shown,
+        };
+        let read = tokio::time::timeout(within, db.hash_records(ids)).await;
+        match read {
+            Ok(rows) => rows,
+            Err(_) => {
+                conn.close_on_drop();
+                Err(unanswered(within))
+            }
+        }
+    }
+}
+
+/// What a read that took longer than `within` fails with.
+fn unanswered(within: std::time::Duration) -> Error {
     Error::Unavailable(format!(
         "the store did not answer within {} s",
-        timeout.as_secs()
+        within.as_secs()
     ))
 }

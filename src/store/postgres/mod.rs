@@ -213,24 +213,6 @@ impl PgStore {
         }
     }
 
-    /// The rows of `ids` (those that exist), read from async code on the runtime the store
-    /// was opened with (a server's requests, several in one round trip): a pooled
-    /// connection for the one query, no blocking thread in between.
-    pub async fn read_hash_records(&self, ids: &[String]) -> Result<Vec<HashRecord>> {
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| self.target.connect_error(e))?;
-        let shown = self.target.shown.as_str();
-        Db {
-            conn: &mut conn,
-            shown,
-        }
-        .hash_records(ids)
-        .await
-    }
-
     /// How long getting a connection may take (`connect_timeout`, `$PGCONNECT_TIMEOUT`).
     pub fn acquire_timeout(&self) -> std::time::Duration {
         self.target.acquire_timeout

@@ -252,9 +252,10 @@ fi
 # --- targets -----------------------------------------------------------------------------
 ratio() { # ratio "A1 A2 ..." "B1 B2 ...": median(A) / median(B), n/a when either is missing
     python3 -c "
-import math, statistics, sys
-a, b = (statistics.median(float(v) for v in x.split()) if x.strip() else math.nan for x in sys.argv[1:])
-print('n/a' if math.isnan(a) or math.isnan(b) or b == 0 else f'{a / b:.2f}')" "$1" "$2"
+import sys
+a, b = sys.argv[1:]
+print('n/a' if 'n/a' in (a, b) or 'nan' in (a, b) or float(b) == 0 else f'{float(a) / float(b):.2f}')" \
+        "$(median "$1")" "$(median "$2")"
 }
 echo
 echo "== targets: appw serve against a static file and the web servers' own Basic auth"

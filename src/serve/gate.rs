@@ -18,6 +18,7 @@ use crate::secret::memory::{Arena, Reuse};
 use crate::store::{HashRecord, Store, Timestamp};
 
 pub use super::connections::{Accepting, Io, serve as serve_connection};
+pub use super::http::unavailable;
 pub use super::listen::{Address, Listener, Peer};
 pub use super::log::{field, log};
 
@@ -77,7 +78,7 @@ impl Server {
         let mut req = Request::new(());
         match uri.parse() {
             Ok(uri) => *req.uri_mut() = uri,
-            Err(_) => return Gate::Refused(self.unavailable()),
+            Err(_) => return Gate::Refused(unavailable()),
         }
         *req.headers_mut() = headers;
         let answer = self.auth(&req, peer).await;

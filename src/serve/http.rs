@@ -53,6 +53,15 @@ pub fn spawn_connection(
 const X_APPW_USER: HeaderName = HeaderName::from_static("x-appw-user");
 pub(super) const X_APPW_CREDENTIAL: HeaderName = HeaderName::from_static("x-appw-credential");
 
+/// The answer when the store (or the argon2 queue) cannot decide now: 503, try again in a
+/// second. `/auth` counts it as an outcome; the admin listener answers it as is.
+pub fn unavailable() -> Response<Body> {
+    let mut r = respond(StatusCode::SERVICE_UNAVAILABLE, "unavailable\n");
+    r.headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
 fn respond(status: StatusCode, body: &'static str) -> Response<Body> {
     let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
     *r.status_mut() = status;
@@ -335,11 +344,8 @@ impl Server {
         r
     }
 
-    pub(super) fn unavailable(&self) -> Response<Body> {
+    fn unavailable(&self) -> Response<Body> {
         self.metrics.count(Outcome::Unavailable);
-        let mut r = respond(StatusCode::SERVICE_UNAVAILABLE, "unavailable\n");
-        r.headers_mut()
-            .insert(RETRY_AFTER, HeaderValue::from_static("1"));
-        r
+        unavailable()
     }
 }

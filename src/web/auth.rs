@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 
 use crate::serve::Server;
-use crate::serve::gate::{Answer, Gate, Peer, gate_headers};
+use crate::serve::gate::{Answer, Gate, Peer, gate_headers, unavailable};
 use crate::store::{HashRecord, Timestamp};
 
 /// The scope that manages every user's credentials.
@@ -132,25 +132,10 @@ fn named_id(headers: &HeaderMap) -> Option<String> {
 }
 
 fn gone() -> Answer {
-    answer(axum::http::StatusCode::UNAUTHORIZED, b"unauthorized\n")
-}
-
-/// A store that did not answer, as the gate answers it: 503, try again in a second.
-fn unavailable() -> Answer {
-    let mut r = answer(
-        axum::http::StatusCode::SERVICE_UNAVAILABLE,
-        b"unavailable\n",
-    );
-    r.headers_mut().insert(
-        axum::http::header::RETRY_AFTER,
-        axum::http::HeaderValue::from_static("1"),
-    );
-    r
-}
-
-fn answer(status: axum::http::StatusCode, body: &'static [u8]) -> Answer {
-    let mut answer = Answer::new(http_body_util::Full::new(bytes::Bytes::from_static(body)));
-    *answer.status_mut() = status;
+    let mut answer = Answer::new(http_body_util::Full::new(bytes::Bytes::from_static(
+        b"unauthorized\n",
+    )));
+    *answer.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
     answer
 }
 

@@ -50,6 +50,12 @@ fn a_store_outage_keeps_the_session_and_changes_nothing() {
         assert!(retry.parse::<u32>().is_ok_and(|s| s > 0), "{answer:?}");
     }
     assert_eq!(b.cookie, cookie, "the session cookie is kept");
+    // The API during the outage: 503 with Retry-After, never the 401 of a credential
+    // that was revoked (its role, then its row, cannot be read).
+    let listed = web
+        .api((&user, &password), "GET", "/api/v1/credentials", None)
+        .status(503);
+    assert!(listed.header("retry-after").is_some(), "{listed:?}");
     // The operator is told why the screen answered 503 (as /auth's store errors are
     // logged), naming the folder: a line of its own, not the recorder's about uses.
     let folder_name = folder.display().to_string();
